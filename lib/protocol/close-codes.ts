@@ -1,0 +1,31 @@
+/**
+ * WebSocket close codes Loupe uses, named. 4000–4999 is the application range;
+ * each mirrors an HTTP status where one fits (4401 ~ 401) so logs read alike.
+ */
+export const CloseCode = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  /** No or invalid credentials on the upgrade or on a live re-check. */
+  UNAUTHORIZED: 4401,
+  /** Credentials are valid but were revoked or the member was removed. */
+  REVOKED: 4403,
+  /** Unknown artifact, or one the caller may not see: never says which. */
+  NOT_FOUND: 4404,
+  /** A message that is not valid y-websocket protocol, or an update that does not decode. */
+  MALFORMED: 4400,
+  /** A message or resulting page over the size limit. */
+  TOO_LARGE: 4413,
+  /** The caller sent more than the rate limit allows. */
+  RATE_LIMITED: 4429,
+  /** Storage failed; the room was reset so memory never diverges from what is durable. */
+  STORAGE_FAILED: 4500,
+  /** The server is shutting down; reconnect elsewhere or later. */
+  SHUTTING_DOWN: 4503,
+} as const;
+
+export type CloseCodeName = keyof typeof CloseCode;
+export type CloseCodeValue = (typeof CloseCode)[CloseCodeName];
+
+export function closeCodeName(code: number): CloseCodeName | undefined {
+  return (Object.keys(CloseCode) as CloseCodeName[]).find((name) => CloseCode[name] === code);
+}
