@@ -19,6 +19,8 @@ export const CloseCode = {
   RATE_LIMITED: 4429,
   /** Storage failed; the room was reset so memory never diverges from what is durable. */
   STORAGE_FAILED: 4500,
+  /** The reader fell too far behind (its send buffer is over the limit); it may reconnect and resync. */
+  SLOW_CONSUMER: 4508,
   /** The server is shutting down; reconnect elsewhere or later. */
   SHUTTING_DOWN: 4503,
 } as const;

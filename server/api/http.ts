@@ -1,0 +1,105 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { AppError, isAppError } from '../../lib/errors';
+import type { Logger } from '../log';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(payload);
+}
+
+/** The one translation from any thrown value to an HTTP answer. */
+export function sendError(res: ServerResponse, error: unknown, logger: Logger): void {
+  let appError: AppError;
+  if (isAppError(error)) appError = error;
+  else if (error instanceof z.ZodError) {
+    const first = error.issues[0];
+    appError = new AppError('bad_request', first ? `${first.path.join('.') || 'body'}: ${first.message}` : 'Invalid request.');
+  } else {
+    logger.error('unhandled error in request', { error });
+    appError = new AppError('internal', 'Something went wrong on our side.');
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, appError.status, appError.toJSON(), appError.headers);
+}
+
+/**
+ * Reads the whole body up to `limitBytes`. Over the limit it stops reading
+ * and throws 413, so nothing of an oversized body is ever stored.
+ */
+export async function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    total += buffer.byteLength;
+    if (total > limitBytes) throw tooLarge(limitBytes);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+export function tooLarge(limitBytes: number): AppError {
+  return new AppError('payload_too_large', `The body is over the limit of ${limitBytes} bytes (${formatMiB(limitBytes)}); nothing was stored.`, {
+    details: { limitBytes },
+  });
+}
+
+function formatMiB(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 100) / 100} MiB`;
+}
+
+/** Pages must be text; anything declared otherwise is refused before reading. */
+export function requireTextBody(req: IncomingMessage): void {
+  const type = (req.headers['content-type'] ?? 'text/html').split(';')[0].trim().toLowerCase();
+  if (!type.startsWith('text/')) {
+    throw new AppError('unsupported_media_type', `The page must be sent as text (e.g. text/html), not ${type}.`);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes strict UTF-8; bytes that are not text (invalid UTF-8, NUL) are refused with 415. */
+export function decodeText(body: Buffer): string {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch (error) {
+    throw new AppError('unsupported_media_type', 'The body is not valid UTF-8 text.', { cause: error });
+  }
+  if (text.includes('\u0000')) throw new AppError('unsupported_media_type', 'The body contains NUL bytes; it is not text.');
+  return text;
+}
+
+export async function readJson(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') throw new AppError('unsupported_media_type', 'Send JSON with Content-Type: application/json.');
+  const body = await readBody(req, limitBytes);
+  try {
+    return JSON.parse(decodeText(body)) as unknown;
+  } catch (error) {
+    if (isAppError(error)) throw error;
+    throw new AppError('bad_request', 'The body is not valid JSON.', { cause: error });
+  }
+}
+
+/** ETags are the content room's last durable seq: cheap, and they change with every stored change. */
+export function formatEtag(seq: number): string {
+  return `"${seq}"`;
+}
+
+export function parseIfMatch(header: string | undefined): string[] | null {
+  if (!header) return null;
+  return header.split(',').map((part) => part.trim().replace(/^W\//, ''));
+}

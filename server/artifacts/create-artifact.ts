@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { AppError } from '../../lib/errors';
+import type { Principal } from '../../lib/auth/principal';
+import { canCreateArtifact } from '../../lib/auth/policy';
+import { docNameFor } from '../../lib/protocol/ids';
+import { MAX_PAGE_BYTES } from '../../lib/protocol/messages';
+import { metaOf, replacePage } from '../../lib/artifact/doc-shape';
+import type { Services } from '../services';
+import { artifactView } from './artifact-view';
+
+const label = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    // Control characters have no place in a label and break logs and terminals.
+    .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters');
+
+/** Unknown fields (org, owner, status…) are ignored: they are never the caller's to set. */
+export const CreateArtifactInput = z.object({
+  title: label(200).pipe(z.string().min(1, 'is required')),
+  project: label(200).default(''),
+  session: label(200).default(''),
+  kind: label(64).default('page'),
+  html: z.string().optional(),
+});
+
+export async function createArtifact(services: Services, principal: Principal, raw: unknown) {
+  if (!canCreateArtifact(principal)) throw new AppError('forbidden', 'This credential may not publish artifacts.');
+  const input = CreateArtifactInput.parse(raw);
+  if (input.html !== undefined && Buffer.byteLength(input.html) > MAX_PAGE_BYTES) {
+    throw new AppError('payload_too_large', `The page is over the limit of ${MAX_PAGE_BYTES} bytes (16 MiB); nothing was stored.`);
+  }
+  const id = randomUUID();
+  const now = services.now();
+  // The document is written first: if that fails there is no artifact row pointing at nothing.
+  await services.registry.withRoom({ artifactId: id, kind: 'content', docName: docNameFor(id, 'content') }, async (room) => {
+    room.doc.transact(() => {
+      const meta = metaOf(room.doc);
+      meta.set('title', input.title);
+      meta.set('kind', input.kind);
+      meta.set('project', input.project);
+      meta.set('session', input.session);
+      if (input.html) replacePage(room.doc, input.html, 'http');
+    }, 'http');
+    await room.whenDurable();
+  });
+  const artifact = await services.store.createArtifact({
+    id,
+    orgId: principal.orgId,
+    createdBy: principal.userId,
+    title: input.title,
+    project: input.project,
+    session: input.session,
+    kind: input.kind,
+    status: 'published',
+    createdAt: now,
+  });
+  if (input.html) {
+    const sizeBytes = Buffer.byteLength(input.html);
+    await services.store.touchArtifact(id, { updatedAt: now, sizeBytes });
+    artifact.sizeBytes = sizeBytes;
+  }
+  return artifactView(artifact, services.appOrigin(), principal);
+}

@@ -1,0 +1,113 @@
+import { AppError } from '../../lib/errors';
+import type { Principal } from '../../lib/auth/principal';
+import { contentAccess } from '../../lib/auth/policy';
+import { docNameFor } from '../../lib/protocol/ids';
+import { MAX_PAGE_BYTES } from '../../lib/protocol/messages';
+import { appendToPage, htmlOf, replacePage } from '../../lib/artifact/doc-shape';
+import type { ArtifactRecord } from '../../lib/store/types';
+import type { Services } from '../services';
+import { formatEtag } from '../api/http';
+import { getVisibleArtifact } from './artifact-view';
+import type { Room } from '../collab/room';
+
+export interface WriteResult {
+  id: string;
+  etag: string;
+  changed: boolean;
+  sizeBytes: number;
+}
+
+async function writableArtifact(services: Services, principal: Principal, id: string): Promise<ArtifactRecord> {
+  const artifact = await getVisibleArtifact(services, principal, id);
+  if (contentAccess(principal, artifact) !== 'write') {
+    throw new AppError('forbidden', 'This credential may read this artifact but not write it.');
+  }
+  return artifact;
+}
+
+function contentRoom(id: string) {
+  return { artifactId: id, kind: 'content' as const, docName: docNameFor(id, 'content') };
+}
+
+/**
+ * Replaces the page with `html` through the minimal diff and answers only
+ * once the change is durable. `ifMatch` (ETags) guards against overwriting
+ * a change the caller has not seen.
+ */
+export async function putContent(
+  services: Services,
+  principal: Principal,
+  id: string,
+  html: string,
+  ifMatch: string[] | null,
+): Promise<WriteResult> {
+  await writableArtifact(services, principal, id);
+  return services.registry.withRoom(contentRoom(id), async (room) => {
+    await room.whenDurable();
+    const current = formatEtag(room.lastSeq);
+    if (ifMatch && !ifMatch.includes('*') && !ifMatch.includes(current)) {
+      throw new AppError('precondition_failed', 'The page changed since the version you based this on.', {
+        details: { etag: current },
+        headers: { etag: current },
+      });
+    }
+    const changed = replacePage(room.doc, html, 'http');
+    await room.whenDurable();
+    const sizeBytes = Buffer.byteLength(html);
+    await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes });
+    return { id, etag: formatEtag(room.lastSeq), changed, sizeBytes };
+  });
+}
+
+/**
+ * The streaming write: each chunk is appended as it arrives (and so reaches
+ * viewers while the agent is still generating); the answer comes once the
+ * whole stream is durable. `reset` starts from an empty page.
+ */
+export async function streamContent(
+  services: Services,
+  principal: Principal,
+  id: string,
+  chunks: AsyncIterable<Buffer>,
+  reset: boolean,
+): Promise<WriteResult> {
+  await writableArtifact(services, principal, id);
+  return services.registry.withRoom(contentRoom(id), async (room: Room) => {
+    const text = htmlOf(room.doc);
+    if (reset && text.length > 0) room.doc.transact(() => text.delete(0, text.length), 'http');
+    let size = Buffer.byteLength(text.toString());
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let changed = reset;
+    try {
+      for await (const chunk of chunks) {
+        size += chunk.byteLength;
+        if (size > MAX_PAGE_BYTES) {
+          throw new AppError('payload_too_large', `The page reached the limit of ${MAX_PAGE_BYTES} bytes (16 MiB); the stream was stopped.`);
+        }
+        const piece = decoder.decode(chunk, { stream: true });
+        if (piece.includes('\u0000')) throw new AppError('unsupported_media_type', 'The stream contains NUL bytes; it is not text.');
+        appendToPage(room.doc, piece, 'http');
+        changed ||= piece.length > 0;
+      }
+      appendToPage(room.doc, decoder.decode(), 'http');
+    } catch (error) {
+      if (error instanceof TypeError) throw new AppError('unsupported_media_type', 'The stream is not valid UTF-8 text.', { cause: error });
+      throw error;
+    } finally {
+      // What was appended before a failure is already live; it is made durable either way.
+      await room.whenDurable();
+    }
+    const sizeBytes = Buffer.byteLength(text.toString());
+    await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes });
+    return { id, etag: formatEtag(room.lastSeq), changed, sizeBytes };
+  });
+}
+
+/** The page as it stands now, with its ETag. */
+export async function readContent(services: Services, principal: Principal, id: string): Promise<{ html: string; etag: string }> {
+  await getVisibleArtifact(services, principal, id);
+  return services.registry.withRoom(contentRoom(id), async (room) => {
+    await room.whenDurable();
+    return { html: htmlOf(room.doc).toString(), etag: formatEtag(room.lastSeq) };
+  });
+}

@@ -1,0 +1,138 @@
+import type { RoomName } from '../../lib/protocol/ids';
+import type { Store } from '../../lib/store/types';
+import type { PubSub } from '../pubsub/types';
+import type { Logger } from '../log';
+import { CloseCode } from '../../lib/protocol/close-codes';
+import { Room } from './room';
+
+export interface RegistryOptions {
+  store: Store;
+  pubsub: PubSub;
+  nodeId: string;
+  logger: Logger;
+  /** How long an unused room stays in memory (a grace for agents that push again soon). */
+  idleUnloadMs: number;
+  onPersisted?: (room: Room) => void;
+}
+
+/**
+ * Owns every live room of this process. A room is loaded on first use
+ * (concurrent loads share one promise), held by each socket and each HTTP
+ * write that uses it, and unloaded once nothing holds it.
+ */
+export class RoomRegistry {
+  private readonly rooms = new Map<string, Room>();
+  private readonly loading = new Map<string, Promise<Room>>();
+  private readonly unloading = new Map<string, Promise<void>>();
+  private readonly holds = new Map<Room, number>();
+  private readonly idleTimers = new Map<Room, NodeJS.Timeout>();
+  private readonly options: RegistryOptions;
+  private isClosing = false;
+
+  constructor(options: RegistryOptions) {
+    this.options = options;
+  }
+
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  /** The live room, if loaded; never loads. */
+  peek(docName: string): Room | undefined {
+    return this.rooms.get(docName);
+  }
+
+  async acquire(name: RoomName): Promise<Room> {
+    if (this.isClosing) throw new Error('registry is closing');
+    const unloading = this.unloading.get(name.docName);
+    if (unloading) await unloading;
+    const room = await this.load(name);
+    this.holds.set(room, (this.holds.get(room) ?? 0) + 1);
+    const timer = this.idleTimers.get(room);
+    if (timer) {
+      clearTimeout(timer);
+      this.idleTimers.delete(room);
+    }
+    return room;
+  }
+
+  release(room: Room): void {
+    const holds = (this.holds.get(room) ?? 1) - 1;
+    if (holds > 0) {
+      this.holds.set(room, holds);
+      return;
+    }
+    this.holds.delete(room);
+    if (this.rooms.get(room.name.docName) !== room) return;
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(room);
+      void this.unload(room);
+    }, this.options.idleUnloadMs);
+    this.idleTimers.set(room, timer);
+  }
+
+  /** Runs `task` holding the room, then releases it. */
+  async withRoom<T>(name: RoomName, task: (room: Room) => Promise<T>): Promise<T> {
+    const room = await this.acquire(name);
+    try {
+      return await task(room);
+    } finally {
+      this.release(room);
+    }
+  }
+
+  private load(name: RoomName): Promise<Room> {
+    const live = this.rooms.get(name.docName);
+    if (live) return Promise.resolve(live);
+    const inFlight = this.loading.get(name.docName);
+    if (inFlight) return inFlight;
+    const promise = Room.load({
+      name,
+      store: this.options.store,
+      pubsub: this.options.pubsub,
+      nodeId: this.options.nodeId,
+      logger: this.options.logger,
+      onPersisted: this.options.onPersisted,
+      onBroken: (room) => this.forget(room),
+    })
+      .then((room) => {
+        this.rooms.set(name.docName, room);
+        return room;
+      })
+      .finally(() => this.loading.delete(name.docName));
+    this.loading.set(name.docName, promise);
+    return promise;
+  }
+
+  private forget(room: Room): void {
+    if (this.rooms.get(room.name.docName) === room) this.rooms.delete(room.name.docName);
+    const timer = this.idleTimers.get(room);
+    if (timer) clearTimeout(timer);
+    this.idleTimers.delete(room);
+    // Holders finish against the broken room (their writes fail); it is freed once they let go.
+    setImmediate(() => room.destroy());
+  }
+
+  private unload(room: Room): Promise<void> {
+    if (this.rooms.get(room.name.docName) !== room) return Promise.resolve();
+    this.rooms.delete(room.name.docName);
+    const done = room
+      .close(CloseCode.GOING_AWAY, 'Room unloaded.')
+      .catch((error: unknown) => this.options.logger.error('room close failed', { doc: room.name.docName, error }))
+      .finally(() => this.unloading.delete(room.name.docName));
+    this.unloading.set(room.name.docName, done);
+    return done;
+  }
+
+  /** Closes every room (flushing what is pending) for shutdown. */
+  async closeAll(code: number = CloseCode.SHUTTING_DOWN): Promise<void> {
+    this.isClosing = true;
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
+    await Promise.allSettled(Array.from(this.loading.values()));
+    const rooms = Array.from(this.rooms.values());
+    this.rooms.clear();
+    await Promise.all(rooms.map((room) => room.close(code, 'Server shutting down.')));
+    await Promise.all(Array.from(this.unloading.values()));
+  }
+}

@@ -1,0 +1,413 @@
+import * as Y from 'yjs';
+import * as decoding from 'lib0/decoding';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import { AppError } from '../../lib/errors';
+import { MAX_PAGE_BYTES, MessageType, SyncMessageType } from '../../lib/protocol/messages';
+import { CloseCode } from '../../lib/protocol/close-codes';
+import type { RoomName } from '../../lib/protocol/ids';
+import { htmlOf } from '../../lib/artifact/doc-shape';
+import type { Store } from '../../lib/store/types';
+import type { PubSub, PubSubMessage } from '../pubsub/types';
+import type { Logger } from '../log';
+import type { Member, Peer } from './peer';
+import {
+  encodeAwarenessFrame,
+  encodeSyncStep1Frame,
+  encodeSyncStep2Frame,
+  encodeUpdateFrame,
+  isEmptyStateVector,
+} from './frames';
+import { rewriteAwarenessUpdate } from './awareness-filter';
+
+/** Origins of Yjs changes that must not be persisted again. */
+export const ORIGIN_LOAD = Symbol('load');
+export const ORIGIN_REMOTE = Symbol('remote');
+
+/** Compact the update log into a snapshot after this many updates or bytes. */
+const COMPACT_AFTER_UPDATES = 1_000;
+const COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
+/** Presence changes of one window go out as one frame to everyone. */
+const AWARENESS_BATCH_MS = 25;
+/** A reader with more than this queued is too slow to keep up; it is closed and may resync. */
+const MAX_BUFFERED_BYTES = 48 * 1024 * 1024;
+
+export interface RoomOptions {
+  name: RoomName;
+  store: Store;
+  pubsub: PubSub;
+  nodeId: string;
+  logger: Logger;
+  /** Called after each durable flush of the content room (size and time bookkeeping). */
+  onPersisted?: (room: Room) => void;
+  /** Called when storage fails: the registry drops the room so the next load reads storage. */
+  onBroken?: (room: Room) => void;
+}
+
+interface PendingUpdate {
+  update: Uint8Array;
+  origin: unknown;
+}
+
+/**
+ * One live document: its Y.Doc, awareness, members and the write path.
+ *
+ * Write path invariant: every local change (a writer's update, an HTTP
+ * push) is applied to the doc, queued, and committed to the store with the
+ * rest of its event-loop turn in one transaction; only then is it broadcast
+ * (one merged frame, encoded once, for every reader) and published to other
+ * processes, and only then do HTTP writers get their answer.
+ */
+export class Room {
+  readonly name: RoomName;
+  readonly doc: Y.Doc;
+  readonly awareness: awarenessProtocol.Awareness;
+  readonly members = new Map<Peer, Member>();
+  /** Updates dropped because their sender may not write (observable in tests and logs). */
+  droppedWrites = 0;
+  lastSeq = 0;
+  isBroken = false;
+
+  private readonly options: RoomOptions;
+  private pending: PendingUpdate[] = [];
+  private scheduled: Promise<void> | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private fullStateFrame: Uint8Array | null = null;
+  private tailUpdates = 0;
+  private tailBytes = 0;
+  private readonly awarenessDirty = new Set<number>();
+  private readonly awarenessToPublish = new Set<number>();
+  private awarenessTimer: NodeJS.Timeout | null = null;
+  private readonly unsubscribe: () => void;
+
+  private constructor(options: RoomOptions, doc: Y.Doc) {
+    this.options = options;
+    this.name = options.name;
+    this.doc = doc;
+    this.awareness = new awarenessProtocol.Awareness(doc);
+    this.awareness.setLocalState(null);
+    doc.on('update', (update: Uint8Array, origin: unknown) => this.handleDocUpdate(update, origin));
+    this.awareness.on('update', (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) =>
+      this.handleAwarenessChange(change, origin),
+    );
+    this.unsubscribe = options.pubsub.subscribe(`room:${options.name.docName}`, (message) => this.handleRemote(message));
+  }
+
+  /** Reads snapshot + tail from storage. Throws on failure: no empty doc ever stands in for stored data. */
+  static async load(options: RoomOptions): Promise<Room> {
+    const stored = await options.store.loadDoc(options.name.docName);
+    const doc = new Y.Doc({ gc: true });
+    doc.transact(() => {
+      if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+      for (const update of stored.updates) Y.applyUpdate(doc, update);
+    }, ORIGIN_LOAD);
+    const room = new Room(options, doc);
+    room.lastSeq = stored.lastSeq;
+    room.tailUpdates = stored.updates.length;
+    room.tailBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
+    // A freshly compacted doc can be served to joiners straight from the stored bytes.
+    if (stored.snapshot && stored.updates.length === 0) room.fullStateFrame = encodeSyncStep2Frame(stored.snapshot);
+    if (room.needsCompaction()) void room.enqueue(() => room.compact()).catch(() => {});
+    return room;
+  }
+
+  get isEmpty(): boolean {
+    return this.members.size === 0;
+  }
+
+  // ---- members ---------------------------------------------------------
+
+  join(member: Member): void {
+    this.members.set(member.peer, member);
+    // Writers are asked for what they have that we lack; readers' state is never taken.
+    if (member.access === 'write') member.peer.send(encodeSyncStep1Frame(Y.encodeStateVector(this.doc)));
+    if (this.awareness.getStates().size > 0) {
+      const ids = Array.from(this.awareness.getStates().keys());
+      member.peer.send(encodeAwarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)));
+    }
+  }
+
+  leave(peer: Peer): void {
+    const member = this.members.get(peer);
+    if (!member) return;
+    this.members.delete(peer);
+    if (member.awarenessIds.size > 0) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(member.awarenessIds), 'leave');
+    }
+  }
+
+  /** Handles one binary message from a member. Throws AppError for bad input; the caller closes that socket only. */
+  receive(peer: Peer, data: Uint8Array): void {
+    const member = this.members.get(peer);
+    if (!member) return;
+    const decoder = decoding.createDecoder(data);
+    let type: number;
+    try {
+      type = decoding.readVarUint(decoder);
+    } catch (error) {
+      throw new AppError('bad_request', 'Empty or unreadable message.', { cause: error });
+    }
+    switch (type) {
+      case MessageType.SYNC:
+        return this.receiveSync(member, decoder);
+      case MessageType.AWARENESS:
+        return this.receiveAwareness(member, readBytes(decoder));
+      case MessageType.QUERY_AWARENESS: {
+        const ids = Array.from(this.awareness.getStates().keys());
+        peer.send(encodeAwarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)));
+        return;
+      }
+      case MessageType.AUTH:
+        return; // Clients have nothing to say here; permission is decided on upgrade.
+      default:
+        throw new AppError('bad_request', `Unknown message type ${type}.`);
+    }
+  }
+
+  private receiveSync(member: Member, decoder: decoding.Decoder): void {
+    let kind: number;
+    try {
+      kind = decoding.readVarUint(decoder);
+    } catch (error) {
+      throw new AppError('bad_request', 'Sync message without a kind.', { cause: error });
+    }
+    const payload = readBytes(decoder);
+    if (kind === SyncMessageType.STEP1) {
+      member.peer.send(this.syncStep2For(payload));
+      return;
+    }
+    if (kind !== SyncMessageType.STEP2 && kind !== SyncMessageType.UPDATE) {
+      throw new AppError('bad_request', `Unknown sync message kind ${kind}.`);
+    }
+    if (member.access !== 'write') {
+      // Read-only members' updates are dropped whatever the client claims.
+      this.droppedWrites++;
+      return;
+    }
+    this.checkPageLimit(payload);
+    try {
+      Y.applyUpdate(this.doc, payload, member.peer);
+    } catch (error) {
+      throw new AppError('bad_request', 'Update does not decode.', { cause: error });
+    }
+  }
+
+  private syncStep2For(stateVector: Uint8Array): Uint8Array {
+    if (isEmptyStateVector(stateVector)) {
+      this.fullStateFrame ??= encodeSyncStep2Frame(Y.encodeStateAsUpdate(this.doc));
+      return this.fullStateFrame;
+    }
+    let update: Uint8Array;
+    try {
+      update = Y.encodeStateAsUpdate(this.doc, stateVector);
+    } catch (error) {
+      throw new AppError('bad_request', 'State vector does not decode.', { cause: error });
+    }
+    return encodeSyncStep2Frame(update);
+  }
+
+  /**
+   * The page may not grow past the limit through live edits either. An
+   * update can insert at most as many UTF-16 units as it has bytes, so the
+   * exact count is only taken when that bound could cross the limit.
+   */
+  private checkPageLimit(update: Uint8Array): void {
+    if (this.name.kind !== 'content') return;
+    const current = htmlOf(this.doc).length;
+    if (current + update.byteLength <= MAX_PAGE_BYTES) return;
+    let inserted = 0;
+    try {
+      for (const struct of Y.decodeUpdate(update).structs) {
+        if (struct instanceof Y.Item && struct.content instanceof Y.ContentString) inserted += struct.content.str.length;
+      }
+    } catch (error) {
+      throw new AppError('bad_request', 'Update does not decode.', { cause: error });
+    }
+    if (current + inserted > MAX_PAGE_BYTES) {
+      throw new AppError('payload_too_large', `The page would exceed the limit of ${MAX_PAGE_BYTES} bytes (16 MiB).`);
+    }
+  }
+
+  private receiveAwareness(member: Member, update: Uint8Array): void {
+    const { update: fixed, clientIds } = rewriteAwarenessUpdate(update, member.identity, (id) => this.isOwnedByOther(member, id));
+    for (const id of clientIds) member.awarenessIds.add(id);
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, fixed, member.peer);
+  }
+
+  private isOwnedByOther(member: Member, clientId: number): boolean {
+    for (const other of this.members.values()) {
+      if (other !== member && other.awarenessIds.has(clientId)) return true;
+    }
+    return false;
+  }
+
+  // ---- the write path --------------------------------------------------
+
+  /** Resolves once every change made so far is durable (and broadcast). */
+  whenDurable(): Promise<void> {
+    if (this.scheduled) return this.scheduled;
+    return this.chain;
+  }
+
+  private handleDocUpdate(update: Uint8Array, origin: unknown): void {
+    this.fullStateFrame = null;
+    if (origin === ORIGIN_LOAD) return;
+    if (origin === ORIGIN_REMOTE) {
+      // Already durable in the process that published it; just show it here.
+      this.broadcast(encodeUpdateFrame(update), null);
+      return;
+    }
+    this.pending.push({ update, origin });
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.scheduled) return;
+    const flush = new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.scheduled = null;
+        const batch = this.pending;
+        this.pending = [];
+        this.enqueue(() => this.persist(batch)).then(resolve, reject);
+      });
+    });
+    // WebSocket writers do not await; failures are handled in persist, never unhandled.
+    flush.catch(() => {});
+    this.scheduled = flush;
+  }
+
+  /** Serialises storage work for this document: appends and compactions never interleave. */
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(task);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private async persist(batch: PendingUpdate[]): Promise<void> {
+    if (batch.length === 0 || this.isBroken) return;
+    let seqs: number[];
+    try {
+      seqs = await this.options.store.appendUpdates(
+        batch.map((entry) => ({ docName: this.name.docName, data: entry.update })),
+      );
+    } catch (error) {
+      this.fail(error);
+      throw new AppError('internal', 'Storage failed; the change was not saved.', { cause: error });
+    }
+    this.lastSeq = seqs[seqs.length - 1];
+    this.tailUpdates += batch.length;
+    for (const entry of batch) this.tailBytes += entry.update.byteLength;
+    const merged = batch.length === 1 ? batch[0].update : Y.mergeUpdates(batch.map((entry) => entry.update));
+    const soleOrigin = batch.every((entry) => entry.origin === batch[0].origin) ? batch[0].origin : null;
+    this.broadcast(encodeUpdateFrame(merged), soleOrigin);
+    this.options.pubsub.publish(`room:${this.name.docName}`, { nodeId: this.options.nodeId, kind: 'update', payload: merged });
+    this.options.onPersisted?.(this);
+    if (this.needsCompaction()) await this.compact();
+  }
+
+  private needsCompaction(): boolean {
+    return this.tailUpdates >= COMPACT_AFTER_UPDATES || this.tailBytes >= COMPACT_AFTER_BYTES;
+  }
+
+  /** Folds the update log into one snapshot. Runs inside the storage chain. */
+  async compact(): Promise<void> {
+    if (this.isBroken || this.tailUpdates === 0) return;
+    const snapshot = Y.encodeStateAsUpdate(this.doc);
+    const uptoSeq = this.lastSeq;
+    try {
+      await this.options.store.compactDoc(this.name.docName, snapshot, uptoSeq);
+    } catch (error) {
+      // The log is still intact; compaction is retried on the next threshold.
+      this.options.logger.warn('compaction failed', { doc: this.name.docName, error });
+      return;
+    }
+    this.tailUpdates = 0;
+    this.tailBytes = 0;
+    if (this.pending.length === 0) this.fullStateFrame ??= encodeSyncStep2Frame(snapshot);
+  }
+
+  /** Storage failed: memory may now hold what storage does not, so everyone resyncs from storage. */
+  private fail(error: unknown): void {
+    if (this.isBroken) return;
+    this.isBroken = true;
+    this.options.logger.error('storage failed; closing room', { doc: this.name.docName, error });
+    for (const peer of Array.from(this.members.keys())) {
+      peer.close(CloseCode.STORAGE_FAILED, 'Storage failed; reconnect to resync.');
+    }
+    this.options.onBroken?.(this);
+  }
+
+  private broadcast(frame: Uint8Array, except: unknown): void {
+    for (const [peer] of this.members) {
+      if (peer === except) continue;
+      if (peer.bufferedAmount > MAX_BUFFERED_BYTES) {
+        peer.close(CloseCode.SLOW_CONSUMER, 'Too far behind; reconnect to resync.');
+        continue;
+      }
+      peer.send(frame);
+    }
+  }
+
+  // ---- awareness -------------------------------------------------------
+
+  private handleAwarenessChange(change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void {
+    const isLocal = origin !== ORIGIN_REMOTE;
+    for (const id of [...change.added, ...change.updated, ...change.removed]) {
+      this.awarenessDirty.add(id);
+      // Only changes made here are published; remote ones came from the bus.
+      if (isLocal) this.awarenessToPublish.add(id);
+    }
+    if (this.awarenessTimer) return;
+    this.awarenessTimer = setTimeout(() => this.flushAwareness(), AWARENESS_BATCH_MS);
+  }
+
+  private flushAwareness(): void {
+    this.awarenessTimer = null;
+    const ids = Array.from(this.awarenessDirty);
+    const toPublish = Array.from(this.awarenessToPublish);
+    this.awarenessDirty.clear();
+    this.awarenessToPublish.clear();
+    if (ids.length > 0) {
+      this.broadcast(encodeAwarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)), null);
+    }
+    if (toPublish.length > 0) {
+      const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, toPublish);
+      this.options.pubsub.publish(`room:${this.name.docName}`, { nodeId: this.options.nodeId, kind: 'awareness', payload: update });
+    }
+  }
+
+  private handleRemote(message: PubSubMessage): void {
+    if (message.nodeId === this.options.nodeId || this.isBroken) return;
+    try {
+      if (message.kind === 'update') Y.applyUpdate(this.doc, message.payload, ORIGIN_REMOTE);
+      else awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, ORIGIN_REMOTE);
+    } catch (error) {
+      this.options.logger.warn('ignored a remote message that does not decode', { doc: this.name.docName, error });
+    }
+  }
+
+  // ---- lifecycle -------------------------------------------------------
+
+  /** Flushes, compacts and frees the document. The room must be empty or shutting down. */
+  async close(code: number = CloseCode.GOING_AWAY, reason = 'Room closed.'): Promise<void> {
+    for (const peer of Array.from(this.members.keys())) peer.close(code, reason);
+    this.members.clear();
+    await this.whenDurable().catch(() => {});
+    await this.enqueue(() => this.compact()).catch(() => {});
+    this.destroy();
+  }
+
+  destroy(): void {
+    this.unsubscribe();
+    if (this.awarenessTimer) clearTimeout(this.awarenessTimer);
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+}
+
+function readBytes(decoder: decoding.Decoder): Uint8Array {
+  try {
+    return decoding.readVarUint8Array(decoder);
+  } catch (error) {
+    throw new AppError('bad_request', 'Message payload is truncated.', { cause: error });
+  }
+}

@@ -1,0 +1,141 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { CloseCode } from '../../lib/protocol/close-codes';
+import { parseRoomPath } from '../../lib/protocol/ids';
+import { MAX_MESSAGE_BYTES } from '../../lib/protocol/messages';
+import { roomAccess } from '../../lib/auth/policy';
+import { displayName, type Principal } from '../../lib/auth/principal';
+import { AppError, isAppError } from '../../lib/errors';
+import type { Services } from '../services';
+import { colorFor, type Peer } from './peer';
+import type { Room } from './room';
+
+/** Live sockets re-check their credentials this often: a revoked token or removed member is cut off within it. */
+export const REVALIDATE_INTERVAL_MS = 3_000;
+const PING_INTERVAL_MS = 30_000;
+
+export interface CollabEndpoint {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Every open socket, for shutdown and for "close this principal's sockets now". */
+  readonly sockets: Set<WebSocket>;
+  close(): void;
+}
+
+/**
+ * WebSocket upgrades at /collab/<id> and /collab/<id>/review: authenticate,
+ * authorize through the policy, then hand the socket to its room as a Peer.
+ * Every failure closes that one socket with a named code.
+ */
+export function createCollabEndpoint(services: Services): CollabEndpoint {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  const sockets = new Set<WebSocket>();
+
+  const reject = (req: IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string) => {
+    wss.handleUpgrade(req, socket, head, (ws) => ws.close(code, reason));
+  };
+
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://loupe.invalid');
+      const name = parseRoomPath(url.pathname);
+      if (!name) return reject(req, socket, head, CloseCode.NOT_FOUND, 'No such room.');
+      const principal = await services.identifier.fromUpgrade(req, url);
+      if (!principal) return reject(req, socket, head, CloseCode.UNAUTHORIZED, 'A valid token or session is required.');
+      // A cookie rides along on any cross-site page's WebSocket: only our own pages may use it.
+      const usesCookie = !url.searchParams.has('token') && !req.headers.authorization;
+      if (usesCookie && req.headers.origin !== services.appOrigin()) {
+        return reject(req, socket, head, CloseCode.UNAUTHORIZED, 'Cross-site WebSocket refused.');
+      }
+      const artifact = await services.store.getArtifact(name.artifactId);
+      const access = artifact ? roomAccess(principal, artifact, name.kind) : 'none';
+      if (access === 'none') return reject(req, socket, head, CloseCode.NOT_FOUND, 'No artifact with that id.');
+      let room: Room;
+      try {
+        room = await services.registry.acquire(name);
+      } catch (error) {
+        services.logger.error('room load failed', { doc: name.docName, error });
+        return reject(req, socket, head, CloseCode.STORAGE_FAILED, 'The document could not be loaded.');
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => attach(ws, room, principal, access));
+    })().catch((error: unknown) => {
+      services.logger.error('upgrade failed', { error });
+      socket.destroy();
+    });
+  };
+
+  const attach = (ws: WebSocket, room: Room, principal: Principal, access: 'read' | 'write') => {
+    sockets.add(ws);
+    const peer: Peer = {
+      send: (data) => {
+        if (ws.readyState === ws.OPEN) ws.send(data, { binary: true });
+      },
+      close: (code, reason) => ws.close(code, reason.slice(0, 120)),
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+    };
+    const identity = {
+      id: principal.kind === 'agent' ? `agent:${principal.tokenId}` : principal.userId,
+      name: displayName(principal),
+      color: colorFor(principal.userId),
+      kind: principal.kind,
+    };
+    room.join({ peer, access, principal, identity, awarenessIds: new Set() });
+
+    let isAlive = true;
+    ws.on('pong', () => {
+      isAlive = true;
+    });
+    const ping = setInterval(() => {
+      if (!isAlive) return ws.terminate();
+      isAlive = false;
+      ws.ping();
+    }, PING_INTERVAL_MS);
+    const revalidate = setInterval(() => {
+      services.identifier
+        .isStillValid(principal)
+        .then((ok) => {
+          if (!ok) ws.close(CloseCode.REVOKED, 'Access was revoked.');
+        })
+        .catch((error: unknown) => services.logger.warn('revalidation failed', { error }));
+    }, REVALIDATE_INTERVAL_MS);
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (!isBinary) {
+        ws.close(CloseCode.MALFORMED, 'Text frames are not part of the protocol.');
+        return;
+      }
+      try {
+        room.receive(peer, toBytes(data));
+      } catch (error) {
+        const appError = isAppError(error) ? error : new AppError('bad_request', 'Message could not be processed.');
+        if (!isAppError(error)) services.logger.warn('message failed', { doc: room.name.docName, error });
+        ws.close(appError.closeCode, appError.message.slice(0, 120));
+      }
+    });
+    ws.on('error', (error) => services.logger.debug('socket error', { error }));
+    ws.once('close', () => {
+      sockets.delete(ws);
+      clearInterval(ping);
+      clearInterval(revalidate);
+      room.leave(peer);
+      services.registry.release(room);
+    });
+  };
+
+  return {
+    handleUpgrade,
+    sockets,
+    close: () => {
+      for (const ws of sockets) ws.close(CloseCode.SHUTTING_DOWN, 'Server shutting down.');
+      wss.close();
+    },
+  };
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}

@@ -1,0 +1,238 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { openStore } from '../lib/store';
+import type { Store } from '../lib/store/types';
+import { htmlOf } from '../lib/artifact/doc-shape';
+import { dummyPasswordHash, verifyPassword } from '../lib/auth/passwords';
+import { setAuthRuntime } from '../lib/runtime';
+import { buildAppFrameSrcDirective } from '../lib/sandbox/csp';
+import type { Config } from './config';
+import { createLogger, type Logger } from './log';
+import { LocalPubSub } from './pubsub/local';
+import type { PubSub } from './pubsub/types';
+import { Identifier } from './auth/identify';
+import { bootstrapFirstStart, ensureAuthSecret, type FirstStart } from './auth/bootstrap';
+import { RoomRegistry } from './collab/registry';
+import type { Room } from './collab/room';
+import { createCollabEndpoint } from './collab/upgrade';
+import { buildApiRouter } from './api/routes';
+import { sendError, sendJson } from './api/http';
+import { createSandboxServer } from './sandbox-server';
+import type { Services } from './services';
+
+/** Next.js's request and upgrade handlers, when pages are served (absent in API-only tests). */
+export interface PageHandler {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+export interface LoupeServer {
+  readonly services: Services;
+  readonly appOrigin: string;
+  readonly sandboxOrigin: string;
+  readonly firstStart: FirstStart | null;
+  readonly collabSockets: number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  pages?: PageHandler;
+  logger?: Logger;
+  store?: Store;
+  pubsub?: PubSub;
+}
+
+/** How often a room's artifact row gets its updated time and size from live edits. */
+const TOUCH_INTERVAL_MS = 1_000;
+
+/** Paths served without a session: sign-in, next-auth, Next's assets, health. */
+const PUBLIC_PATH_RE = /^\/(signin|api\/auth\/|_next\/|favicon\.ico|icon\.svg|api\/health)/;
+
+/**
+ * Builds and starts one Loupe process: storage, fan-out, identity, rooms,
+ * the API, WebSocket upgrades, pages and the sandbox origin.
+ */
+export async function startLoupeServer(options: StartOptions): Promise<LoupeServer> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const pubsub = options.pubsub ?? new LocalPubSub();
+  const nodeId = randomUUID();
+  const authSecret = await ensureAuthSecret(store, config.authSecret);
+  const firstStart = await bootstrapFirstStart(store, {
+    adminEmail: config.adminEmail,
+    adminPassword: config.adminPassword,
+    agentToken: config.agentToken,
+    now: Date.now(),
+  });
+
+  let appOrigin = config.appOrigin ?? '';
+  let sandboxOrigin = config.sandboxOrigin ?? '';
+  const lastTouch = new WeakMap<Room, number>();
+  const registry = new RoomRegistry({
+    store,
+    pubsub,
+    nodeId,
+    logger,
+    idleUnloadMs: config.roomIdleUnloadMs,
+    onPersisted: (room) => {
+      if (room.name.kind !== 'content') return;
+      const now = Date.now();
+      if (now - (lastTouch.get(room) ?? 0) < TOUCH_INTERVAL_MS) return;
+      lastTouch.set(room, now);
+      const sizeBytes = Buffer.byteLength(htmlOf(room.doc).toString());
+      store.touchArtifact(room.name.artifactId, { updatedAt: now, sizeBytes }).catch((error: unknown) => {
+        logger.warn('could not record artifact update time', { error });
+      });
+    },
+  });
+  const identifier = new Identifier({ store, authSecret, appOrigin: () => appOrigin });
+  const services: Services = {
+    store,
+    registry,
+    identifier,
+    logger,
+    authSecret,
+    appOrigin: () => appOrigin,
+    sandboxOrigin: () => sandboxOrigin,
+    now: () => Date.now(),
+  };
+
+  setAuthRuntime({
+    authSecret,
+    authenticate: async (email, password) => {
+      const user = await store.getUserByEmail(email.trim().toLowerCase());
+      const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
+      return user && user.passwordHash && ok ? { id: user.id, name: user.name, email: user.email } : null;
+    },
+    createSession: async (userId) => {
+      const id = randomUUID();
+      const now = Date.now();
+      await store.createSession({ id, userId, createdAt: now, expiresAt: now + 30 * 24 * 3600 * 1000, revokedAt: null });
+      return id;
+    },
+    revokeSession: (sessionId) => store.revokeSession(sessionId, Date.now()),
+  });
+
+  const router = buildApiRouter(services);
+  const collab = createCollabEndpoint(services);
+  let isReady = false;
+
+  const handleRequest = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://loupe.invalid');
+    try {
+      if (url.pathname === '/api/health') {
+        sendJson(res, isReady ? 200 : 503, { ok: isReady });
+        return;
+      }
+      const route = router.match(req.method ?? 'GET', url.pathname);
+      if (route) {
+        await route.handler({ req, res, url, params: route.params });
+        return;
+      }
+      if (!options.pages) {
+        sendJson(res, 404, { error: { code: 'not_found', message: 'No such route.' } });
+        return;
+      }
+      setAppSecurityHeaders(res, sandboxOrigin, appOrigin);
+      if (!PUBLIC_PATH_RE.test(url.pathname) && !url.pathname.startsWith('/api/')) {
+        const principal = await identifier.fromSessionCookie(req);
+        if (!principal) {
+          res.writeHead(303, { location: `/signin?callbackUrl=${encodeURIComponent(url.pathname + url.search)}` });
+          res.end();
+          return;
+        }
+      }
+      await options.pages.handle(req, res);
+    } catch (error) {
+      sendError(res, error, logger);
+    }
+  };
+
+  const app: Server = createServer((req, res) => void handleRequest(req, res));
+  app.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path.startsWith('/collab/')) collab.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+  const sandbox = createSandboxServer(() => appOrigin);
+
+  await listen(app, config.port, config.host);
+  await listen(sandbox, config.sandboxPort, config.host ?? '127.0.0.1');
+  const appPort = (app.address() as AddressInfo).port;
+  const sandboxPort = (sandbox.address() as AddressInfo).port;
+  appOrigin ||= `http://localhost:${appPort}`;
+  sandboxOrigin ||= `http://127.0.0.1:${sandboxPort}`;
+  isReady = true;
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      isReady = false;
+      // Stop accepting, tell live clients, flush every room, then close storage.
+      const closed = Promise.all([closeServer(app), closeServer(sandbox)]);
+      collab.close();
+      await registry.closeAll();
+      app.closeAllConnections();
+      sandbox.closeAllConnections();
+      await closed;
+      await pubsub.close();
+      await store.close();
+    })();
+    return stopping;
+  };
+
+  return {
+    services,
+    get appOrigin() {
+      return appOrigin;
+    },
+    get sandboxOrigin() {
+      return sandboxOrigin;
+    },
+    get collabSockets() {
+      return collab.sockets.size;
+    },
+    firstStart,
+    stop,
+  };
+}
+
+/** The app's own CSP: its pages may frame only the sandbox origin, which also bounds where a frame can navigate. */
+function setAppSecurityHeaders(res: ServerResponse, sandboxOrigin: string, appOrigin: string): void {
+  const wsOrigin = appOrigin.replace(/^http/, 'ws');
+  res.setHeader(
+    'content-security-policy',
+    [
+      "default-src 'self'",
+      "script-src 'self' 'unsafe-inline'",
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data: blob:",
+      "font-src 'self' data:",
+      `connect-src 'self' ${wsOrigin}`,
+      buildAppFrameSrcDirective(sandboxOrigin),
+      "frame-ancestors 'none'",
+      "base-uri 'self'",
+      "form-action 'self'",
+      "object-src 'none'",
+    ].join('; '),
+  );
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('referrer-policy', 'same-origin');
+}
+
+function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
