@@ -45,6 +45,7 @@ export function buildApiRouter(services: Services): Router {
         user: { id: principal.userId, name: principal.name, ...(principal.kind === 'user' ? { email: principal.email } : {}) },
         org: org ? { id: org.id, name: org.name } : null,
         role: principal.role,
+        sandboxOrigin: services.sandboxOrigin(),
       });
     })
     .on('POST', '/api/v1/artifacts', async (ctx) => {

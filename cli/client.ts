@@ -1,0 +1,85 @@
+/** A minimal typed client of Loupe's REST API, used by the CLI (and by MCP later). */
+export interface ClientConfig {
+  url: string;
+  token: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ArtifactInfo {
+  id: string;
+  url: string;
+  title: string;
+}
+
+export interface WriteResult {
+  id: string;
+  etag: string;
+  changed: boolean;
+  sizeBytes: number;
+}
+
+export class LoupeClient {
+  constructor(private readonly config: ClientConfig) {}
+
+  async createArtifact(input: { title: string; project?: string; session?: string; kind?: string; html?: string }): Promise<ArtifactInfo> {
+    return this.json<ArtifactInfo>('POST', '/api/v1/artifacts', JSON.stringify(input), 'application/json');
+  }
+
+  async getArtifact(id: string): Promise<ArtifactInfo> {
+    return this.json<ArtifactInfo>('GET', `/api/v1/artifacts/${encodeURIComponent(id)}`);
+  }
+
+  async putContent(id: string, html: string, ifMatch?: string): Promise<WriteResult> {
+    return this.json<WriteResult>('PUT', `/api/v1/artifacts/${encodeURIComponent(id)}/content`, html, 'text/html; charset=utf-8', ifMatch);
+  }
+
+  async streamContent(id: string, chunks: AsyncIterable<Uint8Array>, reset: boolean): Promise<WriteResult> {
+    const iterator = chunks[Symbol.asyncIterator]();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await iterator.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+    });
+    return this.json<WriteResult>('POST', `/api/v1/artifacts/${encodeURIComponent(id)}/stream${reset ? '?reset=1' : ''}`, body, 'text/html; charset=utf-8');
+  }
+
+  private async json<T>(method: string, path: string, body?: string | ReadableStream<Uint8Array>, contentType?: string, ifMatch?: string): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.config.token}` };
+    if (contentType) headers['content-type'] = contentType;
+    if (ifMatch) headers['if-match'] = ifMatch;
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.config.url), {
+        method,
+        headers,
+        body,
+        ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      } as RequestInit);
+    } catch (error) {
+      throw new ApiError(0, 'unreachable', `Cannot reach Loupe at ${this.config.url}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const text = await response.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    if (!response.ok) {
+      const err = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
+      throw new ApiError(response.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${response.status}`);
+    }
+    return parsed as T;
+  }
+}

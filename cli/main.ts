@@ -1,0 +1,147 @@
+import { readFile, watch as watchDir } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ApiError, LoupeClient } from './client';
+import { readLinks, writeLink } from './links';
+
+const HELP = `loupe — publish pages to Loupe
+
+Usage:
+  loupe push <file> [--title T] [--project P] [--session S] [--kind K] [--id ID] [--new]
+  loupe watch <file> [same options] [--debounce MS]
+  loupe stream [--id ID | --title T] [--reset]   (reads the page from stdin, live as it arrives)
+
+Config: LOUPE_URL and LOUPE_TOKEN, or --url and --token.
+The first push of a file creates an artifact; later pushes of the same file update it
+(the link is remembered in ./.loupe.json; --new starts a new artifact, --id targets one).`;
+
+const OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  title: { type: 'string' },
+  project: { type: 'string' },
+  session: { type: 'string' },
+  kind: { type: 'string' },
+  id: { type: 'string' },
+  new: { type: 'boolean' },
+  reset: { type: 'boolean' },
+  debounce: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Options = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, file] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${HELP}\n`);
+    return command || values.help ? 0 : 2;
+  }
+  const url = values.url ?? process.env.LOUPE_URL;
+  const token = values.token ?? process.env.LOUPE_TOKEN;
+  if (!url || !token) {
+    process.stderr.write('Set LOUPE_URL and LOUPE_TOKEN (or pass --url and --token).\n');
+    return 2;
+  }
+  const client = new LoupeClient({ url, token });
+  try {
+    switch (command) {
+      case 'push':
+        if (!file) return usage('push needs a file');
+        process.stdout.write(`${(await push(client, file, values)).url}\n`);
+        return 0;
+      case 'watch':
+        if (!file) return usage('watch needs a file');
+        await watchFile(client, file, values);
+        return 0;
+      case 'stream':
+        process.stdout.write(`${await streamStdin(client, values)}\n`);
+        return 0;
+      default:
+        return usage(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof ApiError) {
+      process.stderr.write(`loupe: ${error.message}${error.status ? ` (${error.status} ${error.code})` : ''}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function usage(problem: string): number {
+  process.stderr.write(`loupe: ${problem}\n\n${HELP}\n`);
+  return 2;
+}
+
+async function push(client: LoupeClient, file: string, options: Options): Promise<{ url: string; id: string }> {
+  const html = await readFile(file, 'utf8');
+  const links = await readLinks();
+  const key = resolve(file);
+  const id = options.id ?? (options.new ? undefined : links[key]);
+  if (id) {
+    await client.putContent(id, html);
+    const info = await client.getArtifact(id);
+    return { url: info.url, id };
+  }
+  const created = await client.createArtifact({
+    title: options.title ?? basename(file),
+    project: options.project,
+    session: options.session,
+    kind: options.kind,
+    html,
+  });
+  await writeLink(key, created.id);
+  return created;
+}
+
+/** Pushes on every save, debounced; editors that replace the file are handled by watching its folder. */
+async function watchFile(client: LoupeClient, file: string, options: Options): Promise<void> {
+  const debounceMs = Number(options.debounce ?? 300);
+  const first = await push(client, file, options);
+  process.stdout.write(`${first.url}\nwatching ${file} (Ctrl-C to stop)\n`);
+  const pinned: Options = { ...options, id: first.id, new: false };
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  let timer: NodeJS.Timeout | null = null;
+  let pushing: Promise<void> = Promise.resolve();
+  const schedule = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      pushing = pushing.then(async () => {
+        try {
+          await push(client, file, pinned);
+          process.stdout.write(`pushed ${new Date().toISOString()}\n`);
+        } catch (error) {
+          process.stderr.write(`loupe: push failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        }
+      });
+    }, debounceMs);
+  };
+  try {
+    for await (const event of watchDir(dirname(resolve(file)), { signal: controller.signal })) {
+      if (event.filename === basename(file)) schedule();
+    }
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'AbortError')) throw error;
+  }
+  if (timer) clearTimeout(timer);
+  await pushing;
+}
+
+async function streamStdin(client: LoupeClient, options: Options): Promise<string> {
+  const id = options.id ?? (await client.createArtifact({ title: options.title ?? 'Streamed page', project: options.project, session: options.session, kind: options.kind })).id;
+  const info = await client.getArtifact(id);
+  process.stderr.write(`${info.url}\n`);
+  await client.streamContent(id, process.stdin as AsyncIterable<Uint8Array>, Boolean(options.reset));
+  return info.url;
+}

@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AGENT_TOKEN } from '../helpers/loupe';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+
+function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/child-server.ts'], {
+    env: { ...process.env, PORT: '0', SANDBOX_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOUPE_AGENT_TOKEN: AGENT_TOKEN, LOUPE_ADMIN_PASSWORD: 'long enough password' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /READY http:\/\/localhost:(\d+)/.exec(out);
+      if (match) resolve({ child, url: `http://127.0.0.1:${match[1]}` });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
+  });
+}
+
+function killed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+const auth = { authorization: `Bearer ${AGENT_TOKEN}` };
+
+describe('durability', () => {
+  it('keeps every acknowledged write across SIGKILL right after the 200', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'loupe-kill-'));
+    try {
+      let { child, url } = await startChild(dataDir);
+      const created = await fetch(`${url}/api/v1/artifacts`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'durable', html: '<p>0</p>' }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      let expected = '';
+      for (let i = 1; i <= 20; i++) {
+        expected = Array.from({ length: i }, (_, k) => `<p>${k}</p>`).join('\n');
+        const res = await fetch(`${url}/api/v1/artifacts/${id}/content`, { method: 'PUT', headers: { ...auth, 'content-type': 'text/html' }, body: expected });
+        expect(res.status).toBe(200);
+      }
+      // Killed the instant the last 200 arrived: no graceful flush, no compaction on unload.
+      await killed(child);
+      ({ child, url } = await startChild(dataDir));
+      const after = await fetch(`${url}/api/v1/artifacts/${id}/content`, { headers: auth });
+      expect(await after.text()).toBe(expected);
+      await killed(child);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import WebSocket from 'ws';
+import { loadConfig } from '../../server/config';
+import { startLoupeServer, type LoupeServer } from '../../server/loupe-server';
+import { silentLogger } from '../../server/log';
+import { generateAgentToken, hashAgentToken } from '../../lib/auth/tokens';
+import type { Role, Store, TokenScope } from '../../lib/store/types';
+import { SqliteStore } from '../../lib/store/sqlite';
+
+export const ADMIN_EMAIL = 'admin@example.com';
+export const ADMIN_PASSWORD = 'correct horse battery';
+export const AGENT_TOKEN = 'loupe_' + 'A'.repeat(43);
+
+export interface TestLoupe {
+  server: LoupeServer;
+  url: string;
+  wsUrl: string;
+  token: string;
+  dataDir: string;
+  store: Store;
+  stop(): Promise<void>;
+  /** A token for a new user of the given role (in the same org unless `orgId` is given). */
+  makeToken(options: { role: Role; scopes: TokenScope[]; orgId?: string }): Promise<string>;
+  api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  createArtifact(html?: string, token?: string): Promise<string>;
+}
+
+/** A real Loupe (API + rooms + sandbox, no Next pages) on port 0 with a fresh SQLite file. */
+export async function startTestLoupe(options: { dataDir?: string; store?: Store; idleUnloadMs?: number } = {}): Promise<TestLoupe> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
+  const config = loadConfig({
+    PORT: '0',
+    SANDBOX_PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOUPE_ADMIN_EMAIL: ADMIN_EMAIL,
+    LOUPE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    LOUPE_AGENT_TOKEN: AGENT_TOKEN,
+    ROOM_IDLE_UNLOAD_MS: String(options.idleUnloadMs ?? 0),
+  });
+  const store = options.store ?? new SqliteStore(join(dataDir, 'loupe.db'));
+  const server = await startLoupeServer({ config, logger: silentLogger, store });
+  const port = new URL(server.appOrigin).port;
+  const url = `http://127.0.0.1:${port}`;
+  const api = (path: string, init: RequestInit & { token?: string } = {}) => {
+    const headers = new Headers(init.headers);
+    if (!headers.has('authorization')) headers.set('authorization', `Bearer ${init.token ?? AGENT_TOKEN}`);
+    return fetch(url + path, { ...init, headers });
+  };
+  const loupe: TestLoupe = {
+    server,
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/collab`,
+    token: AGENT_TOKEN,
+    dataDir,
+    store,
+    stop: async () => {
+      await server.stop();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    makeToken: async ({ role, scopes, orgId }) => {
+      const owner = await store.getUserByEmail(ADMIN_EMAIL);
+      const memberships = await store.listMembershipsOfUser(owner!.id);
+      const org = orgId ?? memberships[0].orgId;
+      if (!(await store.getOrg(org))) await store.createOrg({ id: org, name: 'Other org', createdAt: Date.now() });
+      const userId = randomUUID();
+      await store.createUser({ id: userId, email: `${userId}@example.com`, name: `User ${role}`, passwordHash: null, createdAt: Date.now() });
+      await store.putMembership({ orgId: org, userId, role, createdAt: Date.now() });
+      const token = generateAgentToken();
+      await store.createAgentToken({
+        id: randomUUID(),
+        orgId: org,
+        userId,
+        name: `${role} token`,
+        tokenHash: hashAgentToken(token),
+        scopes,
+        createdAt: Date.now(),
+        expiresAt: null,
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      return token;
+    },
+    api,
+    createArtifact: async (html, token) => {
+      const res = await api('/api/v1/artifacts', {
+        method: 'POST',
+        token,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'Test page', project: 'tests', session: 's1', html }),
+      });
+      if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { id: string }).id;
+    },
+  };
+  return loupe;
+}
+
+export interface TestClient {
+  doc: Y.Doc;
+  provider: WebsocketProvider;
+  text: Y.Text;
+  closes: Array<{ code: number; reason: string }>;
+  destroy(): void;
+}
+
+/** A stock y-websocket client (the same one browsers use) with `ws` as its WebSocket. */
+export function connectClient(loupe: TestLoupe, room: string, token: string = loupe.token): TestClient {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(loupe.wsUrl, room, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    params: { token },
+    disableBc: true,
+  });
+  const closes: TestClient['closes'] = [];
+  provider.on('connection-close', (event) => {
+    if (event) closes.push({ code: event.code, reason: event.reason });
+  });
+  return {
+    doc,
+    provider,
+    text: doc.getText('html'),
+    closes,
+    destroy: () => {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+export function whenSynced(client: TestClient): Promise<void> {
+  if (client.provider.synced) return Promise.resolve();
+  return new Promise((resolve) => client.provider.once('sync', () => resolve()));
+}
