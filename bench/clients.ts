@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import WebSocket from 'ws';
+import { nowUs } from './stats';
+
+export interface ReaderReport {
+  complete: number;
+  readers: number;
+  delivered: number;
+  lastArrivalUs: number;
+  bytesReceived: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number; n: number };
+}
+
+/** R raw readers in their own process, so the driver's writer is not slowed by them. */
+export class ReaderPool {
+  private readonly child: ChildProcess;
+  private readonly waiters: Array<(message: Record<string, unknown>) => void> = [];
+
+  private constructor(url: string, count: number, capacity: number) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'bench/readers.ts'], {
+      env: { ...process.env, READERS_URL: url, READERS_COUNT: String(count), READERS_CAPACITY: String(capacity) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      const message = JSON.parse(line) as Record<string, unknown>;
+      this.waiters.shift()?.(message);
+    });
+  }
+
+  static async open(url: string, count: number, capacity = 1 << 16): Promise<ReaderPool> {
+    const pool = new ReaderPool(url, count, capacity);
+    await pool.next();
+    return pool;
+  }
+
+  private next(): Promise<Record<string, unknown>> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  async report(expect: number, timeoutMs = 120_000): Promise<ReaderReport> {
+    const reply = this.next();
+    this.child.stdin!.write(`${JSON.stringify({ type: 'report', expect, timeoutMs })}\n`);
+    return (await reply) as unknown as ReaderReport;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.kill('SIGTERM');
+    });
+  }
+}
+
+export interface Writer {
+  doc: Y.Doc;
+  text: Y.Text;
+  provider: WebsocketProvider;
+  destroy(): void;
+}
+
+/** A stock y-websocket client holding a write token: the same kind of writer for both servers. */
+export async function openWriter(wsBase: string, room: string, params: Record<string, string>): Promise<Writer> {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(wsBase, room, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    params,
+    disableBc: true,
+  });
+  await new Promise<void>((resolve) => provider.once('sync', () => resolve()));
+  return {
+    doc,
+    text: doc.getText('html'),
+    provider,
+    destroy: () => {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+/** Opens a fresh client and resolves with milliseconds from construction to fully synced. */
+export async function timeJoin(wsBase: string, room: string, params: Record<string, string>, expectLength: number): Promise<number> {
+  const started = performance.now();
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(wsBase, room, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    params,
+    disableBc: true,
+  });
+  await new Promise<void>((resolve) => provider.once('sync', () => resolve()));
+  const elapsed = performance.now() - started;
+  const length = doc.getText('html').length;
+  provider.destroy();
+  doc.destroy();
+  if (length !== expectLength) throw new Error(`joined with ${length} chars, expected ${expectLength}`);
+  return elapsed;
+}
+
+const FILLER = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua ut enim ad minim veniam quis nostrud exercitation ullamco laboris';
+
+/** An edit of about `bytes` bytes carrying a marker with its sequence number and send time. */
+export function markedEdit(seq: number, bytes = 200): string {
+  const head = `<p>@@${seq}:${nowUs()}@@ `;
+  const body = FILLER.repeat(Math.ceil(bytes / FILLER.length)).slice(0, Math.max(0, bytes - head.length - 5));
+  return `${head}${body}</p>\n`;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

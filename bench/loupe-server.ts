@@ -1,0 +1,26 @@
+// The Loupe process under benchmark (API + rooms, no pages), with a read-only token for the readers.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { loadConfig } from '../server/config';
+import { startLoupeServer } from '../server/loupe-server';
+import { silentLogger } from '../server/log';
+import { SqliteStore } from '../lib/store/sqlite';
+import { hashAgentToken } from '../lib/auth/tokens';
+
+const config = loadConfig();
+const store = new SqliteStore(join(config.dataDir, 'loupe.db'));
+const server = await startLoupeServer({ config, logger: silentLogger, store });
+const readerToken = process.env.BENCH_READER_TOKEN;
+if (readerToken && !(await store.getAgentTokenByHash(hashAgentToken(readerToken)))) {
+  const owner = await store.getUserByEmail(config.adminEmail ?? 'admin@loupe.local');
+  const orgId = (await store.listMembershipsOfUser(owner!.id))[0].orgId;
+  const userId = randomUUID();
+  await store.createUser({ id: userId, email: 'reader@bench.local', name: 'Reader', passwordHash: null, createdAt: Date.now() });
+  await store.putMembership({ orgId, userId, role: 'viewer', createdAt: Date.now() });
+  await store.createAgentToken({
+    id: randomUUID(), orgId, userId, name: 'reader', tokenHash: hashAgentToken(readerToken), scopes: [],
+    createdAt: Date.now(), expiresAt: null, lastUsedAt: null, revokedAt: null,
+  });
+}
+process.stdout.write(`READY ${server.appOrigin}\n`);
+process.on('SIGTERM', () => void server.stop().then(() => process.exit(0)));

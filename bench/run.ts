@@ -1,0 +1,187 @@
+// `npm run bench`: Loupe against the stock @y/websocket-server 0.1.1 under the same load, in one run.
+// Options: --quick (smaller runs), --only=paced,flood,ingest,cold,put, --servers=stock,loupe
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { ProcessMeter } from './proc';
+import { nowUs, summarize } from './stats';
+import { markedEdit, openWriter, ReaderPool, sleep, timeJoin, yieldToLoop } from './clients';
+import { startLoupe, startStock, WRITER_TOKEN, type BenchServer } from './servers';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['paced', 'flood', 'ingest', 'cold', 'put'];
+const serverNames = argv.find((a) => a.startsWith('--servers='))?.slice(10).split(',') ?? ['stock', 'loupe'];
+
+const EDITS = quick ? 500 : 2000;
+const PACED_READERS = quick ? [1, 100] : [1, 10, 100, 500];
+const FLOOD_READERS = quick ? [100] : [100, 500];
+const INGEST_UPDATES = quick ? 5_000 : 20_000;
+const COLD_SIZES_MIB = quick ? [1] : [1, 16];
+
+type Row = Record<string, string | number>;
+const results: Record<string, Row[]> = {};
+function record(table: string, row: Row): void {
+  (results[table] ??= []).push(row);
+  process.stdout.write(`${table}: ${JSON.stringify(row)}\n`);
+}
+
+async function paced(server: BenchServer, readers: number): Promise<void> {
+  const room = await server.newRoom();
+  const pool = await ReaderPool.open(`${server.wsBase}/${room}${server.readerQuery}`, readers, EDITS + 1);
+  const writer = await openWriter(server.wsBase, room, server.writerParams);
+  const meter = new ProcessMeter(server.pid);
+  meter.start();
+  const start = performance.now();
+  for (let i = 0; i < EDITS; i++) {
+    await sleep(start + i * 10 - performance.now());
+    writer.text.insert(writer.text.length, markedEdit(i));
+  }
+  const report = await pool.report(EDITS);
+  const usage = meter.stop();
+  record('paced', {
+    server: server.name, readers, complete: `${report.complete}/${report.readers}`,
+    p50: fix(report.latencyMs.p50), p95: fix(report.latencyMs.p95), p99: fix(report.latencyMs.p99),
+    cpuPercent: usage.cpuPercent, peakRssMiB: usage.peakRssMiB,
+  });
+  writer.destroy();
+  await pool.close();
+}
+
+async function flood(server: BenchServer, readers: number): Promise<void> {
+  const room = await server.newRoom();
+  const pool = await ReaderPool.open(`${server.wsBase}/${room}${server.readerQuery}`, readers, EDITS + 1);
+  const writer = await openWriter(server.wsBase, room, server.writerParams);
+  const meter = new ProcessMeter(server.pid);
+  meter.start();
+  const startUs = nowUs();
+  for (let i = 0; i < EDITS; i++) {
+    writer.text.insert(writer.text.length, markedEdit(i));
+    if (i % 20 === 19) await yieldToLoop();
+  }
+  const report = await pool.report(EDITS, 300_000);
+  const usage = meter.stop();
+  const seconds = (report.lastArrivalUs - startUs) / 1e6;
+  record('flood', {
+    server: server.name, readers, complete: `${report.complete}/${report.readers}`,
+    updatesPerSecondToEveryReader: Math.round(EDITS / seconds),
+    p50: fix(report.latencyMs.p50), p99: fix(report.latencyMs.p99),
+    cpuPercent: usage.cpuPercent, peakRssMiB: usage.peakRssMiB,
+  });
+  writer.destroy();
+  await pool.close();
+}
+
+async function ingest(server: BenchServer): Promise<void> {
+  const room = await server.newRoom();
+  const pool = await ReaderPool.open(`${server.wsBase}/${room}${server.readerQuery}`, 1, 2);
+  const writer = await openWriter(server.wsBase, room, server.writerParams);
+  const meter = new ProcessMeter(server.pid);
+  meter.start();
+  const startUs = nowUs();
+  for (let i = 0; i < INGEST_UPDATES - 1; i++) {
+    writer.text.insert(writer.text.length, 'x');
+    if (i % 100 === 99) await yieldToLoop();
+  }
+  // The last update carries the marker; for Loupe its arrival means all before it are durable.
+  writer.text.insert(writer.text.length, markedEdit(0, 20));
+  const report = await pool.report(1, 300_000);
+  const usage = meter.stop();
+  const seconds = (report.lastArrivalUs - startUs) / 1e6;
+  record('ingest', {
+    server: server.name, updates: INGEST_UPDATES, updatesPerSecond: Math.round(INGEST_UPDATES / seconds),
+    durable: server.name === 'loupe' ? 'yes (fsync per batch)' : 'no (memory)',
+    cpuPercent: usage.cpuPercent, peakRssMiB: usage.peakRssMiB,
+  });
+  writer.destroy();
+  await pool.close();
+}
+
+async function cold(server: BenchServer, mib: number): Promise<void> {
+  const room = await server.newRoom();
+  const writer = await openWriter(server.wsBase, room, server.writerParams);
+  const editBytes = mib >= 16 ? 4096 : 1024;
+  const edits = (mib * 1024 * 1024) / editBytes;
+  for (let i = 0; i < edits; i++) {
+    writer.text.insert(writer.text.length, markedEdit(i, editBytes));
+    if (i % 20 === 19) await yieldToLoop();
+  }
+  const length = writer.text.length;
+  // First joiner (also proves the server has everything), then measured joiners from memory.
+  await timeJoin(server.wsBase, room, server.writerParams, length);
+  const meter = new ProcessMeter(server.pid);
+  const fromMemory: number[] = [];
+  meter.start();
+  for (let i = 0; i < 3; i++) fromMemory.push(await timeJoin(server.wsBase, room, server.writerParams, length));
+  const usage = meter.stop();
+  const fromStorage: number[] = [];
+  if (server.name === 'loupe') {
+    writer.destroy();
+    for (let i = 0; i < 3; i++) {
+      await sleep(1500); // let the room unload (idle unload is 0 ms in the bench) and compaction finish
+      fromStorage.push(await timeJoin(server.wsBase, room, server.writerParams, length));
+    }
+  } else {
+    writer.destroy();
+  }
+  record('cold', {
+    server: server.name, sizeMiB: mib, builtFromEdits: edits,
+    fromMemoryMs: fix(summarize(fromMemory).p50),
+    fromStorageMs: fromStorage.length ? fix(summarize(fromStorage).p50) : 'n/a (not durable)',
+    serverCpuMsPerJoin: Math.round((usage.cpuSeconds * 1000) / 3), peakRssMiB: usage.peakRssMiB,
+  });
+}
+
+async function putPath(server: BenchServer): Promise<void> {
+  if (server.name !== 'loupe') return;
+  const readers = quick ? 10 : 100;
+  const room = await server.newRoom();
+  const base = Array.from({ length: 500 }, (_, i) => `<p id="p${i}">${'content '.repeat(25)}</p>\n`).join('');
+  const pool = await ReaderPool.open(`${server.wsBase}/${room}${server.readerQuery}`, readers, 1024);
+  const meter = new ProcessMeter(server.pid);
+  const puts = quick ? 50 : 200;
+  const roundTrips: number[] = [];
+  let page = base;
+  meter.start();
+  for (let i = 0; i < puts; i++) {
+    page = page + markedEdit(i);
+    const started = performance.now();
+    const res = await fetch(`${server.httpBase}/api/v1/artifacts/${room}/content`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${WRITER_TOKEN}`, 'content-type': 'text/html' },
+      body: page,
+    });
+    await res.arrayBuffer();
+    roundTrips.push(performance.now() - started);
+  }
+  const report = await pool.report(puts);
+  const usage = meter.stop();
+  const rt = summarize(roundTrips);
+  record('put', {
+    server: server.name, pageKiB: Math.round(page.length / 1024), puts, readers,
+    putP50: fix(rt.p50), putP99: fix(rt.p99),
+    deliveryP50: fix(report.latencyMs.p50), deliveryP99: fix(report.latencyMs.p99),
+    cpuPercent: usage.cpuPercent, peakRssMiB: usage.peakRssMiB,
+  });
+  await pool.close();
+}
+
+function fix(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+for (const name of serverNames) {
+  const server = name === 'stock' ? await startStock() : await startLoupe();
+  try {
+    if (only.includes('paced')) for (const r of PACED_READERS) await paced(server, r);
+    if (only.includes('flood')) for (const r of FLOOD_READERS) await flood(server, r);
+    if (only.includes('ingest')) await ingest(server);
+    if (only.includes('cold')) for (const mib of COLD_SIZES_MIB) await cold(server, mib);
+    if (only.includes('put')) await putPath(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), quick, results }, null, 2)}\n`);
+process.stdout.write('\nwritten to bench/results/latest.json\n');
+process.exit(0);

@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+
+export const WRITER_TOKEN = 'loupe_' + 'W'.repeat(43);
+export const READER_TOKEN = 'loupe_' + 'R'.repeat(43);
+
+export interface BenchServer {
+  name: 'loupe' | 'stock';
+  pid: number;
+  /** ws base; rooms are `${wsBase}/${room}`. */
+  wsBase: string;
+  httpBase: string;
+  /** A fresh room (for Loupe, a new artifact). */
+  newRoom(): Promise<string>;
+  writerParams: Record<string, string>;
+  readerQuery: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = pattern.exec(out);
+      if (match) {
+        child.stdout!.off('data', onData);
+        resolve(match);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startLoupe(): Promise<BenchServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'loupe-bench-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/loupe-server.ts'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      SANDBOX_PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOUPE_AGENT_TOKEN: WRITER_TOKEN,
+      LOUPE_ADMIN_PASSWORD: 'bench password 123',
+      BENCH_READER_TOKEN: READER_TOKEN,
+      ROOM_IDLE_UNLOAD_MS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const match = await waitForLine(child, /READY http:\/\/localhost:(\d+)/);
+  const port = match[1];
+  const httpBase = `http://127.0.0.1:${port}`;
+  return {
+    name: 'loupe',
+    pid: child.pid!,
+    wsBase: `ws://127.0.0.1:${port}/collab`,
+    httpBase,
+    writerParams: { token: WRITER_TOKEN },
+    readerQuery: `?token=${READER_TOKEN}`,
+    newRoom: async () => {
+      const res = await fetch(`${httpBase}/api/v1/artifacts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${WRITER_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'bench', project: 'bench' }),
+      });
+      return ((await res.json()) as { id: string }).id;
+    },
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The stock @y/websocket-server 0.1.1: in memory, no auth, nothing durable. */
+export async function startStock(): Promise<BenchServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['node_modules/@y/websocket-server/src/server.js'], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await waitForLine(child, /running at/);
+  let rooms = 0;
+  return {
+    name: 'stock',
+    pid: child.pid!,
+    wsBase: `ws://127.0.0.1:${port}`,
+    httpBase: `http://127.0.0.1:${port}`,
+    writerParams: {},
+    readerQuery: '',
+    newRoom: async () => `bench-${process.pid}-${++rooms}`,
+    stop: () => stopChild(child),
+  };
+}
