@@ -56,7 +56,8 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 export async function startLoupe(): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'loupe-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/loupe-server.ts'], {
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/loupe-server.ts'], {
     env: {
       ...process.env,
       PORT: '0',

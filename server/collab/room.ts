@@ -284,11 +284,10 @@ export class Room {
 
   private async persist(batch: PendingUpdate[]): Promise<void> {
     if (batch.length === 0 || this.isBroken) return;
+    // One transaction per turn. Rows stay one per update: an insert is cheaper than a merge.
     let seqs: number[];
     try {
-      seqs = await this.options.store.appendUpdates(
-        batch.map((entry) => ({ docName: this.name.docName, data: entry.update })),
-      );
+      seqs = await this.options.store.appendUpdates(batch.map((entry) => ({ docName: this.name.docName, data: entry.update })));
     } catch (error) {
       this.fail(error);
       throw new AppError('internal', 'Storage failed; the change was not saved.', { cause: error });
@@ -296,10 +295,16 @@ export class Room {
     this.lastSeq = seqs[seqs.length - 1];
     this.tailUpdates += batch.length;
     for (const entry of batch) this.tailBytes += entry.update.byteLength;
-    const merged = batch.length === 1 ? batch[0].update : Y.mergeUpdates(batch.map((entry) => entry.update));
     const soleOrigin = batch.every((entry) => entry.origin === batch[0].origin) ? batch[0].origin : null;
-    this.broadcast(encodeUpdateFrame(merged), soleOrigin);
-    this.options.pubsub.publish(`room:${this.name.docName}`, { nodeId: this.options.nodeId, kind: 'update', payload: merged });
+    // Merge the turn into few frames, each encoded once for every reader (the flood case).
+    // Yjs merging grows superlinear with the count, so it goes in chunks.
+    const merged = mergeInChunks(batch.map((entry) => entry.update));
+    for (const update of merged) this.broadcast(encodeUpdateFrame(update), soleOrigin);
+    if (this.options.pubsub.fansOut) this.options.pubsub.publish(`room:${this.name.docName}`, {
+      nodeId: this.options.nodeId,
+      kind: 'update',
+      payload: merged.length === 1 ? merged[0] : Y.mergeUpdates(merged),
+    });
     this.options.onPersisted?.(this);
     if (this.needsCompaction()) await this.compact();
   }
@@ -369,7 +374,7 @@ export class Room {
     if (ids.length > 0) {
       this.broadcast(encodeAwarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)), null);
     }
-    if (toPublish.length > 0) {
+    if (toPublish.length > 0 && this.options.pubsub.fansOut) {
       const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, toPublish);
       this.options.pubsub.publish(`room:${this.name.docName}`, { nodeId: this.options.nodeId, kind: 'awareness', payload: update });
     }
@@ -402,6 +407,19 @@ export class Room {
     this.awareness.destroy();
     this.doc.destroy();
   }
+}
+
+/** Past this many updates one Yjs merge costs more per update than the frames it saves. */
+const MERGE_CHUNK = 128;
+
+function mergeInChunks(updates: Uint8Array[]): Uint8Array[] {
+  if (updates.length === 1) return updates;
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < updates.length; i += MERGE_CHUNK) {
+    const chunk = updates.slice(i, i + MERGE_CHUNK);
+    out.push(chunk.length === 1 ? chunk[0] : Y.mergeUpdates(chunk));
+  }
+  return out;
 }
 
 function readBytes(decoder: decoding.Decoder): Uint8Array {

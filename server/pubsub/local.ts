@@ -6,6 +6,13 @@ import type { PubSub, PubSubMessage } from './types';
  * (tests of the fan-out contract) share one instance.
  */
 export class LocalPubSub implements PubSub {
+  readonly fansOut: boolean;
+
+  /** `fansOut: true` when several Loupe servers share this bus in one process (tests of fan-out). */
+  constructor(options: { fansOut?: boolean } = {}) {
+    this.fansOut = options.fansOut ?? false;
+  }
+
   private readonly channels = new Map<string, Set<(message: PubSubMessage) => void>>();
 
   publish(channel: string, message: PubSubMessage): void {

@@ -12,6 +12,8 @@ export interface PubSubMessage {
 }
 
 export interface PubSub {
+  /** False when no other process can be listening (the single-process default): rooms skip publishing. */
+  readonly fansOut: boolean;
   publish(channel: string, message: PubSubMessage): void;
   /** Returns an unsubscribe function. */
   subscribe(channel: string, handler: (message: PubSubMessage) => void): () => void;
