@@ -36,13 +36,13 @@ export async function createArtifact(services: Services, principal: Principal, r
   const now = services.now();
   // The document is written first: if that fails there is no artifact row pointing at nothing.
   await services.registry.withRoom({ artifactId: id, kind: 'content', docName: docNameFor(id, 'content') }, async (room) => {
-    room.doc.transact(() => {
-      const meta = metaOf(room.doc);
+    room.applyLocal((doc) => {
+      const meta = metaOf(doc);
       meta.set('title', input.title);
       meta.set('kind', input.kind);
       meta.set('project', input.project);
       meta.set('session', input.session);
-      if (input.html) replacePage(room.doc, input.html, 'http');
+      if (input.html) replacePage(doc, input.html, 'http');
     }, 'http');
     await room.whenDurable();
   });

@@ -51,7 +51,10 @@ export async function putContent(
         headers: { etag: current },
       });
     }
-    const changed = replacePage(room.doc, html, 'http');
+    let changed = false;
+    room.applyLocal((doc) => {
+      changed = replacePage(doc, html, 'http');
+    }, 'http');
     await room.whenDurable();
     const sizeBytes = Buffer.byteLength(html);
     await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes });
@@ -74,7 +77,7 @@ export async function streamContent(
   await writableArtifact(services, principal, id);
   return services.registry.withRoom(contentRoom(id), async (room: Room) => {
     const text = htmlOf(room.doc);
-    if (reset && text.length > 0) room.doc.transact(() => text.delete(0, text.length), 'http');
+    if (reset && text.length > 0) room.applyLocal(() => text.delete(0, text.length), 'http');
     let size = Buffer.byteLength(text.toString());
     const decoder = new TextDecoder('utf-8', { fatal: true });
     let changed = reset;
@@ -86,10 +89,11 @@ export async function streamContent(
         }
         const piece = decoder.decode(chunk, { stream: true });
         if (piece.includes('\u0000')) throw new AppError('unsupported_media_type', 'The stream contains NUL bytes; it is not text.');
-        appendToPage(room.doc, piece, 'http');
+        room.applyLocal((doc) => appendToPage(doc, piece, 'http'), 'http');
         changed ||= piece.length > 0;
       }
-      appendToPage(room.doc, decoder.decode(), 'http');
+      const tail = decoder.decode();
+      room.applyLocal((doc) => appendToPage(doc, tail, 'http'), 'http');
     } catch (error) {
       if (error instanceof TypeError) throw new AppError('unsupported_media_type', 'The stream is not valid UTF-8 text.', { cause: error });
       throw error;

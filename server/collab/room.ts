@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
@@ -6,7 +7,7 @@ import { MAX_PAGE_BYTES, MessageType, SyncMessageType } from '../../lib/protocol
 import { CloseCode } from '../../lib/protocol/close-codes';
 import type { RoomName } from '../../lib/protocol/ids';
 import { htmlOf } from '../../lib/artifact/doc-shape';
-import type { Store } from '../../lib/store/types';
+import type { Store, StoredDoc } from '../../lib/store/types';
 import type { PubSub, PubSubMessage } from '../pubsub/types';
 import type { Logger } from '../log';
 import type { Member, Peer } from './peer';
@@ -59,7 +60,9 @@ interface PendingUpdate {
  */
 export class Room {
   readonly name: RoomName;
-  readonly doc: Y.Doc;
+  private readonly ydoc: Y.Doc;
+  /** Stored state not yet applied to the doc: a cold reader is served the stored bytes without building it. */
+  private unapplied: StoredDoc | null = null;
   readonly awareness: awarenessProtocol.Awareness;
   readonly members = new Map<Peer, Member>();
   /** Updates dropped because their sender may not write (observable in tests and logs). */
@@ -82,10 +85,12 @@ export class Room {
   private constructor(options: RoomOptions, doc: Y.Doc) {
     this.options = options;
     this.name = options.name;
-    this.doc = doc;
+    this.ydoc = doc;
     this.awareness = new awarenessProtocol.Awareness(doc);
     this.awareness.setLocalState(null);
-    doc.on('update', (update: Uint8Array, origin: unknown) => this.handleDocUpdate(update, origin));
+    // No 'update' listener on purpose: Yjs would re-encode every applied update, and for a
+    // writer appending to a long text that encoding slices one ever-growing merged string
+    // (quadratic). Peers' updates are stored and relayed as the bytes they sent.
     this.awareness.on('update', (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) =>
       this.handleAwarenessChange(change, origin),
     );
@@ -95,19 +100,35 @@ export class Room {
   /** Reads snapshot + tail from storage. Throws on failure: no empty doc ever stands in for stored data. */
   static async load(options: RoomOptions): Promise<Room> {
     const stored = await options.store.loadDoc(options.name.docName);
-    const doc = new Y.Doc({ gc: true });
-    doc.transact(() => {
-      if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
-      for (const update of stored.updates) Y.applyUpdate(doc, update);
-    }, ORIGIN_LOAD);
-    const room = new Room(options, doc);
+    const room = new Room(options, new Y.Doc({ gc: true }));
     room.lastSeq = stored.lastSeq;
     room.tailUpdates = stored.updates.length;
     room.tailBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
-    // A freshly compacted doc can be served to joiners straight from the stored bytes.
-    if (stored.snapshot && stored.updates.length === 0) room.fullStateFrame = encodeSyncStep2Frame(stored.snapshot);
-    if (room.needsCompaction()) void room.enqueue(() => room.compact()).catch(() => {});
+    room.unapplied = stored;
+    if (stored.snapshot && stored.updates.length === 0) {
+      // Freshly compacted: joiners get the stored bytes as they are; the doc is built on first real need.
+      room.fullStateFrame = encodeSyncStep2Frame(stored.snapshot);
+    } else {
+      room.materialize();
+    }
+    if (room.needsCompaction()) void room.serialize(() => room.compact()).catch(() => {});
     return room;
+  }
+
+  /** The live document, built from storage on first use. */
+  get doc(): Y.Doc {
+    this.materialize();
+    return this.ydoc;
+  }
+
+  private materialize(): void {
+    const stored = this.unapplied;
+    if (!stored) return;
+    this.unapplied = null;
+    this.ydoc.transact(() => {
+      if (stored.snapshot) Y.applyUpdate(this.ydoc, stored.snapshot);
+      for (const update of stored.updates) Y.applyUpdate(this.ydoc, update);
+    }, ORIGIN_LOAD);
   }
 
   get isEmpty(): boolean {
@@ -183,12 +204,12 @@ export class Room {
       this.droppedWrites++;
       return;
     }
-    this.checkPageLimit(payload);
-    try {
-      Y.applyUpdate(this.doc, payload, member.peer);
-    } catch (error) {
-      throw new AppError('bad_request', 'Update does not decode.', { cause: error });
-    }
+    const decoded = decodeUpdateOrThrow(payload);
+    // A client's answer to our sync step 1 is often empty: nothing to apply, store or relay.
+    if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return;
+    this.checkPageLimit(payload, decoded);
+    Y.applyUpdate(this.doc, payload, member.peer);
+    this.enqueue(payload, member.peer);
   }
 
   private syncStep2For(stateVector: Uint8Array): Uint8Array {
@@ -210,17 +231,13 @@ export class Room {
    * update can insert at most as many UTF-16 units as it has bytes, so the
    * exact count is only taken when that bound could cross the limit.
    */
-  private checkPageLimit(update: Uint8Array): void {
+  private checkPageLimit(update: Uint8Array, decoded: ReturnType<typeof Y.decodeUpdate>): void {
     if (this.name.kind !== 'content') return;
     const current = htmlOf(this.doc).length;
     if (current + update.byteLength <= MAX_PAGE_BYTES) return;
     let inserted = 0;
-    try {
-      for (const struct of Y.decodeUpdate(update).structs) {
-        if (struct instanceof Y.Item && struct.content instanceof Y.ContentString) inserted += struct.content.str.length;
-      }
-    } catch (error) {
-      throw new AppError('bad_request', 'Update does not decode.', { cause: error });
+    for (const struct of decoded.structs) {
+      if (struct instanceof Y.Item && struct.content instanceof Y.ContentString) inserted += struct.content.str.length;
     }
     if (current + inserted > MAX_PAGE_BYTES) {
       throw new AppError('payload_too_large', `The page would exceed the limit of ${MAX_PAGE_BYTES} bytes (16 MiB).`);
@@ -248,14 +265,27 @@ export class Room {
     return this.chain;
   }
 
-  private handleDocUpdate(update: Uint8Array, origin: unknown): void {
-    this.fullStateFrame = null;
-    if (origin === ORIGIN_LOAD) return;
-    if (origin === ORIGIN_REMOTE) {
-      // Already durable in the process that published it; just show it here.
-      this.broadcast(encodeUpdateFrame(update), null);
-      return;
+  /**
+   * Applies a change made here (an HTTP write) and queues it. The server's own
+   * client id is retired once it has authored 64 Ki units, so Yjs never merges
+   * its inserts into one ever-growing item (encoding those is what turns long
+   * appends quadratic).
+   */
+  applyLocal(change: (doc: Y.Doc) => void, origin: unknown): void {
+    if (Y.getState(this.doc.store, this.doc.clientID) > MAX_ITEMS_PER_CLIENT_ID) this.doc.clientID = newClientId();
+    const captured: Uint8Array[] = [];
+    const capture = (update: Uint8Array) => captured.push(update);
+    this.doc.on('update', capture);
+    try {
+      this.doc.transact(() => change(this.doc), origin);
+    } finally {
+      this.doc.off('update', capture);
     }
+    for (const update of captured) this.enqueue(update, origin);
+  }
+
+  private enqueue(update: Uint8Array, origin: unknown): void {
+    this.fullStateFrame = null;
     this.pending.push({ update, origin });
     this.scheduleFlush();
   }
@@ -267,7 +297,7 @@ export class Room {
         this.scheduled = null;
         const batch = this.pending;
         this.pending = [];
-        this.enqueue(() => this.persist(batch)).then(resolve, reject);
+        this.serialize(() => this.persist(batch)).then(resolve, reject);
       });
     });
     // WebSocket writers do not await; failures are handled in persist, never unhandled.
@@ -276,7 +306,7 @@ export class Room {
   }
 
   /** Serialises storage work for this document: appends and compactions never interleave. */
-  private enqueue(task: () => Promise<void>): Promise<void> {
+  private serialize(task: () => Promise<void>): Promise<void> {
     const run = this.chain.then(task);
     this.chain = run.catch(() => {});
     return run;
@@ -383,7 +413,12 @@ export class Room {
   private handleRemote(message: PubSubMessage): void {
     if (message.nodeId === this.options.nodeId || this.isBroken) return;
     try {
-      if (message.kind === 'update') Y.applyUpdate(this.doc, message.payload, ORIGIN_REMOTE);
+      if (message.kind === 'update') {
+        // Already durable in the process that published it: apply and show, never store again.
+        Y.applyUpdate(this.doc, message.payload, ORIGIN_REMOTE);
+        this.fullStateFrame = null;
+        this.broadcast(encodeUpdateFrame(message.payload), null);
+      }
       else awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, ORIGIN_REMOTE);
     } catch (error) {
       this.options.logger.warn('ignored a remote message that does not decode', { doc: this.name.docName, error });
@@ -397,7 +432,7 @@ export class Room {
     for (const peer of Array.from(this.members.keys())) peer.close(code, reason);
     this.members.clear();
     await this.whenDurable().catch(() => {});
-    await this.enqueue(() => this.compact()).catch(() => {});
+    await this.serialize(() => this.compact()).catch(() => {});
     this.destroy();
   }
 
@@ -405,7 +440,22 @@ export class Room {
     this.unsubscribe();
     if (this.awarenessTimer) clearTimeout(this.awarenessTimer);
     this.awareness.destroy();
-    this.doc.destroy();
+    this.ydoc.destroy();
+  }
+}
+
+/** The most UTF-16 units (items) one client id of the server authors before it is retired. */
+const MAX_ITEMS_PER_CLIENT_ID = 64 * 1024;
+
+function newClientId(): number {
+  return randomBytes(4).readUInt32LE(0) >>> 1;
+}
+
+function decodeUpdateOrThrow(update: Uint8Array): ReturnType<typeof Y.decodeUpdate> {
+  try {
+    return Y.decodeUpdate(update);
+  } catch (error) {
+    throw new AppError('bad_request', 'Update does not decode.', { cause: error });
   }
 }
 
