@@ -3,6 +3,7 @@ import { AppError } from '../../lib/errors';
 import type { Principal } from '../../lib/auth/principal';
 import { canSeeArtifact } from '../../lib/auth/policy';
 import { signClaims } from '../../lib/auth/tokens';
+import { colorFor } from '../../lib/protocol/presence';
 import { MAX_PAGE_BYTES } from '../../lib/protocol/messages';
 import type { Services } from '../services';
 import { COLLAB_TOKEN_TTL_MS } from '../auth/identify';
@@ -42,7 +43,12 @@ export function buildApiRouter(services: Services): Router {
       const org = await services.store.getOrg(principal.orgId);
       sendJson(ctx.res, 200, {
         kind: principal.kind,
-        user: { id: principal.userId, name: principal.name, ...(principal.kind === 'user' ? { email: principal.email } : {}) },
+        user: {
+          id: principal.userId,
+          name: principal.name,
+          color: colorFor(principal.userId),
+          ...(principal.kind === 'user' ? { email: principal.email } : {}),
+        },
         org: org ? { id: org.id, name: org.name } : null,
         role: principal.role,
         sandboxOrigin: services.sandboxOrigin(),

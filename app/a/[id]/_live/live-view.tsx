@@ -1,0 +1,88 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useMemo } from 'react';
+import { isApiError } from '../../../../lib/query/api-client';
+import { artifactQueryOptions } from '../../../../lib/query/artifacts';
+import { meQueryOptions } from '../../../../lib/query/me';
+import { CloseCode } from '../../../../lib/protocol/close-codes';
+import { NotFoundPanel } from '../../../_components/not-found-panel';
+import { ArtifactFrame } from './artifact-frame';
+import { CloseBanner } from './close-banner';
+import { LiveHeader } from './live-header';
+import { useArtifactMeta } from './use-artifact-meta';
+import { useCollabSession } from './use-collab-session';
+import { useConnectionStatus } from './use-connection-status';
+import { usePageActivity } from './use-page-activity';
+import { usePresence } from './use-presence';
+import styles from './live-view.module.css';
+
+/** `/a/:id`: header with status and presence, and the artifact in its sandboxed frame. */
+export function LiveView({ artifactId }: { artifactId: string }) {
+  const artifact = useQuery(artifactQueryOptions(artifactId));
+  const me = useQuery(meQueryOptions());
+  const session = useCollabSession(artifactId);
+  const { status, retry } = useConnectionStatus(session?.provider ?? null);
+  const activity = usePageActivity(session);
+  const meta = useArtifactMeta(session);
+  const viewer = useMemo(() => (me.data ? { id: me.data.user.id, name: me.data.user.name } : null), [me.data]);
+  const participants = usePresence(session, viewer);
+
+  const title = meta.title || artifact.data?.title || '';
+  const isNotFound =
+    (isApiError(artifact.error) && artifact.error.status === 404) || (status.phase === 'closed' && status.code === CloseCode.NOT_FOUND);
+  useEffect(() => {
+    document.title = isNotFound ? 'Artifact not found · Loupe' : title ? `${title} · Loupe` : 'Loupe';
+  }, [isNotFound, title]);
+
+  if (isNotFound) {
+    return (
+      <div className={styles.notFound}>
+        <LiveHeader title="" context="" status={status} participants={[]} />
+        <main id="main" tabIndex={-1}>
+          <NotFoundPanel
+            title="Artifact not found"
+            message="It may have been removed, or it belongs to an organization you are not a member of. Check the link with whoever shared it."
+          />
+        </main>
+      </div>
+    );
+  }
+
+  // The live document is the truth once synced; the API row covers the first moments.
+  const project = meta.project ?? artifact.data?.project ?? '';
+  const sessionName = meta.session ?? artifact.data?.session ?? '';
+  const context = [project, sessionName].filter(Boolean).join(' · ');
+
+  return (
+    <div className={styles.view}>
+      <LiveHeader title={title} context={context} status={status} participants={participants} isUpdating={activity.isUpdating} />
+      {status.phase === 'closed' ? <CloseBanner code={status.code} onRetry={retry} /> : null}
+      {artifact.isError && !isNotFound ? (
+        <div className={`alert ${styles.banner}`} role="alert">
+          Couldn’t load this artifact’s details: {artifact.error.message}
+        </div>
+      ) : null}
+      <main id="main" tabIndex={-1} className={styles.stage}>
+        {me.data ? (
+          <ArtifactFrame sandboxOrigin={me.data.sandboxOrigin} session={session} title={title} />
+        ) : me.isError ? (
+          <div className={`alert ${styles.banner}`} role="alert">
+            Couldn’t load your account: {me.error.message}
+          </div>
+        ) : null}
+        {!activity.hasSynced ? (
+          <div className={styles.overlay} aria-hidden="true">
+            <span className="spinner" /> Loading the page…
+          </div>
+        ) : activity.isEmpty ? (
+          <div className={styles.overlay}>
+            <p>
+              <strong>Nothing here yet.</strong> The page will appear as soon as the agent writes it.
+            </p>
+          </div>
+        ) : null}
+      </main>
+    </div>
+  );
+}
