@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { AGENT_TOKEN } from '../helpers/loupe';
+import { CloseCode } from '../../lib/protocol/close-codes';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -58,6 +60,31 @@ describe('durability', () => {
       ({ child, url } = await startChild(dataDir));
       const after = await fetch(`${url}/api/v1/artifacts/${id}/content`, { headers: auth });
       expect(await after.text()).toBe(expected);
+      await killed(child);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('on SIGTERM closes live sockets with a named code, flushes and exits cleanly', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'loupe-term-'));
+    try {
+      let { child, url } = await startChild(dataDir);
+      const created = await fetch(`${url}/api/v1/artifacts`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'graceful', html: '<p>before</p>' }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      const ws = new WebSocket(`${url.replace('http', 'ws')}/collab/${id}?token=${AGENT_TOKEN}`);
+      await new Promise((resolve) => ws.on('open', resolve));
+      const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await closed).toBe(CloseCode.SHUTTING_DOWN);
+      expect(await exited).toBe(0);
+      ({ child, url } = await startChild(dataDir));
+      expect(await (await fetch(`${url}/api/v1/artifacts/${id}/content`, { headers: auth })).text()).toBe('<p>before</p>');
       await killed(child);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
