@@ -53,18 +53,25 @@
     }
     return undefined;
   };
+  // uncurryThis(fn)(self, ...args) is fn.call(self, ...args) through the
+  // original `call`, bound now: later patches to the prototype or to
+  // Function.prototype.call do not reach it, and it allocates nothing (this
+  // runs for every node of every render).
+  const uncurryThis = Function.prototype.bind.bind(Function.prototype.call);
   /** Detaches a method from its prototype, so later patches do not reach us. */
-  const method = (proto, name) => {
-    const fn = findDesc(proto, name).value;
-    return (self, ...args) => apply(fn, self, args);
-  };
-  const getter = (proto, name) => {
-    const get = findDesc(proto, name).get;
-    return (self) => apply(get, self, []);
-  };
-  const setter = (proto, name) => {
-    const set = findDesc(proto, name).set;
-    return (self, value) => apply(set, self, [value]);
+  const method = (proto, name) => uncurryThis(findDesc(proto, name).value);
+  const getter = (proto, name) => uncurryThis(findDesc(proto, name).get);
+  const setter = (proto, name) => uncurryThis(findDesc(proto, name).set);
+  /** Swaps a built-in method for make(original), keeping its property flags. */
+  const replaceMethod = (owner, name, make) => {
+    const desc = getOwnDesc(owner, name);
+    if (!desc || typeof desc.value !== 'function') return;
+    defineProp(owner, name, {
+      configurable: desc.configurable,
+      enumerable: desc.enumerable,
+      writable: desc.writable,
+      value: make(desc.value),
+    });
   };
 
   const NodeP = Node.prototype;
@@ -101,6 +108,7 @@
   const localNameOf = getter(ElementP, 'localName');
   const namespaceOf = getter(ElementP, 'namespaceURI');
   const attributesOf = getter(ElementP, 'attributes');
+  const hasAttributes = method(ElementP, 'hasAttributes');
   const firstElementChildOf = getter(ElementP, 'firstElementChild');
   const nextElementSiblingOf = getter(ElementP, 'nextElementSibling');
   const getAttribute = method(ElementP, 'getAttribute');
@@ -136,6 +144,14 @@
   const selectNode = method(Range.prototype, 'selectNode');
   const createContextualFragment = method(Range.prototype, 'createContextualFragment');
   const lastChildOf = getter(NodeP, 'lastChild');
+  const getElementsByTagName = method(ElementP, 'getElementsByTagName');
+  const collectionLength = getter(HTMLCollection.prototype, 'length');
+  const collectionItem = method(HTMLCollection.prototype, 'item');
+  const nodeListLength = getter(NodeList.prototype, 'length');
+  const nodeListItem = method(NodeList.prototype, 'item');
+  const MutationObserverCtor = MutationObserver;
+  const observeMutations = method(MutationObserverCtor.prototype, 'observe');
+  const recordAdded = getter(MutationRecord.prototype, 'addedNodes');
 
   // Window members live on the window object itself ([Global] interface).
   const scrollYOf = getter(win, 'scrollY');
@@ -237,6 +253,9 @@
     }
   };
 
+  /** While the bootstrap inserts an artifact script, its errors are collected here first. */
+  let scriptErrorSink = null;
+
   const isPlainNumber = (v) => typeof v === 'number' && v === v && v >= 0 && v <= 1e9;
 
   const onMessage = (event) => {
@@ -263,7 +282,9 @@
   // Registered first and in the capture phase, so these run before anything
   // an artifact registers on window.
   addListener(win, 'message', onMessage, true);
-  addListener(win, 'scroll', reportScroll, { capture: true, passive: true });
+  const eventTarget = getter(EventP, 'target');
+  // Capturing on window also sees scrolls of inner boxes; only the page's own count.
+  addListener(win, 'scroll', (event) => eventTarget(event) === doc && reportScroll(), { capture: true, passive: true });
   addListener(win, 'resize', reportScroll, { passive: true });
   addListener(
     win,
@@ -272,7 +293,9 @@
       // Resource load failures are plain Events; only script errors matter.
       if (!(event instanceof ErrorEventCtor)) return;
       const where = event.lineno ? ` (line ${event.lineno}:${event.colno})` : '';
-      reportError(`${event.message || describe(event.error)}${where}`);
+      const text = `${event.message || describe(event.error)}${where}`;
+      if (scriptErrorSink !== null) scriptErrorSink.push(text);
+      else reportError(text);
     },
     true,
   );
@@ -308,6 +331,21 @@
     return namespaceOf(el) === SVG_NS ? getAttributeNS(el, XLINK_NS, 'href') : null;
   };
 
+  const globalEval = win.eval;
+  const runJavascriptUrl = (raw) => {
+    let code = raw.slice(raw.indexOf(':') + 1);
+    try {
+      code = decodeURIComponent(code);
+    } catch (_) {
+      // Malformed escapes: run it as written, as browsers do.
+    }
+    try {
+      globalEval(code); // indirect eval: global scope
+    } catch (err) {
+      reportError(describe(err));
+    }
+  };
+
   const onLinkActivation = (event) => {
     if (event.type === 'auxclick' && mouseButton(event) !== 1) return;
     const path = composedPath(event);
@@ -321,8 +359,14 @@
       preventDefault(event);
       return;
     }
-    // javascript: runs in this document, which the page could do anyway.
-    if (url.protocol === 'javascript:') return;
+    if (url.protocol === 'javascript:') {
+      // Chromium does not run javascript: URLs in an opaque-origin frame.
+      // A standalone page would, and it is only code the page could run
+      // anyway, so run it the way the browser would: globally, result unused.
+      preventDefault(event);
+      runJavascriptUrl(raw);
+      return;
+    }
     // Same-document fragment links scroll within the page: let them.
     if (raw.indexOf('#') >= 0 && withoutHash(url.href) === withoutHash(locationHref())) return;
     preventDefault(event);
@@ -333,9 +377,86 @@
   };
   addListener(win, 'click', onLinkActivation, true);
   addListener(win, 'auxclick', onLinkActivation, true);
-  // The sandbox (no allow-forms) and form-action 'none' already stop these;
-  // cancelling first keeps the attempt from even starting.
-  addListener(win, 'submit', (event) => preventDefault(event), true);
+
+  // Forms. With no allow-forms, Chromium drops a submission before the
+  // `submit` event fires, so a form handled in script (a filter box, a
+  // calculator) would never hear of it. Emulate the event: after a click on
+  // a submit button that the page did not cancel (Enter in a field clicks
+  // the default button too), and on requestSubmit(), validate and fire
+  // `submit`. Nothing is ever sent: the browser's own submission stays
+  // blocked by the sandbox and by form-action 'none'.
+  const SubmitEventCtor = typeof SubmitEvent === 'function' ? SubmitEvent : EventCtor;
+  const defaultPrevented = getter(EventP, 'defaultPrevented');
+  const buttonType = getter(HTMLButtonElement.prototype, 'type');
+  const buttonForm = getter(HTMLButtonElement.prototype, 'form');
+  const buttonNoValidate = getter(HTMLButtonElement.prototype, 'formNoValidate');
+  const inputType = getter(HTMLInputElement.prototype, 'type');
+  const inputForm = getter(HTMLInputElement.prototype, 'form');
+  const inputNoValidate = getter(HTMLInputElement.prototype, 'formNoValidate');
+  const formNoValidate = getter(HTMLFormElement.prototype, 'noValidate');
+  const reportValidity = method(HTMLFormElement.prototype, 'reportValidity');
+  const isButton = (el) => el instanceof HTMLButtonElement;
+  const isInput = (el) => el instanceof HTMLInputElement;
+
+  const fireSubmit = (form, submitter) => {
+    const skipValidation =
+      formNoValidate(form) ||
+      (submitter !== null && (isButton(submitter) ? buttonNoValidate(submitter) : inputNoValidate(submitter)));
+    if (!skipValidation && !reportValidity(form)) return;
+    dispatch(form, new SubmitEventCtor('submit', { bubbles: true, cancelable: true, submitter }));
+  };
+  /** The form a control submits, if it is a submit button. */
+  const submitsForm = (el) => {
+    if (isButton(el)) return buttonType(el) === 'submit' ? buttonForm(el) : null;
+    if (isInput(el)) return inputType(el) === 'submit' || inputType(el) === 'image' ? inputForm(el) : null;
+    return null;
+  };
+  const onSubmitterClick = (event) => {
+    const path = composedPath(event);
+    for (let i = 0; i < path.length; i++) {
+      const el = path[i];
+      if (!isButton(el) && !isInput(el)) continue;
+      const form = submitsForm(el);
+      // Only the innermost control counts; a task later, every listener has
+      // had its say on whether this click submits.
+      if (form !== null) setTimer(() => defaultPrevented(event) || fireSubmit(form, el), 0);
+      return;
+    }
+  };
+  addListener(win, 'click', onSubmitterClick, true);
+
+  // Enter in a field of a form with a submit button clicks that button (see
+  // above). Without one, the HTML spec submits the form directly, provided it
+  // has at most one field of the kinds below.
+  const IMPLICIT_SUBMIT_TYPES = ['text', 'search', 'url', 'tel', 'email', 'password', 'date', 'month', 'week', 'time', 'datetime-local', 'number'];
+  const formElements = getter(HTMLFormElement.prototype, 'elements');
+  const controlsLength = getter(HTMLCollection.prototype, 'length');
+  const eventKey = getter(KeyboardEvent.prototype, 'key');
+  const submitsWithoutButton = (form) => {
+    const controls = formElements(form);
+    let fields = 0;
+    for (let i = 0; i < controlsLength(controls); i++) {
+      const el = collectionItem(controls, i);
+      if (submitsForm(el) === form) return false;
+      if (isInput(el) && IMPLICIT_SUBMIT_TYPES.indexOf(inputType(el)) >= 0) fields++;
+    }
+    return fields <= 1;
+  };
+  addListener(
+    win,
+    'keydown',
+    (event) => {
+      const el = composedPath(event)[0];
+      if (eventKey(event) !== 'Enter' || !isInput(el) || IMPLICIT_SUBMIT_TYPES.indexOf(inputType(el)) < 0) return;
+      const form = inputForm(el);
+      if (form !== null && submitsWithoutButton(form)) setTimer(() => defaultPrevented(event) || fireSubmit(form, null), 0);
+    },
+    true,
+  );
+  replaceMethod(HTMLFormElement.prototype, 'requestSubmit', () =>
+    function requestSubmit(submitter) {
+      fireSubmit(this, submitter === undefined ? null : submitter);
+    });
 
   // Browsers that fire `navigate` here let us cancel a self-navigation before
   // it starts. The HTML spec disables the Navigation API's events for opaque
@@ -350,9 +471,10 @@
     });
   }
 
-  // WebRTC ignores connect-src: ICE (STUN/TURN) would reach any host. Remove
-  // the constructors before artifact code runs. A nested same-origin frame
-  // (about:blank, srcdoc) gets fresh ones; see docs for that residual gap.
+  // WebRTC ignores connect-src (and Chromium has no CSP `webrtc` directive):
+  // ICE (STUN/TURN) would reach any host. Remove the constructors before
+  // artifact code runs. Nested documents would bring fresh ones; the frame
+  // guard below removes those.
   const RTC_NAMES = ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel', 'RTCIceTransport', 'RTCSctpTransport'];
   for (let i = 0; i < RTC_NAMES.length; i++) {
     try {
@@ -362,24 +484,90 @@
     }
   }
 
+  // Nested frames. frame-src 'none' stops every URL, and an about:blank
+  // child gets its own opaque origin we cannot reach, but two kinds of child
+  // document still get going: <iframe srcdoc> and <iframe src="javascript:…">.
+  // Both inherit our CSP (so their inline scripts run) with fresh globals,
+  // RTCPeerConnection included. No artifact can use a nested frame for
+  // anything legitimate here, so every one is removed on insertion. The
+  // child document commits in a later task on this same thread; a
+  // MutationObserver runs at the microtask checkpoint right after the
+  // inserting script, so it always wins.
+  const FRAME_TAGS = ['iframe', 'frame'];
+  const isFrameElement = (el) => FRAME_TAGS.indexOf(localNameOf(el)) >= 0 && namespaceOf(el) === HTML_NS;
+  const removeNestedFrame = (el) => {
+    const parent = parentOf(el);
+    if (parent !== null) removeChild(parent, el);
+    reportError(`Removed a nested <${localNameOf(el)}>: artifacts cannot embed other documents.`);
+  };
+  const removeNestedFrames = (node) => {
+    if (nodeType(node) !== 1) return;
+    if (isFrameElement(node)) {
+      removeNestedFrame(node);
+      return;
+    }
+    const found = [];
+    for (let t = 0; t < FRAME_TAGS.length; t++) {
+      const live = getElementsByTagName(node, FRAME_TAGS[t]);
+      for (let i = 0; i < collectionLength(live); i++) found.push(collectionItem(live, i));
+    }
+    for (let i = 0; i < found.length; i++) if (isFrameElement(found[i])) removeNestedFrame(found[i]);
+  };
+  const frameGuard = new MutationObserverCtor((records) => {
+    for (let r = 0; r < records.length; r++) {
+      const added = recordAdded(records[r]);
+      for (let i = 0; i < nodeListLength(added); i++) removeNestedFrames(nodeListItem(added, i));
+    }
+  });
+  const guardTree = (root) => observeMutations(frameGuard, root, { childList: true, subtree: true });
+  guardTree(doc);
+
+  // The observer does not see into shadow trees, so every shadow root must
+  // be observed as it is made. attachShadow is wrapped; roots are made
+  // non-clonable (a clone's root would be created out of our sight); and the
+  // two parsers that build declarative shadow roots (setHTMLUnsafe,
+  // parseHTMLUnsafe) fall back to parsers that do not.
+  replaceMethod(ElementP, 'attachShadow', (original) =>
+    function attachShadow(init) {
+      const options = init !== null && typeof init === 'object' ? Object.create(init, { clonable: { value: false } }) : init;
+      const root = apply(original, this, [options]);
+      guardTree(root);
+      return root;
+    });
+  const elementInnerHTML = setter(ElementP, 'innerHTML');
+  replaceMethod(ElementP, 'setHTMLUnsafe', () =>
+    function setHTMLUnsafe(html) {
+      elementInnerHTML(this, String(html));
+    });
+  if (typeof ShadowRoot === 'function') {
+    const shadowInnerHTML = setter(ShadowRoot.prototype, 'innerHTML');
+    replaceMethod(ShadowRoot.prototype, 'setHTMLUnsafe', () =>
+      function setHTMLUnsafe(html) {
+        shadowInnerHTML(this, String(html));
+      });
+  }
+  replaceMethod(Document, 'parseHTMLUnsafe', () =>
+    function parseHTMLUnsafe(html) {
+      return parseFromString(new DOMParserCtor(), String(html), 'text/html');
+    });
+
   // ---------------------------------------------------------------------------
   // 4. Page source → vnodes
   // ---------------------------------------------------------------------------
   //
   // vnode: { kind: 1|3|8, ns, name, id, attrs: [{ns, local, qname, value}],
-  //          text, children, atomic, hash, shape, head, tail, src, live }
+  //          text, children, atomic, hash, src, live, sample, shapeKey }
   //   hash   content hash of the whole subtree: equal hash = identical subtree
-  //   shape  what may be morphed into what (element name + id; any text; any comment)
-  //   head/tail  first/last characters of the text, to pair edited siblings
   //   src    the parsed node, only during the render that created the vnode
   //   live   the node in the live document built for it
-
-  const SAMPLE = 48;
+  //   sample, shapeKey  computed on demand when pairing edited siblings
+  // Building runs over every node of every render, so it does no string
+  // building: hashes are mixed as numbers.
 
   /** 53-bit string hash (cyrb53): fast, and collisions are out of reach for page-sized inputs. */
-  const hashString = (str) => {
-    let h1 = 0xdeadbeef;
-    let h2 = 0x41c6ce57;
+  const hashString = (str, seed) => {
+    let h1 = 0xdeadbeef ^ seed;
+    let h2 = 0x41c6ce57 ^ seed;
     for (let i = 0; i < str.length; i++) {
       const ch = str.charCodeAt(i);
       h1 = imul(h1 ^ ch, 2654435761);
@@ -392,100 +580,138 @@
     return 4294967296 * (2097151 & h2) + (h1 >>> 0);
   };
 
+  /** Ordered combination of 53-bit hashes, same mixing as hashString. */
+  const newMix = (seed) => ({ h1: 0xdeadbeef ^ seed, h2: 0x41c6ce57 ^ seed });
+  const mixIn = (m, n) => {
+    const lo = n >>> 0;
+    const hi = (n / 4294967296) >>> 0;
+    m.h1 = imul(imul(m.h1 ^ lo, 2654435761) ^ hi, 2654435761);
+    m.h2 = imul(imul(m.h2 ^ lo, 1597334677) ^ hi, 1597334677);
+  };
+  const mixOut = (m) => {
+    let h1 = m.h1;
+    let h2 = m.h2;
+    h1 = imul(h1 ^ (h1 >>> 16), 2246822507);
+    h1 ^= imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = imul(h2 ^ (h2 >>> 16), 2246822507);
+    h2 ^= imul(h1 ^ (h1 >>> 13), 3266489909);
+    return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  };
+
+  const SEED_TEXT = 1;
+  const SEED_COMMENT = 2;
+  const SEED_ELEMENT = 3;
+  const SEED_NAME = 4;
+  const SEED_ATTR = 5;
+  const SEED_SOURCE = 6;
+
+  // Element names repeat endlessly; hash each (namespace, name) once.
+  const nameHashes = new Map();
+  const nameHash = (ns, name) => {
+    let byNs = nameHashes.get(name);
+    if (byNs === undefined) {
+      byNs = new Map();
+      nameHashes.set(name, byNs);
+    }
+    let h = byNs.get(ns);
+    if (h === undefined) {
+      h = hashString(`${ns}|${name}`, SEED_NAME);
+      byNs.set(ns, h);
+    }
+    return h;
+  };
+
   const LINK_HINTS = ['preconnect', 'prefetch', 'prerender', 'dns-prefetch', 'preload', 'modulepreload'];
 
   /** Elements that would act on insertion in ways the sandbox must not allow. */
   const isNeutralised = (el, name) => {
-    if (namespaceOf(el) !== HTML_NS) return false;
-    if (name === 'base' || name === 'noscript') return true;
-    if (name === 'meta') {
-      const equiv = getAttribute(el, 'http-equiv');
-      return equiv !== null && equiv.trim().toLowerCase() === 'refresh';
+    switch (name) {
+      // <base> would redirect every relative URL; <noscript> was parsed with
+      // scripting off, so its content is markup that must not show; nested
+      // frames: see the frame guard.
+      case 'base':
+      case 'noscript':
+      case 'iframe':
+      case 'frame':
+        return namespaceOf(el) === HTML_NS;
+      case 'meta': {
+        const equiv = getAttribute(el, 'http-equiv');
+        return equiv !== null && equiv.trim().toLowerCase() === 'refresh';
+      }
+      case 'link': {
+        const rel = (getAttribute(el, 'rel') || '').toLowerCase().split(/\s+/);
+        for (let i = 0; i < rel.length; i++) if (LINK_HINTS.indexOf(rel[i]) >= 0) return true;
+        return false;
+      }
+      case 'script':
+        return (getAttribute(el, 'type') || '').trim().toLowerCase() === 'speculationrules';
+      default:
+        return false;
     }
-    if (name === 'link') {
-      const rel = (getAttribute(el, 'rel') || '').toLowerCase().split(/\s+/);
-      for (let i = 0; i < rel.length; i++) if (LINK_HINTS.indexOf(rel[i]) >= 0) return true;
-      return false;
-    }
-    if (name === 'script') {
-      const type = (getAttribute(el, 'type') || '').trim().toLowerCase();
-      return type === 'speculationrules';
-    }
-    return false;
   };
 
-  const textVnode = (kind, text) => ({
+  const newVnode = (kind, src) => ({
     kind,
-    text,
-    hash: hashString((kind === 3 ? 't' : 'c') + text),
-    shape: kind === 3 ? '#text' : '#comment',
-    head: text.slice(0, SAMPLE),
-    tail: text.slice(-SAMPLE),
-    atomic: false,
+    ns: null,
+    name: '',
+    id: '',
+    attrs: null,
+    text: '',
     children: null,
+    atomic: false,
+    hash: 0,
+    src,
     live: null,
+    sample: null,
+    shapeKey: null,
   });
-
-  const readAttrs = (el) => {
-    const map = attributesOf(el);
-    const n = attrCount(map);
-    const attrs = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const a = attrAt(map, i);
-      attrs[i] = { ns: attrNamespace(a), local: attrLocalName(a), qname: attrName(a), value: attrValue(a) };
-    }
-    return attrs;
-  };
 
   const buildVnode = (node) => {
     const type = nodeType(node);
-    if (type === 3) return textVnode(3, getData(node));
-    if (type === 8) return textVnode(8, getData(node));
+    if (type === 3 || type === 8) {
+      const v = newVnode(type, node);
+      v.text = getData(node);
+      v.hash = hashString(v.text, type === 3 ? SEED_TEXT : SEED_COMMENT);
+      return v;
+    }
     if (type !== 1) return null;
     const name = localNameOf(node);
     if (isNeutralised(node, name)) return null;
-    const ns = namespaceOf(node);
-    const attrs = readAttrs(node);
-    let sig = `${ns}|${name}`;
-    for (let i = 0; i < attrs.length; i++) sig += `\u0001${attrs[i].ns || ''}\u0002${attrs[i].qname}\u0002${attrs[i].value}`;
-    const v = {
-      kind: 1,
-      ns,
-      name,
-      id: getAttribute(node, 'id') || '',
-      attrs,
-      text: '',
-      children: [],
-      atomic: false,
-      hash: 0,
-      shape: '',
-      head: '',
-      tail: '',
-      src: node,
-      live: null,
-    };
+    const v = newVnode(1, node);
+    v.ns = namespaceOf(node);
+    v.name = name;
+    const mix = newMix(SEED_ELEMENT);
+    mixIn(mix, nameHash(v.ns, name));
+    // Most elements have no attributes; skip creating their NamedNodeMap.
+    const map = hasAttributes(node) ? attributesOf(node) : null;
+    const count = map === null ? 0 : attrCount(map);
+    v.attrs = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const a = attrAt(map, i);
+      const attr = { ns: attrNamespace(a), local: attrLocalName(a), qname: attrName(a), value: attrValue(a) };
+      v.attrs[i] = attr;
+      if (attr.local === 'id' && attr.ns === null) v.id = attr.value;
+      mixIn(mix, hashString(attr.qname, SEED_ATTR));
+      mixIn(mix, hashString(attr.value, SEED_ATTR));
+    }
     if (name === 'script' || name === 'template') {
       // Never morphed: a changed script is replaced (and so runs once); a
       // template's content lives outside its children.
       v.atomic = true;
       v.text = name === 'script' ? getTextContent(node) : getInnerHTML(node);
-      v.hash = hashString(`${sig}\u0003${v.text}`);
-      v.shape = '';
+      mixIn(mix, hashString(v.text, SEED_SOURCE));
+      v.children = [];
+      v.hash = mixOut(mix);
       return v;
     }
-    let childSig = '';
+    v.children = [];
     for (let c = firstChildOf(node); c !== null; c = nextSiblingOf(c)) {
       const cv = buildVnode(c);
       if (cv === null) continue;
       v.children.push(cv);
-      childSig += `,${cv.hash}`;
-      if (v.head.length < SAMPLE) v.head += cv.head;
+      mixIn(mix, cv.hash);
     }
-    for (let i = v.children.length - 1; i >= 0 && v.tail.length < SAMPLE; i--) v.tail = v.children[i].tail + v.tail;
-    v.head = v.head.slice(0, SAMPLE);
-    v.tail = v.tail.slice(-SAMPLE);
-    v.hash = hashString(`${sig}\u0003${childSig}`);
-    v.shape = `${ns}|${name}#${v.id}`;
+    v.hash = mixOut(mix);
     return v;
   };
 
@@ -496,9 +722,9 @@
 
   /** Drops parsed-node references once a render is done, so old parses can be collected. */
   const releaseSources = (v) => {
-    if (v.src === undefined || v.src === null) return;
+    if (v.src === null) return; // kept from an earlier render: already released
     v.src = null;
-    if (v.children) for (let i = 0; i < v.children.length; i++) releaseSources(v.children[i]);
+    if (v.children !== null) for (let i = 0; i < v.children.length; i++) releaseSources(v.children[i]);
   };
 
   // ---------------------------------------------------------------------------
@@ -606,8 +832,45 @@
     return matchOf;
   };
 
+  const SAMPLE = 48;
+
+  /** The first and last characters of a vnode's text, to tell edited siblings apart. */
+  const sampleOf = (v) => {
+    if (v.sample !== null) return v.sample;
+    let head = '';
+    let tail = '';
+    if (v.kind !== 1 || v.atomic) {
+      head = v.text.slice(0, SAMPLE);
+      tail = v.text.slice(-SAMPLE);
+    } else {
+      const kids = v.children;
+      for (let i = 0; i < kids.length && head.length < SAMPLE; i++) head += sampleOf(kids[i]).head;
+      for (let i = kids.length - 1; i >= 0 && tail.length < SAMPLE; i--) tail = sampleOf(kids[i]).tail + tail;
+      head = head.slice(0, SAMPLE);
+      tail = tail.slice(-SAMPLE);
+    }
+    v.sample = { head, tail };
+    return v.sample;
+  };
+
+  /**
+   * What may be morphed into what: an element into one with the same name
+   * and id, text into text, a comment into a comment. Scripts and templates
+   * never ('').
+   */
+  const shapeOf = (v) => {
+    if (v.shapeKey === null) {
+      if (v.kind === 3) v.shapeKey = '#text';
+      else if (v.kind === 8) v.shapeKey = '#comment';
+      else v.shapeKey = v.atomic ? '' : `${v.ns}|${v.name}#${v.id}`;
+    }
+    return v.shapeKey;
+  };
+
   /** 0..1: how alike two siblings read, from their first and last characters. */
-  const similarity = (x, y) => {
+  const similarity = (vx, vy) => {
+    const x = sampleOf(vx);
+    const y = sampleOf(vy);
     let p = 0;
     const pn = min(x.head.length, y.head.length);
     while (p < pn && x.head.charCodeAt(p) === y.head.charCodeAt(p)) p++;
@@ -626,13 +889,14 @@
    * plain LCS on shape.
    */
   const WEIGHTED_LIMIT = 4096;
+  const pairable = (x, y) => shapeOf(x) !== '' && shapeOf(x) === shapeOf(y);
   const pairGap = (a, ai, b, bj, matchOf) => {
     const n = ai.length;
     const m = bj.length;
     if (n === 0 || m === 0) return;
     if (n * m > WEIGHTED_LIMIT) {
-      const aKeys = ai.map((i) => a[i].shape || `\u0000${i}`);
-      const bKeys = bj.map((j) => b[j].shape || `\u0001${j}`);
+      const aKeys = ai.map((i) => shapeOf(a[i]) || `\u0000${i}`);
+      const bKeys = bj.map((j) => shapeOf(b[j]) || `\u0001${j}`);
       const sub = matchByKey(aKeys, bKeys);
       for (let k = 0; k < m; k++) if (sub[k] >= 0) matchOf[bj[k]] = ai[sub[k]];
       return;
@@ -644,7 +908,7 @@
         let best = max(score[(i + 1) * w + j], score[i * w + j + 1]);
         const x = a[ai[i]];
         const y = b[bj[j]];
-        if (x.shape !== '' && x.shape === y.shape) best = max(best, score[(i + 1) * w + j + 1] + 1 + similarity(x, y));
+        if (pairable(x, y)) best = max(best, score[(i + 1) * w + j + 1] + 1 + similarity(x, y));
         score[i * w + j] = best;
       }
     }
@@ -654,7 +918,7 @@
       const x = a[ai[i]];
       const y = b[bj[j]];
       const here = score[i * w + j];
-      if (x.shape !== '' && x.shape === y.shape && here === score[(i + 1) * w + j + 1] + 1 + similarity(x, y)) {
+      if (pairable(x, y) && here === score[(i + 1) * w + j + 1] + 1 + similarity(x, y)) {
         matchOf[bj[j]] = ai[i];
         i++;
         j++;
@@ -663,7 +927,7 @@
     }
   };
 
-  /** Per render: scripts to run, and whether live nodes were created. */
+  /** Per render: the new inline scripts, in document order, to run once the DOM is in place. */
   const newRenderContext = () => ({ scripts: [] });
 
   /** Live nodes built from source; everything else in the document belongs to the artifact's scripts. */
@@ -697,30 +961,45 @@
     }
   };
 
-  /** Creates the live subtree for a new vnode. Scripts go in inert and run later, in order. */
-  const buildLive = (v, ctx) => {
-    let live;
-    if (v.kind === 3) live = createTextNode(doc, v.text);
-    else if (v.kind === 8) live = createComment(doc, v.text);
-    else if (v.name === 'template') live = importNode(doc, v.src, true);
-    else {
-      // importNode keeps attribute names the parser allowed; the copy of a
-      // parsed <script> is marked "already started", so it stays inert.
-      live = importNode(doc, v.src, false);
-      if (v.name === 'script') {
-        if (getAttribute(live, 'src') === null) {
-          ctx.scripts.push(v);
-        } else {
-          // External scripts are blocked by CSP anyway; keeping this one inert
-          // means the browser never even attempts the fetch.
-          setTextContent(live, v.text);
-        }
-      } else {
-        for (let i = 0; i < v.children.length; i++) appendChild(live, buildLive(v.children[i], ctx));
-      }
-    }
+  /**
+   * Points vnode v and its descendants at `live`, a deep copy of v.src. The
+   * copy also holds the parsed nodes the vnode tree left out (neutralised
+   * elements): those are dropped here. Inline scripts are queued to run.
+   */
+  const adoptCopy = (v, live, ctx) => {
     v.live = live;
     managed.add(live);
+    if (v.kind !== 1) return;
+    if (v.name === 'script') {
+      // The copy of a parsed <script> is marked "already started", so it
+      // stays inert. Inline ones are run later, in order, by a fresh element;
+      // external ones stay inert for good (CSP would block them anyway).
+      if (getAttribute(live, 'src') === null) ctx.scripts.push(v);
+      return;
+    }
+    if (v.atomic) return;
+    const kids = v.children;
+    let k = 0;
+    let src = firstChildOf(v.src);
+    let copy = firstChildOf(live);
+    while (copy !== null) {
+      const nextCopy = nextSiblingOf(copy);
+      if (k < kids.length && kids[k].src === src) adoptCopy(kids[k++], copy, ctx);
+      else removeChild(live, copy);
+      src = nextSiblingOf(src);
+      copy = nextCopy;
+    }
+  };
+
+  /**
+   * Creates the live subtree for a new vnode: one native deep copy (much
+   * cheaper than a node at a time), then a walk to map vnodes onto it.
+   * importNode keeps attribute names the parser allowed and setAttribute
+   * would refuse (`@click`).
+   */
+  const buildLive = (v, ctx) => {
+    const live = importNode(doc, v.src, true);
+    adoptCopy(v, live, ctx);
     return live;
   };
 
@@ -796,21 +1075,45 @@
   // 6. Scripts, and the load events artifacts wait for
   // ---------------------------------------------------------------------------
 
+  /**
+   * Swaps `placeholder` for a new script element with `text`, which runs on
+   * insertion (unlike parser-made ones). Its errors arrive synchronously as
+   * window `error` events, not as exceptions here; they are returned.
+   */
+  const executeScript = (v, placeholder, text) => {
+    const fresh = createElementNS(doc, v.ns, 'script');
+    for (let i = 0; i < v.attrs.length; i++) setAttr(fresh, v.attrs[i], v.src);
+    setTextContent(fresh, text);
+    v.live = fresh;
+    managed.add(fresh);
+    const errors = [];
+    scriptErrorSink = errors;
+    try {
+      replaceChild(parentOf(placeholder), fresh, placeholder);
+    } finally {
+      scriptErrorSink = null;
+    }
+    return errors;
+  };
+
+  // Chromium, Firefox and Safari wordings of "top-level let/const/class
+  // declared twice".
+  const REDECLARED = /already been declared|redeclaration of|duplicate variable/i;
+
   const runScripts = (scripts) => {
     for (let k = 0; k < scripts.length; k++) {
       const v = scripts[k];
-      const placeholder = v.live;
-      const parent = parentOf(placeholder);
-      if (parent === null) continue;
-      // A script element created here (not by the parser) runs on insertion.
-      const fresh = createElementNS(doc, v.ns, 'script');
-      for (let i = 0; i < v.attrs.length; i++) setAttr(fresh, v.attrs[i], v.src);
-      setTextContent(fresh, v.text);
-      v.live = fresh;
-      managed.add(fresh);
-      // Errors thrown by the script are reported through window.onerror,
-      // not thrown here: the bootstrap carries on.
-      replaceChild(parent, fresh, placeholder);
+      if (parentOf(v.live) === null) continue;
+      let errors = executeScript(v, v.live, v.text);
+      // A changed script that runs again redeclares its own top-level
+      // const/let/class (so does a new script reusing another's names). That SyntaxError is raised before any statement
+      // runs, so running it once more inside a block is safe, and is the
+      // closest we can get to the fresh global scope a reload would give.
+      const type = (getAttribute(v.live, 'type') || '').trim().toLowerCase();
+      if (errors.length === 1 && REDECLARED.test(errors[0]) && type !== 'module') {
+        errors = executeScript(v, v.live, `{\n${v.text}\n}`);
+      }
+      for (let i = 0; i < errors.length; i++) reportError(errors[i]);
     }
   };
 
@@ -985,23 +1288,17 @@
   let fallbackTimer = 0;
 
   const emptyElement = (name, live, children) => {
-    const v = {
-      kind: 1,
-      ns: HTML_NS,
-      name,
-      id: '',
-      attrs: [],
-      text: '',
-      children,
-      atomic: false,
-      hash: 0,
-      shape: `${HTML_NS}|${name}#`,
-      head: '',
-      tail: '',
-      src: null,
-      live,
-    };
-    v.hash = hashString(`${HTML_NS}|${name}\u0003${children.map((c) => `,${c.hash}`).join('')}`);
+    const v = newVnode(1, null);
+    v.ns = HTML_NS;
+    v.name = name;
+    v.attrs = [];
+    v.children = children;
+    v.live = live;
+    // Same hash as buildVnode gives the parsed empty element.
+    const mix = newMix(SEED_ELEMENT);
+    mixIn(mix, nameHash(HTML_NS, name));
+    for (let i = 0; i < children.length; i++) mixIn(mix, children[i].hash);
+    v.hash = mixOut(mix);
     managed.add(live);
     return v;
   };

@@ -1,0 +1,110 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildAppFrameSrcDirective, buildSandboxHeaders } from '../../lib/sandbox/csp';
+import { loadBootstrapSource, renderFrameHtml } from '../../lib/sandbox/frame-html';
+
+/**
+ * Two loopback servers standing in for the real ones: a sandbox origin on
+ * 127.0.0.1 serving the frame with the production headers, and an app
+ * origin on `localhost` (a different site, as in production) serving a
+ * parent page that embeds the frame the way the app does.
+ */
+export interface Harness {
+  appOrigin: string;
+  sandboxOrigin: string;
+  appUrl: string;
+  /** Every request the sandbox server saw, as `METHOD path`. */
+  sandboxRequests: string[];
+  close(): Promise<void>;
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+function appPage(sandboxOrigin: string): string {
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>Loupe frame harness</title></head>
+<body>
+<h1 id="app-title">Loupe frame harness</h1>
+<iframe id="artifact" sandbox="allow-scripts" src="${sandboxOrigin}/frame"
+  style="display:block;width:800px;height:600px;border:0"></iframe>
+<script>
+  // Everything the frame posts, unfiltered: specs validate it themselves.
+  window.frameMessages = [];
+  const frame = document.getElementById('artifact');
+  window.addEventListener('message', (event) => {
+    if (event.source === frame.contentWindow) window.frameMessages.push(event.data);
+  });
+  window.sendToFrame = (message) => frame.contentWindow.postMessage(message, '*');
+  window.sendRender = (html, rev) => window.sendToFrame({ loupe: 1, type: 'render', rev, html });
+</script>
+</body></html>`;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const sandboxRequests: string[] = [];
+  let appOrigin = '';
+  let sandboxOrigin = '';
+
+  const sandbox = createServer((req: IncomingMessage, res: ServerResponse) => {
+    sandboxRequests.push(`${req.method} ${req.url}`);
+    if (req.method === 'GET' && req.url === '/frame') {
+      // Read on every request so a spec run always uses the file on disk.
+      res.writeHead(200, {
+        ...buildSandboxHeaders(appOrigin),
+        'Content-Type': 'text/html; charset=utf-8',
+      });
+      res.end(renderFrameHtml(loadBootstrapSource()));
+      return;
+    }
+    res.writeHead(404, { ...buildSandboxHeaders(appOrigin), 'Content-Type': 'text/plain' });
+    res.end('not found');
+  });
+
+  const app = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === 'GET' && req.url === '/') {
+      res.writeHead(200, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Security-Policy': [
+          "default-src 'none'",
+          "script-src 'unsafe-inline'",
+          "style-src 'unsafe-inline'",
+          buildAppFrameSrcDirective(sandboxOrigin),
+        ].join('; '),
+        'Cache-Control': 'no-store',
+      });
+      res.end(appPage(sandboxOrigin));
+      return;
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('not found');
+  });
+
+  const sandboxPort = await listen(sandbox);
+  const appPort = await listen(app);
+  sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
+  // Same socket, but `localhost` is a different site from 127.0.0.1, so the
+  // frame is cross-site (and in its own process) exactly as in production.
+  appOrigin = `http://localhost:${appPort}`;
+
+  return {
+    appOrigin,
+    sandboxOrigin,
+    appUrl: `${appOrigin}/`,
+    sandboxRequests,
+    close: async () => {
+      await Promise.all([closeServer(sandbox), closeServer(app)]);
+    },
+  };
+}
