@@ -61,8 +61,8 @@ export interface Writer {
   destroy(): void;
 }
 
-/** A stock y-websocket client holding a write token: the same kind of writer for both servers. */
-export async function openWriter(wsBase: string, room: string, params: Record<string, string>): Promise<Writer> {
+/** A stock y-websocket client (ws as its WebSocket), resolved once fully synced. */
+async function connectSynced(wsBase: string, room: string, params: Record<string, string>): Promise<{ doc: Y.Doc; provider: WebsocketProvider }> {
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(wsBase, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -70,6 +70,12 @@ export async function openWriter(wsBase: string, room: string, params: Record<st
     disableBc: true,
   });
   await new Promise<void>((resolve) => provider.once('sync', () => resolve()));
+  return { doc, provider };
+}
+
+/** A stock y-websocket client holding a write token: the same kind of writer for both servers. */
+export async function openWriter(wsBase: string, room: string, params: Record<string, string>): Promise<Writer> {
+  const { doc, provider } = await connectSynced(wsBase, room, params);
   return {
     doc,
     text: doc.getText('html'),
@@ -84,13 +90,7 @@ export async function openWriter(wsBase: string, room: string, params: Record<st
 /** Opens a fresh client and resolves with milliseconds from construction to fully synced. */
 export async function timeJoin(wsBase: string, room: string, params: Record<string, string>, expectLength: number): Promise<number> {
   const started = performance.now();
-  const doc = new Y.Doc();
-  const provider = new WebsocketProvider(wsBase, room, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    params,
-    disableBc: true,
-  });
-  await new Promise<void>((resolve) => provider.once('sync', () => resolve()));
+  const { doc, provider } = await connectSynced(wsBase, room, params);
   const elapsed = performance.now() - started;
   const length = doc.getText('html').length;
   provider.destroy();

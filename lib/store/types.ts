@@ -77,17 +77,7 @@ export interface ArtifactRecord {
   sizeBytes: number;
 }
 
-export interface NewArtifact {
-  id: string;
-  orgId: string;
-  createdBy: string;
-  title: string;
-  project: string;
-  session: string;
-  kind: string;
-  status: ArtifactStatus;
-  createdAt: number;
-}
+export type NewArtifact = Omit<ArtifactRecord, 'updatedAt' | 'sizeBytes'>;
 
 export interface ArtifactQuery {
   orgId: string;
