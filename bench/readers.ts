@@ -9,7 +9,22 @@ import { nowUs, summarize } from './stats';
 const url = process.env.READERS_URL!;
 const count = Number(process.env.READERS_COUNT);
 const SYNC_STEP1_EMPTY = Buffer.from([0, 0, 1, 0]);
-const MARKER = /@@(\d+):(\d+)@@/g;
+const MARKER_START = Buffer.from('@@');
+const COLON = 58;
+const ZERO = 48;
+
+/** Parses `<seq>:<sentUs>@@` at `at`; null if the bytes there are not a marker. */
+function readMarker(data: Buffer, at: number): { seq: number; sentUs: number } | null {
+  let seq = 0;
+  let i = at;
+  while (i < data.length && data[i] >= ZERO && data[i] <= ZERO + 9) seq = seq * 10 + (data[i++] - ZERO);
+  if (i === at || data[i] !== COLON) return null;
+  const start = ++i;
+  let sentUs = 0;
+  while (i < data.length && data[i] >= ZERO && data[i] <= ZERO + 9) sentUs = sentUs * 10 + (data[i++] - ZERO);
+  if (i === start || data[i] !== 64 /* @ */) return null;
+  return { seq, sentUs };
+}
 
 interface Reader {
   seen: Uint8Array;
@@ -55,15 +70,20 @@ for (let i = 0; i < count; i++) {
       return;
     }
     if (!reader.ready) return;
-    const text = data.toString('latin1');
-    for (const match of text.matchAll(MARKER)) {
-      const seq = Number(match[1]);
-      if (seq >= reader.seen.length) continue;
-      if (reader.seen[seq]) continue;
-      reader.seen[seq] = 1;
-      reader.seenCount++;
-      reader.lastArrivalUs = at;
-      record((at - Number(match[2])) / 1000);
+    // Scan bytes, not a decoded string: 500 readers × 100 frames/s must stay cheap here.
+    let from = data.indexOf(MARKER_START);
+    while (from >= 0) {
+      const parsed = readMarker(data, from + 2);
+      if (parsed) {
+        const { seq, sentUs } = parsed;
+        if (seq < reader.seen.length && !reader.seen[seq]) {
+          reader.seen[seq] = 1;
+          reader.seenCount++;
+          reader.lastArrivalUs = at;
+          record((at - sentUs) / 1000);
+        }
+      }
+      from = data.indexOf(MARKER_START, from + 2);
     }
   });
 }

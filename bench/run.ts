@@ -8,6 +8,7 @@ import { ProcessMeter } from './proc';
 import { nowUs, summarize } from './stats';
 import { markedEdit, openWriter, ReaderPool, sleep, timeJoin, yieldToLoop } from './clients';
 import { startLoupe, startStock, WRITER_TOKEN, type BenchServer } from './servers';
+import { renderMarkdown } from './report';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -217,5 +218,7 @@ for (const name of serverNames) {
 
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), quick, results }, null, 2)}\n`);
-process.stdout.write('\nwritten to bench/results/latest.json\n');
+const markdown = renderMarkdown(results);
+writeFileSync('bench/results/latest.md', markdown);
+process.stdout.write(`\n${markdown}\nwritten to bench/results/latest.json and latest.md\n`);
 process.exit(0);

@@ -12,7 +12,13 @@ export const apiErrorBodySchema = z.object({
 
 export const meSchema = z.object({
   kind: z.enum(['user', 'agent']),
-  user: z.object({ id: z.string(), name: z.string(), email: z.string().optional() }),
+  user: z.object({
+    id: z.string(),
+    name: z.string(),
+    /** The server-assigned presence colour: what everyone else sees for this person. */
+    color: z.string().regex(/^#[0-9a-fA-F]{3,8}$/),
+    email: z.string().optional(),
+  }),
   org: z.object({ id: z.string(), name: z.string() }).nullable(),
   role: z.string(),
   sandboxOrigin: z.string().url(),

@@ -371,7 +371,8 @@
     if (raw.indexOf('#') >= 0 && withoutHash(url.href) === withoutHash(locationHref())) return;
     preventDefault(event);
     // Links back into the sandbox origin mean nothing outside the frame.
-    if (LINK_PROTOCOLS[url.protocol] === true && url.origin !== OWN_ORIGIN && url.href.length <= MAX_HREF) {
+    // Only a person's click asks the app to open a tab (the app checks activation too).
+    if (event.isTrusted && LINK_PROTOCOLS[url.protocol] === true && url.origin !== OWN_ORIGIN && url.href.length <= MAX_HREF) {
       post({ type: 'open-link', href: url.href });
     }
   };

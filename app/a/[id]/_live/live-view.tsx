@@ -25,7 +25,7 @@ export function LiveView({ artifactId }: { artifactId: string }) {
   const { status, retry } = useConnectionStatus(session?.provider ?? null);
   const activity = usePageActivity(session);
   const meta = useArtifactMeta(session);
-  const viewer = useMemo(() => (me.data ? { id: me.data.user.id, name: me.data.user.name } : null), [me.data]);
+  const viewer = useMemo(() => (me.data ? { id: me.data.user.id, name: me.data.user.name, color: me.data.user.color } : null), [me.data]);
   const participants = usePresence(session, viewer);
 
   const title = meta.title || artifact.data?.title || '';

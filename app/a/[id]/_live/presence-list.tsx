@@ -29,7 +29,7 @@ export function PresenceList({ participants }: { participants: Participant[] }) 
               className={styles.avatar}
               data-kind={person.kind}
               data-self={person.isSelf || undefined}
-              style={person.color ? { background: person.color } : undefined}
+              style={{ background: person.color }}
               tabIndex={0}
               role="img"
               aria-label={label}

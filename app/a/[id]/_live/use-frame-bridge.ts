@@ -16,7 +16,7 @@ type Scroll = NonNullable<LocalPresence['scroll']>;
  * Connects the live document to the sandboxed frame:
  * - the first render goes once the frame says `ready` and the room has synced;
  * - later changes are coalesced to one render per animation frame, newest html only;
- * - `open-link` opens http(s) links in a new tab, without opener or referrer;
+ * - `open-link` opens http(s) links in a new tab, without opener or referrer, on a real click only;
  * - the reader's scroll place goes into awareness for others to see.
  * Every message is checked against the frame's window and validated.
  */
@@ -48,6 +48,9 @@ export function useFrameBridge(
           reportScrollRef.current({ y: Math.round(message.scrollY), height: Math.round(message.scrollHeight) });
           break;
         case 'open-link': {
+          // Only a real click opens a tab: a user's click in the frame activates this page too
+          // (activation reaches ancestors), a script's `.click()` in the artifact does not.
+          if (!navigator.userActivation.isActive) break;
           const url = new URL(message.href);
           if (OPENABLE_PROTOCOLS.has(url.protocol)) window.open(url.href, '_blank', 'noopener,noreferrer');
           break;

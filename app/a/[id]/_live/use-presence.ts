@@ -17,8 +17,8 @@ export interface Participant {
   clientId: number;
   userId: string;
   name: string;
-  /** The server's colour for this person; null for our own entry until we learn it. */
-  color: string | null;
+  /** The server's colour for this person (from `/me` for our own entry). */
+  color: string;
   kind: 'user' | 'agent';
   /** This tab. */
   isSelf: boolean;
@@ -29,13 +29,15 @@ export interface Participant {
 export interface Viewer {
   id: string;
   name: string;
+  /** The server-assigned presence colour, from `/me`: the one others see for us. */
+  color: string;
 }
 
 /**
  * Everyone connected to the room, one entry per connection, this tab first.
  * Our own state never comes back to us with the server's `user` stamp
- * (awareness ignores echoes), so our entry is built from `/me`; its colour is
- * borrowed from another of our connections when there is one.
+ * (awareness ignores echoes), so our entry is built from `/me`, colour
+ * included: `/me` returns the same server-assigned colour others see.
  */
 export function usePresence(session: CollabSession | null, viewer: Viewer | null): Participant[] {
   const [participants, setParticipants] = useState<Participant[]>([]);
@@ -67,7 +69,7 @@ export function usePresence(session: CollabSession | null, viewer: Viewer | null
               clientId: awareness.clientID,
               userId: viewer.id,
               name: viewer.name,
-              color: others.find((p) => p.isSameUser)?.color ?? null,
+              color: viewer.color,
               kind: 'user',
               isSelf: true,
               isSameUser: true,
