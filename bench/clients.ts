@@ -30,6 +30,10 @@ export class ReaderPool {
     });
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   static async open(url: string, count: number, capacity = 1 << 16): Promise<ReaderPool> {
     const pool = new ReaderPool(url, count, capacity);
     await pool.next();
@@ -58,8 +62,13 @@ export interface Writer {
   doc: Y.Doc;
   text: Y.Text;
   provider: WebsocketProvider;
+  /** Appends like an agent streaming a page (see appendRotating). */
+  append(chunk: string): void;
   destroy(): void;
 }
+
+/** Units one writer client id authors before it is retired, as Loupe's server does for its own writes. */
+const UNITS_PER_CLIENT_ID = 64 * 1024;
 
 /** A stock y-websocket client (ws as its WebSocket), resolved once fully synced. */
 async function connectSynced(wsBase: string, room: string, params: Record<string, string>): Promise<{ doc: Y.Doc; provider: WebsocketProvider }> {
@@ -76,11 +85,21 @@ async function connectSynced(wsBase: string, room: string, params: Record<string
 /** A stock y-websocket client holding a write token: the same kind of writer for both servers. */
 export async function openWriter(wsBase: string, room: string, params: Record<string, string>): Promise<Writer> {
   const { doc, provider } = await connectSynced(wsBase, room, params);
+  const text = doc.getText('html');
+  const awarenessClientId = doc.clientID;
   return {
     doc,
-    text: doc.getText('html'),
+    text,
     provider,
+    // Yjs merges a client's consecutive appends into one growing item, and encoding each new
+    // update then copies that whole item: quadratic in the page size, on every peer. Retiring
+    // the client id every 64 Ki units bounds it (the same thing Loupe's server does).
+    append: (chunk) => {
+      if (Y.getState(doc.store, doc.clientID) > UNITS_PER_CLIENT_ID) doc.clientID = Math.floor(Math.random() * 2 ** 31);
+      text.insert(text.length, chunk);
+    },
     destroy: () => {
+      doc.clientID = awarenessClientId; // the provider's awareness is keyed by the original id
       provider.destroy();
       doc.destroy();
     },

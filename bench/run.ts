@@ -19,7 +19,7 @@ const EDITS = quick ? 500 : 2000;
 const PACED_READERS = quick ? [1, 100] : [1, 10, 100, 500];
 const FLOOD_READERS = quick ? [100] : [100, 500];
 const INGEST_UPDATES = quick ? 5_000 : Number(process.env.BENCH_INGEST_UPDATES ?? 50_000);
-const COLD_SIZES_MIB = quick ? [1] : [1, 16];
+const COLD_SIZES_MIB = quick ? [1] : process.env.BENCH_COLD_MIB ? [Number(process.env.BENCH_COLD_MIB)] : [1, 16];
 
 type Row = Record<string, string | number>;
 const results: Record<string, Row[]> = {};
@@ -37,7 +37,7 @@ async function paced(server: BenchServer, readers: number): Promise<void> {
   const start = performance.now();
   for (let i = 0; i < EDITS; i++) {
     await sleep(start + i * 10 - performance.now());
-    writer.text.insert(writer.text.length, markedEdit(i));
+    writer.append(markedEdit(i));
   }
   const report = await pool.report(EDITS);
   const usage = meter.stop();
@@ -55,20 +55,27 @@ async function flood(server: BenchServer, readers: number): Promise<void> {
   const pool = await ReaderPool.open(`${server.wsBase}/${room}${server.readerQuery}`, readers, EDITS + 1);
   const writer = await openWriter(server.wsBase, room, server.writerParams);
   const meter = new ProcessMeter(server.pid);
+  const readersMeter = new ProcessMeter(pool.pid);
+  const driverMeter = new ProcessMeter(process.pid);
   meter.start();
+  readersMeter.start();
+  driverMeter.start();
   const startUs = nowUs();
   for (let i = 0; i < EDITS; i++) {
-    writer.text.insert(writer.text.length, markedEdit(i));
+    writer.append(markedEdit(i));
     if (i % 20 === 19) await yieldToLoop();
   }
   const report = await pool.report(EDITS, 300_000);
   const usage = meter.stop();
+  // The load generators share the machine's two cores: their CPU says whether they bound the figure.
+  const readersCpu = readersMeter.stop().cpuPercent;
+  const driverCpu = driverMeter.stop().cpuPercent;
   const seconds = (report.lastArrivalUs - startUs) / 1e6;
   record('flood', {
     server: server.name, readers, complete: `${report.complete}/${report.readers}`,
     updatesPerSecondToEveryReader: Math.round(EDITS / seconds),
     p50: fix(report.latencyMs.p50), p99: fix(report.latencyMs.p99),
-    cpuPercent: usage.cpuPercent, peakRssMiB: usage.peakRssMiB,
+    cpuPercent: usage.cpuPercent, peakRssMiB: usage.peakRssMiB, readersCpuPercent: readersCpu, writerCpuPercent: driverCpu,
   });
   writer.destroy();
   await pool.close();
@@ -121,17 +128,12 @@ async function cold(server: BenchServer, mib: number): Promise<void> {
   const room = await server.newRoom();
   const writer = await openWriter(server.wsBase, room, server.writerParams);
   const editBytes = mib >= 16 ? 4096 : 1024;
-  const awarenessClientId = writer.doc.clientID;
   const edits = (mib * 1024 * 1024) / editBytes;
   for (let i = 0; i < edits; i++) {
-    // Like Loupe's own writes, the client retires its id every 64 KiB: otherwise Yjs merges every
-    // append into one growing item and encoding each update turns quadratic, on client and server.
-    if (i > 0 && (i * editBytes) % (64 * 1024) === 0) writer.doc.clientID = Math.floor(Math.random() * 2 ** 31);
-    writer.text.insert(writer.text.length, markedEdit(i, editBytes));
+    writer.append(markedEdit(i, editBytes));
     if (i % 20 === 19) await yieldToLoop();
   }
   const length = writer.text.length;
-  writer.doc.clientID = awarenessClientId; // the provider's awareness is keyed by the original id
   // First joiner (also proves the server has everything), then measured joiners from memory.
   for (let attempt = 0; ; attempt++) {
     try {

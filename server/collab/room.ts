@@ -77,6 +77,8 @@ export class Room {
   private fullStateFrame: Uint8Array | null = null;
   private tailUpdates = 0;
   private tailBytes = 0;
+  /** Writers whose sync step 1 from us waits for their own step 1 (see join). */
+  private readonly awaitingStep1 = new Set<Peer>();
   private readonly awarenessDirty = new Set<number>();
   private readonly awarenessToPublish = new Set<number>();
   private awarenessTimer: NodeJS.Timeout | null = null;
@@ -140,7 +142,12 @@ export class Room {
   join(member: Member): void {
     this.members.set(member.peer, member);
     // Writers are asked for what they have that we lack; readers' state is never taken.
-    if (member.access === 'write') member.peer.send(encodeSyncStep1Frame(Y.encodeStateVector(this.doc)));
+    // While the doc is still only stored bytes, the question waits until the writer has had
+    // its own answer (building a 16 MiB doc must not delay the bytes it is waiting for).
+    if (member.access === 'write') {
+      if (this.unapplied) this.awaitingStep1.add(member.peer);
+      else member.peer.send(encodeSyncStep1Frame(Y.encodeStateVector(this.doc)));
+    }
     if (this.awareness.getStates().size > 0) {
       const ids = Array.from(this.awareness.getStates().keys());
       member.peer.send(encodeAwarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)));
@@ -151,6 +158,7 @@ export class Room {
     const member = this.members.get(peer);
     if (!member) return;
     this.members.delete(peer);
+    this.awaitingStep1.delete(peer);
     if (member.awarenessIds.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(member.awarenessIds), 'leave');
     }
@@ -194,8 +202,10 @@ export class Room {
     const payload = readBytes(decoder);
     if (kind === SyncMessageType.STEP1) {
       member.peer.send(this.syncStep2For(payload));
+      if (this.awaitingStep1.delete(member.peer)) member.peer.send(encodeSyncStep1Frame(Y.encodeStateVector(this.doc)));
       return;
     }
+    if (this.awaitingStep1.delete(member.peer)) member.peer.send(encodeSyncStep1Frame(Y.encodeStateVector(this.doc)));
     if (kind !== SyncMessageType.STEP2 && kind !== SyncMessageType.UPDATE) {
       throw new AppError('bad_request', `Unknown sync message kind ${kind}.`);
     }
