@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { FrameDriver } from './driver';
 import { startHarness, type Harness } from './harness';
 import { hostilePage, NAVIGATIONS } from './hostile-page';
-import { startTripwire, type Tripwire } from './tripwire';
+import { startTripwire, type Tripwire } from '../fixtures/tripwire';
 
 let harness: Harness;
 let tripwire: Tripwire;

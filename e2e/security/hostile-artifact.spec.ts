@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { createArtifact, expect, test, type LoupeProcess } from '../fixtures/server';
 import { FRAME_COOKIE, FRAME_COOKIE_VALUE, hostileArtifact, hostileReportSchema, navigatingArtifact, NAVIGATIONS } from './hostile-artifact';
-import { startTripwire, type Tripwire } from './tripwire';
+import { startTripwire, type Tripwire } from '../fixtures/tripwire';
 
 /**
  * The real app (not a harness) showing an artifact that tries every way out

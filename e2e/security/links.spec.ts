@@ -1,5 +1,5 @@
 import { createArtifact, expect, test } from '../fixtures/server';
-import { startTripwire, type Tripwire } from './tripwire';
+import { startTripwire, type Tripwire } from '../fixtures/tripwire';
 
 /**
  * Links in an artifact open in a new tab only when a person clicks them: a

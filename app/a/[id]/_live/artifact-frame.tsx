@@ -14,7 +14,7 @@ interface ArtifactFrameProps {
 
 /**
  * The artifact, in a frame on the sandbox origin. `sandbox="allow-scripts"`
- * and nothing else: never allow-same-origin, forms, popups or top navigation.
+ * and nothing else: never same-origin access, forms, popups or top navigation.
  */
 export function ArtifactFrame({ sandboxOrigin, session, title }: ArtifactFrameProps) {
   const iframeRef = useRef<HTMLIFrameElement>(null);
