@@ -8,6 +8,9 @@ import { htmlOf } from '../lib/artifact/doc-shape';
 import { dummyPasswordHash, verifyPassword } from '../lib/auth/passwords';
 import { setAuthRuntime } from '../lib/runtime';
 import { buildAppFrameSrcDirective } from '../lib/sandbox/csp';
+import { isArtifactId } from '../lib/protocol/ids';
+import { canSeeArtifact } from '../lib/auth/policy';
+import { ARTIFACT_VISIBILITY_HEADER } from '../lib/protocol/headers';
 import type { Config } from './config';
 import { createLogger, type Logger } from './log';
 import { LocalPubSub } from './pubsub/local';
@@ -46,6 +49,9 @@ export interface StartOptions {
 
 /** How often a room's artifact row gets its updated time and size from live edits. */
 const TOUCH_INTERVAL_MS = 1_000;
+
+/** Set by this server on page requests for an artifact the viewer may not see. */
+const ARTIFACT_HEADER = ARTIFACT_VISIBILITY_HEADER;
 
 /** Paths served without a session: sign-in, next-auth, Next's assets, health. */
 const PUBLIC_PATH_RE = /^\/(signin|api\/auth\/|_next\/|favicon\.ico|icon\.svg|api\/health)/;
@@ -137,12 +143,20 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
         return;
       }
       setAppSecurityHeaders(res, sandboxOrigin, appOrigin);
+      // Only this server says whether an artifact exists; a client cannot claim it.
+      delete req.headers[ARTIFACT_HEADER];
       if (!PUBLIC_PATH_RE.test(url.pathname) && !url.pathname.startsWith('/api/')) {
         const principal = await identifier.fromSessionCookie(req);
         if (!principal) {
           res.writeHead(303, { location: `/signin?callbackUrl=${encodeURIComponent(url.pathname + url.search)}` });
           res.end();
           return;
+        }
+        const artifactId = /^\/a\/([^/]+)/.exec(url.pathname)?.[1];
+        if (artifactId) {
+          const artifact = isArtifactId(artifactId) ? await store.getArtifact(artifactId) : null;
+          // Missing and not-yours read the same: the page answers 404 either way.
+          if (!artifact || !canSeeArtifact(principal, artifact)) req.headers[ARTIFACT_HEADER] = 'missing';
         }
       }
       await options.pages.handle(req, res);

@@ -99,9 +99,10 @@ test.describe('live view', () => {
     await expect(viewer.frameLocator('iframe').locator('#heading')).toHaveText('Still here');
   });
 
-  test('an unknown artifact shows a 404 state', async ({ page, signIn }) => {
+  test('an unknown artifact is a real 404 with its own message', async ({ page, signIn }) => {
     await signIn(page);
-    await page.goto('/a/00000000-0000-4000-8000-000000000000');
+    const response = await page.goto('/a/00000000-0000-4000-8000-000000000000');
+    expect(response?.status()).toBe(404);
     await expect(page.getByRole('heading', { name: 'Artifact not found' })).toBeVisible();
     await expect(page.getByRole('link', { name: 'Back to artifacts' }).last()).toBeVisible();
   });
@@ -110,6 +111,6 @@ test.describe('live view', () => {
     await signIn(page);
     const response = await page.goto('/a/not-an-id');
     expect(response?.status()).toBe(404);
-    await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Artifact not found' })).toBeVisible();
   });
 });
