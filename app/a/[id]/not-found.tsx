@@ -1,22 +1,13 @@
-import { Brand } from '../../_components/brand';
-import { NotFoundPanel } from '../../_components/not-found-panel';
-import styles from '../../not-found.module.css';
+import { NotFoundPage } from '../../_components/not-found-page';
 
 export const metadata = { title: 'Artifact not found' };
 
 /** The 404 for `/a/:id`: a malformed id, a missing artifact, or one from another organization. */
 export default function ArtifactNotFound() {
   return (
-    <>
-      <header className={styles.header}>
-        <Brand />
-      </header>
-      <main id="main" tabIndex={-1}>
-        <NotFoundPanel
-          title="Artifact not found"
-          message="It may have been removed, or it belongs to an organization you are not a member of. Check the link with whoever shared it."
-        />
-      </main>
-    </>
+    <NotFoundPage
+      title="Artifact not found"
+      message="It may have been removed, or it belongs to an organization you are not a member of. Check the link with whoever shared it."
+    />
   );
 }
