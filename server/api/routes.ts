@@ -9,7 +9,7 @@ import type { Services } from '../services';
 import { COLLAB_TOKEN_TTL_MS } from '../auth/identify';
 import { artifactView, getVisibleArtifact } from '../artifacts/artifact-view';
 import { createArtifact } from '../artifacts/create-artifact';
-import { putContent, readContent, streamContent } from '../artifacts/write-content';
+import { putContent, readContent, streamContent, writableArtifact } from '../artifacts/write-content';
 import { decodeText, parseIfMatch, readBody, readJson, requireTextBody, sendJson } from './http';
 import { Router, type RouteContext } from './router';
 
@@ -90,8 +90,8 @@ export function buildApiRouter(services: Services): Router {
     .on('PUT', '/api/v1/artifacts/:id/content', async (ctx) => {
       const principal = await authed(ctx);
       requireTextBody(ctx.req);
-      // Authorize before reading a possibly large body.
-      await getVisibleArtifact(services, principal, ctx.params.id);
+      // Authorize (write, not just read) before reading a possibly large body.
+      await writableArtifact(services, principal, ctx.params.id);
       const html = decodeText(await readBody(ctx.req, MAX_PAGE_BYTES));
       const result = await putContent(services, principal, ctx.params.id, html, parseIfMatch(ctx.req.headers['if-match']));
       sendJson(ctx.res, 200, result, { etag: result.etag });

@@ -17,7 +17,7 @@ export interface WriteResult {
   sizeBytes: number;
 }
 
-async function writableArtifact(services: Services, principal: Principal, id: string): Promise<ArtifactRecord> {
+export async function writableArtifact(services: Services, principal: Principal, id: string): Promise<ArtifactRecord> {
   const artifact = await getVisibleArtifact(services, principal, id);
   if (contentAccess(principal, artifact) !== 'write') {
     throw new AppError('forbidden', 'This credential may read this artifact but not write it.');

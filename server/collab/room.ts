@@ -52,11 +52,12 @@ interface PendingUpdate {
 /**
  * One live document: its Y.Doc, awareness, members and the write path.
  *
- * Write path invariant: every local change (a writer's update, an HTTP
- * push) is applied to the doc, queued, and committed to the store with the
- * rest of its event-loop turn in one transaction; only then is it broadcast
- * (one merged frame, encoded once, for every reader) and published to other
- * processes, and only then do HTTP writers get their answer.
+ * Write path invariant: every change (a writer's update, kept as the bytes it
+ * sent; an HTTP push, captured by applyLocal) is applied to the doc, queued,
+ * and committed to the store with the rest of its event-loop turn in one
+ * transaction; only then is it broadcast (merged frames, each encoded once
+ * for every reader) and published to other processes, and only then do HTTP
+ * writers get their answer.
  */
 export class Room {
   readonly name: RoomName;
@@ -133,10 +134,6 @@ export class Room {
     }, ORIGIN_LOAD);
   }
 
-  get isEmpty(): boolean {
-    return this.members.size === 0;
-  }
-
   // ---- members ---------------------------------------------------------
 
   join(member: Member): void {
@@ -146,12 +143,23 @@ export class Room {
     // its own answer (building a 16 MiB doc must not delay the bytes it is waiting for).
     if (member.access === 'write') {
       if (this.unapplied) this.awaitingStep1.add(member.peer);
-      else member.peer.send(encodeSyncStep1Frame(Y.encodeStateVector(this.doc)));
+      else this.sendSyncStep1(member.peer);
     }
-    if (this.awareness.getStates().size > 0) {
-      const ids = Array.from(this.awareness.getStates().keys());
-      member.peer.send(encodeAwarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)));
-    }
+    if (this.awareness.getStates().size > 0) member.peer.send(this.allAwarenessFrame());
+  }
+
+  private sendSyncStep1(peer: Peer): void {
+    peer.send(encodeSyncStep1Frame(Y.encodeStateVector(this.doc)));
+  }
+
+  /** Sends a writer the step 1 that join deferred, once it has been answered itself. */
+  private sendDeferredSyncStep1(peer: Peer): void {
+    if (this.awaitingStep1.delete(peer)) this.sendSyncStep1(peer);
+  }
+
+  private allAwarenessFrame(): Uint8Array {
+    const ids = Array.from(this.awareness.getStates().keys());
+    return encodeAwarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids));
   }
 
   leave(peer: Peer): void {
@@ -180,11 +188,9 @@ export class Room {
         return this.receiveSync(member, decoder);
       case MessageType.AWARENESS:
         return this.receiveAwareness(member, readBytes(decoder));
-      case MessageType.QUERY_AWARENESS: {
-        const ids = Array.from(this.awareness.getStates().keys());
-        peer.send(encodeAwarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)));
+      case MessageType.QUERY_AWARENESS:
+        peer.send(this.allAwarenessFrame());
         return;
-      }
       case MessageType.AUTH:
         return; // Clients have nothing to say here; permission is decided on upgrade.
       default:
@@ -202,10 +208,10 @@ export class Room {
     const payload = readBytes(decoder);
     if (kind === SyncMessageType.STEP1) {
       member.peer.send(this.syncStep2For(payload));
-      if (this.awaitingStep1.delete(member.peer)) member.peer.send(encodeSyncStep1Frame(Y.encodeStateVector(this.doc)));
+      this.sendDeferredSyncStep1(member.peer);
       return;
     }
-    if (this.awaitingStep1.delete(member.peer)) member.peer.send(encodeSyncStep1Frame(Y.encodeStateVector(this.doc)));
+    this.sendDeferredSyncStep1(member.peer);
     if (kind !== SyncMessageType.STEP2 && kind !== SyncMessageType.UPDATE) {
       throw new AppError('bad_request', `Unknown sync message kind ${kind}.`);
     }
