@@ -29,6 +29,37 @@ export async function fetchJson<T>(path: string, schema: z.ZodType<T>, signal?: 
     cache: 'no-store',
     signal,
   });
+  return readJsonResponse(response, schema);
+}
+
+/**
+ * Sends a JSON body (POST, PUT, PATCH, DELETE) with the session cookie; the
+ * browser adds the `Origin` header the server checks on cookie writes. A
+ * 204 answer is `undefined`, otherwise the body is validated like fetchJson.
+ */
+export async function sendJson<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body: unknown, schema: z.ZodType<T>): Promise<T>;
+export async function sendJson(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<void>;
+export async function sendJson<T>(
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+  schema?: z.ZodType<T>,
+): Promise<T | void> {
+  const response = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    cache: 'no-store',
+  });
+  if (response.status === 204 || !schema) {
+    if (!response.ok) await readJsonResponse(response, apiErrorBodySchema);
+    return;
+  }
+  return readJsonResponse(response, schema);
+}
+
+async function readJsonResponse<T>(response: Response, schema: z.ZodType<T>): Promise<T> {
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const parsed = apiErrorBodySchema.safeParse(body);
