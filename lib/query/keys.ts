@@ -16,6 +16,23 @@ export const queryKeys = {
     list: (filters: ArtifactFilters) => ['artifacts', 'list', normalizeFilters(filters)] as const,
     detail: (id: string) => ['artifacts', 'detail', id] as const,
   },
+  /** The current organization's settings, members and pending invitations. */
+  org: {
+    all: ['org'] as const,
+    settings: ['org', 'settings'] as const,
+    members: ['org', 'members'] as const,
+    invitations: ['org', 'invitations'] as const,
+  },
+  tokens: {
+    all: ['tokens'] as const,
+    /** 'mine': the caller's own tokens; 'org': every token in the org (admins). */
+    list: (scope: 'mine' | 'org') => ['tokens', 'list', scope] as const,
+  },
+  /** An invitation link as its receiver sees it, and whether that receiver is signed in. */
+  invitation: {
+    detail: (secret: string) => ['invitation', 'detail', secret] as const,
+    viewer: ['invitation', 'viewer'] as const,
+  },
 };
 
 /** Drops empty filters so `{ q: '' }` and `{}` share a cache entry. */

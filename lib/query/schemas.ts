@@ -21,6 +21,10 @@ export const meSchema = z.object({
   }),
   org: z.object({ id: z.string(), name: z.string() }).nullable(),
   role: z.string(),
+  /** Every organization the user belongs to, with their role there (the switcher's list). */
+  orgs: z.array(z.object({ id: z.string(), name: z.string(), role: z.string() })).default([]),
+  /** What the UI may offer; the server still decides. Absent reads as "nothing". */
+  can: z.object({ publish: z.boolean(), admin: z.boolean() }).default({ publish: false, admin: false }),
   sandboxOrigin: z.string().url(),
 });
 export type Me = z.infer<typeof meSchema>;
