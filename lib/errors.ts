@@ -11,6 +11,7 @@ export const ErrorCodes = {
   not_found: { status: 404, close: CloseCode.NOT_FOUND },
   method_not_allowed: { status: 405, close: CloseCode.MALFORMED },
   conflict: { status: 409, close: CloseCode.MALFORMED },
+  gone: { status: 410, close: CloseCode.NOT_FOUND },
   precondition_failed: { status: 412, close: CloseCode.MALFORMED },
   payload_too_large: { status: 413, close: CloseCode.TOO_LARGE },
   unsupported_media_type: { status: 415, close: CloseCode.MALFORMED },

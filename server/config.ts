@@ -31,6 +31,23 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** How long an unused room stays loaded. */
   ROOM_IDLE_UNLOAD_MS: z.coerce.number().int().min(0).default(2000),
+  /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
+  TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
+  /** Failed sign-ins allowed per minute per address (twice that as a burst), and half that per account. */
+  RATE_LIMIT_SIGNIN_PER_MIN: z.coerce.number().int().min(1).default(10),
+  /** Requests per minute per agent token. */
+  RATE_LIMIT_TOKEN_PER_MIN: z.coerce.number().int().min(1).default(1200),
+  /** How often the retention job looks for artifacts to purge. */
+  RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /** A generic OpenID Connect provider (all three, or none). */
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The button label for the OIDC provider. */
+  OIDC_NAME: z.string().min(1).max(60).default('Single sign-on'),
+  /** GitHub OAuth app (both, or none). */
+  GITHUB_ID: z.string().min(1).optional(),
+  GITHUB_SECRET: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -48,6 +65,12 @@ export interface Config {
   agentToken: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   roomIdleUnloadMs: number;
+  trustProxy: boolean;
+  signInPerMinute: number;
+  tokenPerMinute: number;
+  retentionSweepMs: number;
+  oidc: { issuer: string; clientId: string; clientSecret: string; name: string } | null;
+  github: { clientId: string; clientSecret: string } | null;
 }
 
 export class ConfigError extends Error {}
@@ -74,7 +97,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     agentToken: e.LOUPE_AGENT_TOKEN,
     logLevel: e.LOG_LEVEL,
     roomIdleUnloadMs: e.ROOM_IDLE_UNLOAD_MS,
+    trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
+    signInPerMinute: e.RATE_LIMIT_SIGNIN_PER_MIN,
+    tokenPerMinute: e.RATE_LIMIT_TOKEN_PER_MIN,
+    retentionSweepMs: e.RETENTION_SWEEP_MS,
+    oidc: null,
+    github: null,
   };
+  const oidcParts = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET];
+  if (oidcParts.some(Boolean)) {
+    if (!oidcParts.every(Boolean)) {
+      throw new ConfigError('Invalid configuration:\n  OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together.');
+    }
+    config.oidc = { issuer: e.OIDC_ISSUER!, clientId: e.OIDC_CLIENT_ID!, clientSecret: e.OIDC_CLIENT_SECRET!, name: e.OIDC_NAME };
+  }
+  if (e.GITHUB_ID || e.GITHUB_SECRET) {
+    if (!e.GITHUB_ID || !e.GITHUB_SECRET) throw new ConfigError('Invalid configuration:\n  GITHUB_ID and GITHUB_SECRET must be set together.');
+    config.github = { clientId: e.GITHUB_ID, clientSecret: e.GITHUB_SECRET };
+  }
   if (config.appOrigin && config.sandboxOrigin && siteOf(config.appOrigin) === siteOf(config.sandboxOrigin)) {
     throw new ConfigError(
       'Invalid configuration:\n  SANDBOX_ORIGIN must be a different site from APP_ORIGIN (e.g. localhost vs 127.0.0.1), so artifact frames get their own process.',

@@ -23,7 +23,15 @@ import { createCollabEndpoint } from './collab/upgrade';
 import { buildApiRouter } from './api/routes';
 import { sendError, sendJson } from './api/http';
 import { createSandboxServer } from './sandbox-server';
-import type { Services } from './services';
+import type { CutOff, Services } from './services';
+import { Auditor, requestMeta, type RequestMeta } from './audit/audit';
+import { createLimits } from './limits/rate-limiter';
+import { startRetentionJob } from './governance/retention';
+import { auditAccountEvent } from './governance/profile';
+import { recordView } from './artifacts/record-view';
+import { rateLimited } from './api/guard';
+import { CloseCode } from '../lib/protocol/close-codes';
+import { CLIENT_IP_HEADER } from '../lib/protocol/headers';
 
 /** Next.js's request and upgrade handlers, when pages are served (absent in API-only tests). */
 export interface PageHandler {
@@ -53,8 +61,8 @@ const TOUCH_INTERVAL_MS = 1_000;
 /** Set by this server on page requests for an artifact the viewer may not see. */
 const ARTIFACT_HEADER = ARTIFACT_VISIBILITY_HEADER;
 
-/** Paths served without a session: sign-in, next-auth, Next's assets, health. */
-const PUBLIC_PATH_RE = /^\/(signin|api\/auth\/|_next\/|favicon\.ico|icon\.svg|api\/health)/;
+/** Paths served without a session: sign-in, next-auth, Next's assets, health, invitation links, the "no organization" page. */
+const PUBLIC_PATH_RE = /^\/(signin|api\/auth\/|_next\/|favicon\.ico|icon\.svg|api\/health|invite\/|no-org)/;
 
 /**
  * Builds and starts one Loupe process: storage, fan-out, identity, rooms,
@@ -95,35 +103,87 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     },
   });
   const identifier = new Identifier({ store, authSecret, appOrigin: () => appOrigin });
+  const now = () => Date.now();
+  const limits = createLimits({ signInPerMinute: config.signInPerMinute, tokenPerMinute: config.tokenPerMinute }, now);
+  // Bound once the collab endpoint exists (it needs services itself).
+  let cutOffSockets: (match: CutOff, code: number, reason: string) => number = () => 0;
   const services: Services = {
     store,
     registry,
     identifier,
+    audit: new Auditor(store, logger, now),
+    limits,
     logger,
     authSecret,
+    trustProxy: config.trustProxy,
     appOrigin: () => appOrigin,
     sandboxOrigin: () => sandboxOrigin,
-    now: () => Date.now(),
+    now,
+    cutOff: (match, why) => {
+      const code = why === 'revoked' ? CloseCode.REVOKED : CloseCode.ACCESS_CHANGED;
+      const closed = cutOffSockets(match, code, why === 'revoked' ? 'Access was revoked.' : 'Your access changed; reconnect.');
+      if (closed > 0) logger.info('closed live sockets', { why, closed });
+    },
   };
 
+  const metaFrom = (ip: string | null, userAgent: string | null): RequestMeta => ({ ip, userAgent });
   setAuthRuntime({
     authSecret,
-    authenticate: async (email, password) => {
-      const user = await store.getUserByEmail(email.trim().toLowerCase());
+    oidc: config.oidc,
+    github: config.github,
+    authenticate: async (email, password, from) => {
+      const normalized = email.trim().toLowerCase();
+      const meta = metaFrom(from.ip, from.userAgent);
+      // Failed attempts drain per-address and per-account buckets; a drained one refuses before checking.
+      const byIp = limits.signInByIp.peek(`ip:${meta.ip ?? 'unknown'}`);
+      const byEmail = limits.signInByEmail.peek(`email:${normalized}`);
+      if (!byIp.ok || !byEmail.ok) {
+        const retryAfterMs = Math.max(byIp.ok ? 0 : byIp.retryAfterMs, byEmail.ok ? 0 : byEmail.retryAfterMs);
+        return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.ceil(retryAfterMs / 1000) };
+      }
+      const user = await store.getUserByEmail(normalized);
       const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
-      return user && user.passwordHash && ok ? { id: user.id, name: user.name, email: user.email } : null;
+      if (!user || !user.passwordHash || !ok) {
+        limits.signInByIp.take(`ip:${meta.ip ?? 'unknown'}`);
+        limits.signInByEmail.take(`email:${normalized}`);
+        if (user) await auditAccountEvent(services, user.id, { kind: 'anonymous', id: null, name: normalized }, 'auth.sign_in_failed', meta, { email: normalized });
+        else logger.info('sign-in failed for an unknown email', { ip: meta.ip });
+        return { ok: false, reason: 'invalid' };
+      }
+      return { ok: true, user: { id: user.id, name: user.name, email: user.email } };
     },
-    createSession: async (userId) => {
+    linkExternalAccount: async ({ email, name, provider }) => {
+      const normalized = email.trim().toLowerCase();
+      const existing = await store.getUserByEmail(normalized);
+      if (existing) return { id: existing.id, name: existing.name, email: existing.email };
       const id = randomUUID();
-      const now = Date.now();
-      await store.createSession({ id, userId, createdAt: now, expiresAt: now + 30 * 24 * 3600 * 1000, revokedAt: null });
+      // A new person from the identity provider has no organization until an invitation adds them.
+      await store.createUser({ id, email: normalized, name: name?.trim() || normalized, passwordHash: null, createdAt: Date.now() });
+      logger.info('created an account from an identity provider', { provider });
+      return { id, name: name?.trim() || normalized, email: normalized };
+    },
+    createSession: async (userId, from, provider) => {
+      const id = randomUUID();
+      const at = Date.now();
+      await store.createSession({ id, userId, createdAt: at, expiresAt: at + 30 * 24 * 3600 * 1000, revokedAt: null });
+      const user = await store.getUser(userId);
+      await auditAccountEvent(services, userId, { kind: 'user', id: userId, name: user?.name ?? 'Unknown' }, 'auth.sign_in', metaFrom(from.ip, from.userAgent), { provider });
       return id;
     },
-    revokeSession: (sessionId) => store.revokeSession(sessionId, Date.now()),
+    revokeSession: async (sessionId) => {
+      const session = await store.getSession(sessionId);
+      await store.revokeSession(sessionId, Date.now());
+      if (!session) return;
+      const user = await store.getUser(session.userId);
+      services.cutOff({ userId: session.userId, kind: 'user' }, 'revoked');
+      await auditAccountEvent(services, session.userId, { kind: 'user', id: session.userId, name: user?.name ?? 'Unknown' }, 'auth.sign_out', metaFrom(null, null));
+    },
   });
 
   const router = buildApiRouter(services);
   const collab = createCollabEndpoint(services);
+  cutOffSockets = (match, code, reason) => collab.cutOff(match, code, reason);
+  const stopRetention = startRetentionJob(services, config.retentionSweepMs);
   let isReady = false;
 
   const handleRequest = async (req: IncomingMessage, res: ServerResponse) => {
@@ -143,12 +203,21 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
         return;
       }
       setAppSecurityHeaders(res, sandboxOrigin, appOrigin);
-      // Only this server says whether an artifact exists; a client cannot claim it.
+      // Only this server says whether an artifact exists, or where a request came from; a client cannot claim either.
       delete req.headers[ARTIFACT_HEADER];
+      const meta = requestMeta(req, config.trustProxy);
+      req.headers[CLIENT_IP_HEADER] = meta.ip ?? '';
+      if (req.method === 'POST' && url.pathname === '/api/auth/callback/credentials') {
+        const limited = limits.signInByIp.peek(`ip:${meta.ip ?? 'unknown'}`);
+        if (!limited.ok) throw rateLimited(limited.retryAfterMs, 'sign-in attempts');
+      }
       if (!PUBLIC_PATH_RE.test(url.pathname) && !url.pathname.startsWith('/api/')) {
         const principal = await identifier.fromSessionCookie(req);
         if (!principal) {
-          res.writeHead(303, { location: `/signin?callbackUrl=${encodeURIComponent(url.pathname + url.search)}` });
+          // Signed in, but in no organization (a new single-sign-on account, or removed from the last one).
+          const orphan = await identifier.sessionOf(req);
+          const location = orphan ? '/no-org' : `/signin?callbackUrl=${encodeURIComponent(url.pathname + url.search)}`;
+          res.writeHead(303, { location });
           res.end();
           return;
         }
@@ -157,6 +226,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
           const artifact = isArtifactId(artifactId) ? await store.getArtifact(artifactId) : null;
           // Missing and not-yours read the same: the page answers 404 either way.
           if (!artifact || !canSeeArtifact(principal, artifact)) req.headers[ARTIFACT_HEADER] = 'missing';
+          else if (req.method === 'GET' && !req.headers['rsc']) recordView(services, principal, artifact.id, meta, 'page');
         }
       }
       await options.pages.handle(req, res);
@@ -185,6 +255,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
   const stop = () => {
     stopping ??= (async () => {
       isReady = false;
+      stopRetention();
       // Stop accepting, tell live clients, flush every room, then close storage.
       const closed = Promise.all([closeServer(app), closeServer(sandbox)]);
       collab.close();

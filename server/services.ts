@@ -1,16 +1,32 @@
 import type { Store } from '../lib/store/types';
 import type { Identifier } from './auth/identify';
 import type { RoomRegistry } from './collab/registry';
+import type { Auditor } from './audit/audit';
+import type { Limits } from './limits/rate-limiter';
 import type { Logger } from './log';
+
+/** Which live connections to close when access is taken away. */
+export interface CutOff {
+  orgId?: string;
+  userId?: string;
+  tokenId?: string;
+  /** Only people's sockets (sign-out everywhere leaves agent tokens alone). */
+  kind?: 'user' | 'agent';
+}
 
 /** What use cases and transports share; built once in loupe-server.ts. */
 export interface Services {
   store: Store;
   registry: RoomRegistry;
   identifier: Identifier;
+  audit: Auditor;
+  limits: Limits;
   logger: Logger;
   authSecret: string;
+  trustProxy: boolean;
   appOrigin(): string;
   sandboxOrigin(): string;
   now(): number;
+  /** Closes matching live sockets now (this process and, once fan-out spans processes, every other). */
+  cutOff(match: CutOff, why: 'revoked' | 'changed'): void;
 }

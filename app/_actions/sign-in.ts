@@ -25,8 +25,10 @@ export async function signInAction(_previous: SignInState, form: FormData): Prom
     await signIn('credentials', { email, password, redirectTo });
   } catch (error) {
     if (error instanceof AuthError) {
-      const message =
-        error.type === 'CredentialsSignin'
+      const limited = /^rate_limited_(\d+)$/.exec((error as { code?: string }).code ?? '');
+      const message = limited
+        ? `Too many sign-in attempts. Try again in ${formatWait(Number(limited[1]))}.`
+        : error.type === 'CredentialsSignin'
           ? 'That email and password don’t match an account. Check them and try again.'
           : 'Sign-in didn’t work this time. Try again in a moment.';
       return { error: message, email };
@@ -34,4 +36,10 @@ export async function signInAction(_previous: SignInState, form: FormData): Prom
     throw error;
   }
   return { error: null, email };
+}
+
+function formatWait(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, seconds)} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? 'a minute' : `${minutes} minutes`;
 }

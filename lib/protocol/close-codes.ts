@@ -9,6 +9,8 @@ export const CloseCode = {
   UNAUTHORIZED: 4401,
   /** Credentials are valid but were revoked or the member was removed. */
   REVOKED: 4403,
+  /** The caller's role or the artifact's visibility changed: reconnect to get the new access (or a 4404). */
+  ACCESS_CHANGED: 4409,
   /** Unknown artifact, or one the caller may not see: never says which. */
   NOT_FOUND: 4404,
   /** A message that is not valid y-websocket protocol, or an update that does not decode. */

@@ -4,3 +4,6 @@
  * answer a real 404. Stripped from every incoming request first.
  */
 export const ARTIFACT_VISIBILITY_HEADER = 'x-loupe-artifact';
+
+/** Set by the server on every page request it hands to Next: the client's address, for sign-in limits and the audit log. */
+export const CLIENT_IP_HEADER = 'x-loupe-client-ip';

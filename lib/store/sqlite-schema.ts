@@ -33,4 +33,46 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX doc_updates_doc_seq ON doc_updates(doc_name, seq);
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  `
+  ALTER TABLE orgs ADD COLUMN default_visibility TEXT NOT NULL DEFAULT 'org' CHECK (default_visibility IN ('org','members'));
+  ALTER TABLE orgs ADD COLUMN publish_role TEXT NOT NULL DEFAULT 'member' CHECK (publish_role IN ('member','admin'));
+  ALTER TABLE orgs ADD COLUMN retention_days INTEGER;
+  ALTER TABLE artifacts ADD COLUMN visibility TEXT NOT NULL DEFAULT 'org' CHECK (visibility IN ('org','members'));
+  ALTER TABLE artifacts ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE artifacts ADD COLUMN publish_requested_at INTEGER;
+  ALTER TABLE artifacts ADD COLUMN published_at INTEGER;
+  ALTER TABLE artifacts ADD COLUMN published_by TEXT;
+  UPDATE artifacts SET published_at = created_at WHERE status = 'published';
+  CREATE INDEX artifacts_org_expiry ON artifacts(org_id, updated_at) WHERE legal_hold = 0;
+  CREATE TABLE artifact_members (
+    artifact_id TEXT NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (artifact_id, user_id)
+  );
+  CREATE INDEX artifact_members_user ON artifact_members(user_id);
+  CREATE INDEX agent_tokens_org_user ON agent_tokens(org_id, user_id);
+  CREATE INDEX sessions_user ON sessions(user_id);
+  CREATE TABLE invitations (
+    id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id), secret_hash TEXT NOT NULL UNIQUE,
+    email TEXT, role TEXT NOT NULL CHECK (role IN ('owner','admin','member','viewer')),
+    created_by TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+    accepted_at INTEGER, accepted_by TEXT, revoked_at INTEGER
+  );
+  CREATE INDEX invitations_org ON invitations(org_id, created_at);
+  CREATE TABLE audit_log (
+    org_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, action TEXT NOT NULL,
+    actor_kind TEXT NOT NULL, actor_id TEXT, actor_name TEXT NOT NULL,
+    artifact_id TEXT, target_type TEXT, target_id TEXT, target_label TEXT,
+    details TEXT NOT NULL, ip TEXT, user_agent TEXT,
+    prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+    PRIMARY KEY (org_id, seq)
+  );
+  CREATE INDEX audit_org_action ON audit_log(org_id, action, seq);
+  CREATE INDEX audit_org_actor ON audit_log(org_id, actor_id, seq);
+  CREATE INDEX audit_org_artifact ON audit_log(org_id, artifact_id, seq);
+  CREATE INDEX audit_org_at ON audit_log(org_id, at);
+  -- Append-only inside the application; the hash chain catches anyone who goes around this.
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  `,
 ];

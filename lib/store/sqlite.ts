@@ -1,26 +1,50 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type {
-  AgentTokenRecord,
-  ArtifactPage,
-  ArtifactQuery,
-  ArtifactRecord,
-  MembershipRecord,
-  NewArtifact,
-  OrgRecord,
-  Role,
-  SessionRecord,
-  Store,
-  StoredDoc,
-  TokenScope,
-  UpdateEntry,
-  UserRecord,
+import {
+  DEFAULT_ORG_SETTINGS,
+  type AgentTokenRecord,
+  type ArtifactGovernancePatch,
+  type ArtifactPage,
+  type ArtifactQuery,
+  type ArtifactRecord,
+  type AuditActorKind,
+  type AuditQuery,
+  type AuditRecord,
+  type InvitationRecord,
+  type MembershipRecord,
+  type NewArtifact,
+  type NewAuditEntry,
+  type NewOrg,
+  type OrgRecord,
+  type OrgSettings,
+  type Role,
+  type SessionRecord,
+  type Store,
+  type StoredDoc,
+  type TokenQuery,
+  type TokenScope,
+  type UpdateEntry,
+  type UserRecord,
 } from './types';
+import { GENESIS_HASH, chainHash } from '../audit/chain';
 import { SQLITE_MIGRATIONS } from './sqlite-schema';
 import { decodeCursor, encodeCursor } from './cursor';
 
 type Row = Record<string, unknown>;
+
+/** Every artifact read carries its access list as one space-separated column. */
+const ARTIFACT_COLUMNS = `artifacts.*, (SELECT group_concat(user_id, ' ') FROM artifact_members m WHERE m.artifact_id = artifacts.id) AS member_ids`;
+
+/**
+ * The SQL form of policy.canSeeArtifact, so a listing pages over exactly what
+ * the viewer may see (the API still filters every row through the policy).
+ */
+const VISIBLE_TO_VIEWER = `(
+  (status = 'published' AND (visibility = 'org' OR created_by = @viewerId OR @viewerAdmin = 1
+     OR EXISTS (SELECT 1 FROM artifact_members m WHERE m.artifact_id = artifacts.id AND m.user_id = @viewerId)))
+  OR (status = 'draft' AND (created_by = @viewerId OR (@viewerAdmin = 1 AND publish_requested_at IS NOT NULL)))
+)`;
 
 /**
  * SQLite backend (better-sqlite3, WAL). Calls are synchronous underneath;
@@ -34,6 +58,7 @@ export class SqliteStore implements Store {
   private readonly stmts;
   private readonly appendTx: (entries: UpdateEntry[]) => number[];
   private readonly compactTx: (docName: string, snapshot: Uint8Array, uptoSeq: number) => void;
+  private readonly auditTx: (entry: NewAuditEntry) => AuditRecord;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -60,17 +85,59 @@ export class SqliteStore implements Store {
       deleteDocUpdates: db.prepare('DELETE FROM doc_updates WHERE doc_name = ?'),
       deleteDocRow: db.prepare('DELETE FROM docs WHERE name = ?'),
       insertArtifact: db.prepare(
-        `INSERT INTO artifacts (id, org_id, created_by, title, project, session, kind, status, created_at, updated_at, size_bytes)
-         VALUES (@id, @orgId, @createdBy, @title, @project, @session, @kind, @status, @createdAt, @createdAt, 0)`,
+        `INSERT INTO artifacts (id, org_id, created_by, title, project, session, kind, status, created_at, updated_at, size_bytes,
+           visibility, published_at, published_by)
+         VALUES (@id, @orgId, @createdBy, @title, @project, @session, @kind, @status, @createdAt, @createdAt, 0,
+           @visibility, @publishedAt, @publishedBy)`,
       ),
-      getArtifact: db.prepare('SELECT * FROM artifacts WHERE id = ?'),
-      insertOrg: db.prepare('INSERT INTO orgs (id, name, created_at) VALUES (@id, @name, @createdAt)'),
+      getArtifact: db.prepare(`SELECT ${ARTIFACT_COLUMNS} FROM artifacts WHERE id = ?`),
+      insertArtifactMember: db.prepare('INSERT OR IGNORE INTO artifact_members (artifact_id, user_id) VALUES (?, ?)'),
+      deleteArtifactMembers: db.prepare('DELETE FROM artifact_members WHERE artifact_id = ?'),
+      deleteArtifact: db.prepare('DELETE FROM artifacts WHERE id = ?'),
+      expiredArtifacts: db.prepare(
+        `SELECT ${ARTIFACT_COLUMNS} FROM artifacts WHERE org_id = ? AND legal_hold = 0 AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+      ),
+      insertOrg: db.prepare(
+        `INSERT INTO orgs (id, name, created_at, default_visibility, publish_role, retention_days)
+         VALUES (@id, @name, @createdAt, @defaultVisibility, @publishRole, @retentionDays)`,
+      ),
+      listOrgs: db.prepare('SELECT * FROM orgs ORDER BY created_at'),
       getOrg: db.prepare('SELECT * FROM orgs WHERE id = ?'),
       insertUser: db.prepare(
         'INSERT INTO users (id, email, name, password_hash, created_at) VALUES (@id, @email, @name, @passwordHash, @createdAt)',
       ),
       getUser: db.prepare('SELECT * FROM users WHERE id = ?'),
       getUserByEmail: db.prepare('SELECT * FROM users WHERE email = ?'),
+      deleteMembership: db.prepare('DELETE FROM memberships WHERE org_id = ? AND user_id = ?'),
+      liveSessionsOfUser: db.prepare('SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL'),
+      revokeSessionsOfUser: db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL'),
+      getToken: db.prepare('SELECT * FROM agent_tokens WHERE id = ?'),
+      revokeToken: db.prepare('UPDATE agent_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      liveTokensOf: db.prepare('SELECT id FROM agent_tokens WHERE org_id = ? AND user_id = ? AND revoked_at IS NULL'),
+      revokeTokensOf: db.prepare('UPDATE agent_tokens SET revoked_at = ? WHERE org_id = ? AND user_id = ? AND revoked_at IS NULL'),
+      insertInvitation: db.prepare(
+        `INSERT INTO invitations (id, org_id, secret_hash, email, role, created_by, created_at, expires_at, accepted_at, accepted_by, revoked_at)
+         VALUES (@id, @orgId, @secretHash, @email, @role, @createdBy, @createdAt, @expiresAt, @acceptedAt, @acceptedBy, @revokedAt)`,
+      ),
+      getInvitation: db.prepare('SELECT * FROM invitations WHERE id = ?'),
+      getInvitationBySecret: db.prepare('SELECT * FROM invitations WHERE secret_hash = ?'),
+      pendingInvitations: db.prepare(
+        `SELECT * FROM invitations WHERE org_id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?
+         ORDER BY created_at DESC`,
+      ),
+      revokeInvitation: db.prepare('UPDATE invitations SET revoked_at = ? WHERE id = ? AND accepted_at IS NULL AND revoked_at IS NULL'),
+      useInvitation: db.prepare(
+        `UPDATE invitations SET accepted_at = @at, accepted_by = @userId
+         WHERE id = @id AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > @at`,
+      ),
+      auditHead: db.prepare('SELECT seq, hash FROM audit_log WHERE org_id = ? ORDER BY seq DESC LIMIT 1'),
+      insertAudit: db.prepare(
+        `INSERT INTO audit_log (org_id, seq, at, action, actor_kind, actor_id, actor_name, artifact_id, target_type, target_id,
+           target_label, details, ip, user_agent, prev_hash, hash)
+         VALUES (@orgId, @seq, @at, @action, @actorKind, @actorId, @actorName, @artifactId, @targetType, @targetId,
+           @targetLabel, @details, @ip, @userAgent, @prevHash, @hash)`,
+      ),
+      auditChain: db.prepare('SELECT * FROM audit_log WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       countUsers: db.prepare('SELECT COUNT(*) AS n FROM users'),
       putMembership: db.prepare(
         `INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (@orgId, @userId, @role, @createdAt)
@@ -101,6 +168,14 @@ export class SqliteStore implements Store {
     this.appendTx = db.transaction((entries: UpdateEntry[]) =>
       entries.map((entry) => Number(this.stmts.insertUpdate.run(entry.docName, entry.data).lastInsertRowid)),
     );
+    this.auditTx = db.transaction((entry: NewAuditEntry) => {
+      const head = this.stmts.auditHead.get(entry.orgId) as { seq: number; hash: string } | undefined;
+      const seq = (head?.seq ?? 0) + 1;
+      const prevHash = head?.hash ?? GENESIS_HASH;
+      const record: AuditRecord = { ...entry, seq, prevHash, hash: chainHash(prevHash, { ...entry, seq }) };
+      this.stmts.insertAudit.run({ ...record, details: JSON.stringify(record.details) });
+      return record;
+    });
     this.compactTx = db.transaction((docName: string, snapshot: Uint8Array, uptoSeq: number) => {
       this.stmts.upsertSnapshot.run(docName, snapshot, uptoSeq);
       this.stmts.deleteUpdatesUpTo.run(docName, uptoSeq);
@@ -136,8 +211,12 @@ export class SqliteStore implements Store {
   }
 
   async createArtifact(input: NewArtifact): Promise<ArtifactRecord> {
-    this.stmts.insertArtifact.run(input);
-    return { ...input, updatedAt: input.createdAt, sizeBytes: 0 };
+    const members = input.members ?? [];
+    this.db.transaction(() => {
+      this.stmts.insertArtifact.run({ ...input, publishedAt: input.publishedAt ?? null, publishedBy: input.publishedBy ?? null });
+      for (const userId of members) this.stmts.insertArtifactMember.run(input.id, userId);
+    })();
+    return (await this.getArtifact(input.id))!;
   }
 
   async getArtifact(id: string): Promise<ArtifactRecord | null> {
@@ -146,8 +225,14 @@ export class SqliteStore implements Store {
   }
 
   async listArtifacts(query: ArtifactQuery): Promise<ArtifactPage> {
-    const where: string[] = ['org_id = @orgId'];
-    const params: Record<string, unknown> = { orgId: query.orgId, limit: query.limit + 1 };
+    const where: string[] = ['org_id = @orgId', VISIBLE_TO_VIEWER];
+    const params: Record<string, unknown> = {
+      orgId: query.orgId,
+      limit: query.limit + 1,
+      viewerId: query.viewer.userId,
+      viewerAdmin: query.viewer.isAdmin ? 1 : 0,
+    };
+    if (query.status) (where.push('status = @status'), (params.status = query.status));
     if (query.project) (where.push('project = @project'), (params.project = query.project));
     if (query.session) (where.push('session = @session'), (params.session = query.session));
     if (query.kind) (where.push('kind = @kind'), (params.kind = query.kind));
@@ -162,7 +247,7 @@ export class SqliteStore implements Store {
       params.cId = cursor.id;
     }
     const rows = this.db
-      .prepare(`SELECT * FROM artifacts WHERE ${where.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT @limit`)
+      .prepare(`SELECT ${ARTIFACT_COLUMNS} FROM artifacts WHERE ${where.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT @limit`)
       .all(params) as Row[];
     const items = rows.slice(0, query.limit).map(toArtifact);
     const last = items[items.length - 1];
@@ -176,13 +261,72 @@ export class SqliteStore implements Store {
     this.db.prepare(`UPDATE artifacts SET ${sets.join(', ')} WHERE id = @id`).run({ id, ...patch });
   }
 
-  async createOrg(org: OrgRecord): Promise<void> {
-    this.stmts.insertOrg.run(org);
+  async updateArtifact(id: string, patch: ArtifactGovernancePatch): Promise<ArtifactRecord | null> {
+    const columns: Record<keyof Omit<ArtifactGovernancePatch, 'members'>, string> = {
+      status: 'status',
+      visibility: 'visibility',
+      legalHold: 'legal_hold',
+      publishRequestedAt: 'publish_requested_at',
+      publishedAt: 'published_at',
+      publishedBy: 'published_by',
+    };
+    const sets: string[] = [];
+    const params: Record<string, unknown> = { id };
+    for (const [key, column] of Object.entries(columns) as Array<[keyof typeof columns, string]>) {
+      if (patch[key] === undefined) continue;
+      sets.push(`${column} = @${key}`);
+      params[key] = key === 'legalHold' ? (patch.legalHold ? 1 : 0) : patch[key];
+    }
+    this.db.transaction(() => {
+      if (sets.length > 0) this.db.prepare(`UPDATE artifacts SET ${sets.join(', ')} WHERE id = @id`).run(params);
+      if (patch.members) {
+        this.stmts.deleteArtifactMembers.run(id);
+        for (const userId of new Set(patch.members)) this.stmts.insertArtifactMember.run(id, userId);
+      }
+    })();
+    return this.getArtifact(id);
+  }
+
+  async listExpiredArtifacts(orgId: string, before: number, limit: number): Promise<ArtifactRecord[]> {
+    return (this.stmts.expiredArtifacts.all(orgId, before, limit) as Row[]).map(toArtifact);
+  }
+
+  async purgeArtifact(id: string, docNames: string[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const name of docNames) {
+        this.stmts.deleteDocUpdates.run(name);
+        this.stmts.deleteDocRow.run(name);
+      }
+      this.stmts.deleteArtifactMembers.run(id);
+      this.stmts.deleteArtifact.run(id);
+    })();
+  }
+
+  async createOrg(org: NewOrg): Promise<void> {
+    this.stmts.insertOrg.run({ ...DEFAULT_ORG_SETTINGS, ...org.settings, id: org.id, name: org.name, createdAt: org.createdAt });
   }
 
   async getOrg(id: string): Promise<OrgRecord | null> {
     const row = this.stmts.getOrg.get(id) as Row | undefined;
-    return row ? { id: String(row.id), name: String(row.name), createdAt: Number(row.created_at) } : null;
+    return row ? toOrg(row) : null;
+  }
+
+  async listOrgs(): Promise<OrgRecord[]> {
+    return (this.stmts.listOrgs.all() as Row[]).map(toOrg);
+  }
+
+  async updateOrg(id: string, patch: { name?: string; settings?: Partial<OrgSettings> }): Promise<OrgRecord | null> {
+    const columns = { name: 'name', defaultVisibility: 'default_visibility', publishRole: 'publish_role', retentionDays: 'retention_days' };
+    const values: Record<string, unknown> = { name: patch.name, ...patch.settings };
+    const sets: string[] = [];
+    const params: Record<string, unknown> = { id };
+    for (const [key, column] of Object.entries(columns)) {
+      if (values[key] === undefined) continue;
+      sets.push(`${column} = @${key}`);
+      params[key] = values[key];
+    }
+    if (sets.length > 0) this.db.prepare(`UPDATE orgs SET ${sets.join(', ')} WHERE id = @id`).run(params);
+    return this.getOrg(id);
   }
 
   async createUser(user: UserRecord): Promise<void> {
@@ -197,6 +341,13 @@ export class SqliteStore implements Store {
   async getUserByEmail(email: string): Promise<UserRecord | null> {
     const row = this.stmts.getUserByEmail.get(email.toLowerCase()) as Row | undefined;
     return row ? toUser(row) : null;
+  }
+
+  async updateUser(id: string, patch: { name?: string; passwordHash?: string }): Promise<void> {
+    const sets: string[] = [];
+    if (patch.name !== undefined) sets.push('name = @name');
+    if (patch.passwordHash !== undefined) sets.push('password_hash = @passwordHash');
+    if (sets.length > 0) this.db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = @id`).run({ id, ...patch });
   }
 
   async countUsers(): Promise<number> {
@@ -229,6 +380,10 @@ export class SqliteStore implements Store {
     }));
   }
 
+  async deleteMembership(orgId: string, userId: string): Promise<boolean> {
+    return this.stmts.deleteMembership.run(orgId, userId).changes > 0;
+  }
+
   async createSession(session: SessionRecord): Promise<void> {
     this.stmts.insertSession.run(session);
   }
@@ -249,25 +404,101 @@ export class SqliteStore implements Store {
     this.stmts.revokeSession.run(at, id);
   }
 
+  async revokeSessionsOfUser(userId: string, at: number): Promise<string[]> {
+    return this.db.transaction(() => {
+      const ids = (this.stmts.liveSessionsOfUser.all(userId) as Row[]).map((row) => String(row.id));
+      this.stmts.revokeSessionsOfUser.run(at, userId);
+      return ids;
+    })();
+  }
+
   async createAgentToken(token: AgentTokenRecord): Promise<void> {
     this.stmts.insertToken.run({ ...token, scopes: token.scopes.join(' ') });
   }
 
   async getAgentTokenByHash(tokenHash: string): Promise<AgentTokenRecord | null> {
     const row = this.stmts.getTokenByHash.get(tokenHash) as Row | undefined;
-    if (!row) return null;
-    return {
-      id: String(row.id),
-      orgId: String(row.org_id),
-      userId: String(row.user_id),
-      name: String(row.name),
-      tokenHash: String(row.token_hash),
-      scopes: String(row.scopes).split(' ').filter(Boolean) as TokenScope[],
-      createdAt: Number(row.created_at),
-      expiresAt: nullableNumber(row.expires_at),
-      lastUsedAt: nullableNumber(row.last_used_at),
-      revokedAt: nullableNumber(row.revoked_at),
-    };
+    return row ? toToken(row) : null;
+  }
+
+  async getAgentToken(id: string): Promise<AgentTokenRecord | null> {
+    const row = this.stmts.getToken.get(id) as Row | undefined;
+    return row ? toToken(row) : null;
+  }
+
+  async listAgentTokens(query: TokenQuery): Promise<AgentTokenRecord[]> {
+    const rows = query.userId
+      ? this.db.prepare('SELECT * FROM agent_tokens WHERE org_id = ? AND user_id = ? ORDER BY created_at DESC').all(query.orgId, query.userId)
+      : this.db.prepare('SELECT * FROM agent_tokens WHERE org_id = ? ORDER BY created_at DESC').all(query.orgId);
+    return (rows as Row[]).map(toToken);
+  }
+
+  async revokeAgentToken(id: string, at: number): Promise<boolean> {
+    return this.stmts.revokeToken.run(at, id).changes > 0;
+  }
+
+  async revokeAgentTokensOf(orgId: string, userId: string, at: number): Promise<string[]> {
+    return this.db.transaction(() => {
+      const ids = (this.stmts.liveTokensOf.all(orgId, userId) as Row[]).map((row) => String(row.id));
+      this.stmts.revokeTokensOf.run(at, orgId, userId);
+      return ids;
+    })();
+  }
+
+  async createInvitation(invitation: InvitationRecord): Promise<void> {
+    this.stmts.insertInvitation.run(invitation);
+  }
+
+  async getInvitation(id: string): Promise<InvitationRecord | null> {
+    const row = this.stmts.getInvitation.get(id) as Row | undefined;
+    return row ? toInvitation(row) : null;
+  }
+
+  async getInvitationBySecretHash(secretHash: string): Promise<InvitationRecord | null> {
+    const row = this.stmts.getInvitationBySecret.get(secretHash) as Row | undefined;
+    return row ? toInvitation(row) : null;
+  }
+
+  async listPendingInvitations(orgId: string, now: number): Promise<InvitationRecord[]> {
+    return (this.stmts.pendingInvitations.all(orgId, now) as Row[]).map(toInvitation);
+  }
+
+  async revokeInvitation(id: string, at: number): Promise<boolean> {
+    return this.stmts.revokeInvitation.run(at, id).changes > 0;
+  }
+
+  async acceptInvitation(id: string, userId: string, at: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (this.stmts.useInvitation.run({ id, userId, at }).changes === 0) return false;
+      const invitation = toInvitation(this.stmts.getInvitation.get(id) as Row);
+      const existing = this.stmts.getMembership.get(invitation.orgId, userId) as Row | undefined;
+      // Joining never lowers a role someone already has.
+      if (!existing) this.stmts.putMembership.run({ orgId: invitation.orgId, userId, role: invitation.role, createdAt: at });
+      return true;
+    })();
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditRecord> {
+    return this.auditTx(entry);
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditRecord[]> {
+    const where = ['org_id = @orgId'];
+    const params: Record<string, unknown> = { orgId: query.orgId, limit: query.limit };
+    if (query.actorId) (where.push('actor_id = @actorId'), (params.actorId = query.actorId));
+    if (query.action) (where.push('action = @action'), (params.action = query.action));
+    if (query.artifactId) (where.push('artifact_id = @artifactId'), (params.artifactId = query.artifactId));
+    if (query.from !== undefined) (where.push('at >= @from'), (params.from = query.from));
+    if (query.to !== undefined) (where.push('at < @to'), (params.to = query.to));
+    if (query.beforeSeq !== undefined) (where.push('seq < @beforeSeq'), (params.beforeSeq = query.beforeSeq));
+    const rows = this.db
+      .prepare(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`)
+      .all(params) as Row[];
+    return rows.map(toAudit);
+  }
+
+  async readAuditChain(orgId: string, afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    return (this.stmts.auditChain.all(orgId, afterSeq, limit) as Row[]).map(toAudit);
   }
 
   async touchAgentToken(id: string, at: number): Promise<void> {
@@ -311,6 +542,86 @@ function nullableNumber(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
+function nullableString(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+function toOrg(row: Row): OrgRecord {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    createdAt: Number(row.created_at),
+    settings: {
+      defaultVisibility: row.default_visibility === 'members' ? 'members' : 'org',
+      publishRole: row.publish_role === 'admin' ? 'admin' : 'member',
+      retentionDays: nullableNumber(row.retention_days),
+    },
+  };
+}
+
+function toToken(row: Row): AgentTokenRecord {
+  return {
+    id: String(row.id),
+    orgId: String(row.org_id),
+    userId: String(row.user_id),
+    name: String(row.name),
+    tokenHash: String(row.token_hash),
+    scopes: String(row.scopes).split(' ').filter(Boolean) as TokenScope[],
+    createdAt: Number(row.created_at),
+    expiresAt: nullableNumber(row.expires_at),
+    lastUsedAt: nullableNumber(row.last_used_at),
+    revokedAt: nullableNumber(row.revoked_at),
+  };
+}
+
+function toInvitation(row: Row): InvitationRecord {
+  return {
+    id: String(row.id),
+    orgId: String(row.org_id),
+    secretHash: String(row.secret_hash),
+    email: nullableString(row.email),
+    role: String(row.role) as Role,
+    createdBy: String(row.created_by),
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    acceptedAt: nullableNumber(row.accepted_at),
+    acceptedBy: nullableString(row.accepted_by),
+    revokedAt: nullableNumber(row.revoked_at),
+  };
+}
+
+function toAudit(row: Row): AuditRecord {
+  return {
+    orgId: String(row.org_id),
+    seq: Number(row.seq),
+    at: Number(row.at),
+    action: String(row.action),
+    actorKind: String(row.actor_kind) as AuditActorKind,
+    actorId: nullableString(row.actor_id),
+    actorName: String(row.actor_name),
+    artifactId: nullableString(row.artifact_id),
+    targetType: nullableString(row.target_type),
+    targetId: nullableString(row.target_id),
+    targetLabel: nullableString(row.target_label),
+    details: parseDetails(row.details),
+    ip: nullableString(row.ip),
+    userAgent: nullableString(row.user_agent),
+    prevHash: String(row.prev_hash),
+    hash: String(row.hash),
+  };
+}
+
+function parseDetails(value: unknown): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(String(value));
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
+  } catch (error) {
+    // A details column that no longer parses was altered by hand; keep the raw text so verification reports it.
+    if (error instanceof SyntaxError) return { unparsable: String(value) };
+    throw error;
+  }
+}
+
 function toArtifact(row: Row): ArtifactRecord {
   return {
     id: String(row.id),
@@ -324,6 +635,12 @@ function toArtifact(row: Row): ArtifactRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     sizeBytes: Number(row.size_bytes),
+    visibility: row.visibility === 'members' ? 'members' : 'org',
+    members: row.member_ids ? String(row.member_ids).split(' ').filter(Boolean).sort() : [],
+    legalHold: Number(row.legal_hold) === 1,
+    publishRequestedAt: nullableNumber(row.publish_requested_at),
+    publishedAt: nullableNumber(row.published_at),
+    publishedBy: nullableString(row.published_by),
   };
 }
 

@@ -18,11 +18,29 @@ export const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'viewer'];
 export type TokenScope = 'artifacts:write' | 'comments:write';
 export const TOKEN_SCOPES: readonly TokenScope[] = ['artifacts:write', 'comments:write'];
 
+export type Visibility = 'org' | 'members';
+export const VISIBILITIES: readonly Visibility[] = ['org', 'members'];
+
+/** What an organization's admins decide. */
+export interface OrgSettings {
+  /** Visibility a newly published artifact gets unless the publisher picks another. */
+  defaultVisibility: Visibility;
+  /** The least role that may publish a draft ('admin': members ask, admins approve). */
+  publishRole: 'member' | 'admin';
+  /** Artifacts untouched this many days are purged; null keeps them forever. */
+  retentionDays: number | null;
+}
+
+export const DEFAULT_ORG_SETTINGS: OrgSettings = { defaultVisibility: 'org', publishRole: 'member', retentionDays: null };
+
 export interface OrgRecord {
   id: string;
   name: string;
   createdAt: number;
+  settings: OrgSettings;
 }
+
+export type NewOrg = Omit<OrgRecord, 'settings'> & { settings?: OrgSettings };
 
 export interface UserRecord {
   id: string;
@@ -75,12 +93,41 @@ export interface ArtifactRecord {
   updatedAt: number;
   /** UTF-8 bytes of the page as last stored through the API or a room flush. */
   sizeBytes: number;
+  visibility: Visibility;
+  /** With visibility 'members': who besides the creator and admins may see it. */
+  members: string[];
+  legalHold: boolean;
+  publishRequestedAt: number | null;
+  publishedAt: number | null;
+  publishedBy: string | null;
 }
 
-export type NewArtifact = Omit<ArtifactRecord, 'updatedAt' | 'sizeBytes'>;
+export type NewArtifact = Omit<
+  ArtifactRecord,
+  'updatedAt' | 'sizeBytes' | 'members' | 'legalHold' | 'publishRequestedAt' | 'publishedAt' | 'publishedBy'
+> & { publishedAt?: number | null; publishedBy?: string | null; members?: string[] };
+
+/** Fields the governance use cases change; absent fields stay as they are. */
+export interface ArtifactGovernancePatch {
+  status?: ArtifactStatus;
+  visibility?: Visibility;
+  members?: string[];
+  legalHold?: boolean;
+  publishRequestedAt?: number | null;
+  publishedAt?: number | null;
+  publishedBy?: string | null;
+}
+
+/** Who is listing: the listing returns exactly what `canSeeArtifact` allows this viewer. */
+export interface ArtifactViewer {
+  userId: string;
+  isAdmin: boolean;
+}
 
 export interface ArtifactQuery {
   orgId: string;
+  viewer: ArtifactViewer;
+  status?: ArtifactStatus;
   project?: string;
   session?: string;
   kind?: string;
@@ -112,6 +159,65 @@ export interface UpdateEntry {
   data: Uint8Array;
 }
 
+export interface InvitationRecord {
+  id: string;
+  orgId: string;
+  /** sha256 of the secret in the link; the secret itself is never stored. */
+  secretHash: string;
+  email: string | null;
+  role: Role;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number;
+  acceptedAt: number | null;
+  acceptedBy: string | null;
+  revokedAt: number | null;
+}
+
+export type AuditActorKind = 'user' | 'agent' | 'system' | 'anonymous';
+
+/** An audit entry as the caller describes it; the store assigns seq, prevHash and hash. */
+export interface NewAuditEntry {
+  orgId: string;
+  at: number;
+  action: string;
+  actorKind: AuditActorKind;
+  actorId: string | null;
+  actorName: string;
+  artifactId: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  targetLabel: string | null;
+  details: Record<string, unknown>;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AuditRecord extends NewAuditEntry {
+  /** 1, 2, 3… per organization, with no gaps. */
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditQuery {
+  orgId: string;
+  actorId?: string;
+  action?: string;
+  artifactId?: string;
+  from?: number;
+  to?: number;
+  limit: number;
+  /** Newest first: entries with seq below this. */
+  beforeSeq?: number;
+}
+
+export interface TokenQuery {
+  orgId: string;
+  /** Only this user's tokens; all of the org's when absent. */
+  userId?: string;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
 
@@ -127,26 +233,64 @@ export interface Store {
   getArtifact(id: string): Promise<ArtifactRecord | null>;
   listArtifacts(query: ArtifactQuery): Promise<ArtifactPage>;
   touchArtifact(id: string, patch: { updatedAt: number; sizeBytes?: number; title?: string }): Promise<void>;
+  updateArtifact(id: string, patch: ArtifactGovernancePatch): Promise<ArtifactRecord | null>;
+  /** Artifacts of the org not updated since `before` and not on legal hold, oldest first. */
+  listExpiredArtifacts(orgId: string, before: number, limit: number): Promise<ArtifactRecord[]>;
+  /**
+   * Removes an artifact completely in one transaction: its row, its access
+   * list and every document named in `docNames` (updates and snapshots).
+   */
+  purgeArtifact(id: string, docNames: string[]): Promise<void>;
 
   // Identity
-  createOrg(org: OrgRecord): Promise<void>;
+  createOrg(org: NewOrg): Promise<void>;
   getOrg(id: string): Promise<OrgRecord | null>;
+  listOrgs(): Promise<OrgRecord[]>;
+  updateOrg(id: string, patch: { name?: string; settings?: Partial<OrgSettings> }): Promise<OrgRecord | null>;
   createUser(user: UserRecord): Promise<void>;
   getUser(id: string): Promise<UserRecord | null>;
+  updateUser(id: string, patch: { name?: string; passwordHash?: string }): Promise<void>;
   getUserByEmail(email: string): Promise<UserRecord | null>;
   countUsers(): Promise<number>;
   putMembership(membership: MembershipRecord): Promise<void>;
   getMembership(orgId: string, userId: string): Promise<MembershipRecord | null>;
   listMembershipsOfUser(userId: string): Promise<MembershipRecord[]>;
   listMembersOfOrg(orgId: string): Promise<Array<MembershipRecord & { user: UserRecord }>>;
+  deleteMembership(orgId: string, userId: string): Promise<boolean>;
 
   createSession(session: SessionRecord): Promise<void>;
   getSession(id: string): Promise<SessionRecord | null>;
   revokeSession(id: string, at: number): Promise<void>;
+  /** Revokes every live session of the user; returns their ids. */
+  revokeSessionsOfUser(userId: string, at: number): Promise<string[]>;
 
   createAgentToken(token: AgentTokenRecord): Promise<void>;
   getAgentTokenByHash(tokenHash: string): Promise<AgentTokenRecord | null>;
+  getAgentToken(id: string): Promise<AgentTokenRecord | null>;
+  listAgentTokens(query: TokenQuery): Promise<AgentTokenRecord[]>;
   touchAgentToken(id: string, at: number): Promise<void>;
+  /** True when this call revoked it (false if missing or already revoked). */
+  revokeAgentToken(id: string, at: number): Promise<boolean>;
+  /** Revokes every live token of a user in an org (on removal); returns their ids. */
+  revokeAgentTokensOf(orgId: string, userId: string, at: number): Promise<string[]>;
+
+  // Invitations
+  createInvitation(invitation: InvitationRecord): Promise<void>;
+  getInvitation(id: string): Promise<InvitationRecord | null>;
+  getInvitationBySecretHash(secretHash: string): Promise<InvitationRecord | null>;
+  listPendingInvitations(orgId: string, now: number): Promise<InvitationRecord[]>;
+  revokeInvitation(id: string, at: number): Promise<boolean>;
+  /**
+   * Marks the invitation used and adds the membership, atomically and once:
+   * false when it was already used, revoked or expired at `at`.
+   */
+  acceptInvitation(id: string, userId: string, at: number): Promise<boolean>;
+
+  // Audit: append-only and hash-chained per organization.
+  appendAudit(entry: NewAuditEntry): Promise<AuditRecord>;
+  listAudit(query: AuditQuery): Promise<AuditRecord[]>;
+  /** Oldest first, for export and verification: entries with seq > afterSeq. */
+  readAuditChain(orgId: string, afterSeq: number, limit: number): Promise<AuditRecord[]>;
 
   // Small key/value settings (the server's signing secret lives here).
   getSetting(key: string): Promise<string | null>;

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { AppError } from '../../lib/errors';
-import type { Principal } from '../../lib/auth/principal';
-import { canSeeArtifact } from '../../lib/auth/policy';
+import { canSeeArtifact, isAdmin } from '../../lib/auth/policy';
 import { signClaims } from '../../lib/auth/tokens';
-import { colorFor } from '../../lib/protocol/presence';
 import { MAX_PAGE_BYTES } from '../../lib/protocol/messages';
 import type { Services } from '../services';
 import { COLLAB_TOKEN_TTL_MS } from '../auth/identify';
-import { artifactView, getVisibleArtifact } from '../artifacts/artifact-view';
+import { getVisibleArtifact, presentArtifact, presentArtifacts } from '../artifacts/artifact-view';
+import { recordView } from '../artifacts/record-view';
+import { describeMe } from '../governance/profile';
+import { authenticate } from './guard';
+import { addGovernanceRoutes } from './governance-routes';
 import { createArtifact } from '../artifacts/create-artifact';
 import { putContent, readContent, streamContent, writableArtifact } from '../artifacts/write-content';
 import { decodeText, parseIfMatch, readBody, readJson, requireTextBody, sendJson } from './http';
@@ -23,6 +25,7 @@ const ListQuery = z.object({
   q: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),
+  status: z.enum(['draft', 'published']).optional(),
 });
 
 /**
@@ -30,52 +33,40 @@ const ListQuery = z.object({
  * authenticate, parse, call one use case, answer JSON.
  */
 export function buildApiRouter(services: Services): Router {
-  const authed = async (ctx: RouteContext): Promise<Principal> => {
-    const principal = await services.identifier.fromRequest(ctx.req);
-    if (!principal) throw new AppError('unauthorized', 'A valid bearer token or session is required.');
-    checkCsrf(ctx, services);
-    return principal;
-  };
+  const authed = async (ctx: RouteContext) => (await authenticate(services, ctx)).principal;
 
-  return new Router()
+  const router = new Router()
     .on('GET', '/api/v1/me', async (ctx) => {
       const principal = await authed(ctx);
-      const org = await services.store.getOrg(principal.orgId);
-      sendJson(ctx.res, 200, {
-        kind: principal.kind,
-        user: {
-          id: principal.userId,
-          name: principal.name,
-          color: colorFor(principal.userId),
-          ...(principal.kind === 'user' ? { email: principal.email } : {}),
-        },
-        org: org ? { id: org.id, name: org.name } : null,
-        role: principal.role,
-        sandboxOrigin: services.sandboxOrigin(),
-      });
+      sendJson(ctx.res, 200, await describeMe(services, principal));
     })
     .on('POST', '/api/v1/artifacts', async (ctx) => {
-      const principal = await authed(ctx);
-      const view = await createArtifact(services, principal, await readJson(ctx.req, MAX_JSON_BYTES));
+      const { principal, meta } = await authenticate(services, ctx);
+      const view = await createArtifact(services, principal, await readJson(ctx.req, MAX_JSON_BYTES), meta);
       sendJson(ctx.res, 201, view, { location: view.url });
     })
     .on('GET', '/api/v1/artifacts', async (ctx) => {
       const principal = await authed(ctx);
       const query = ListQuery.parse(Object.fromEntries(ctx.url.searchParams));
-      const page = await services.store.listArtifacts({ ...query, orgId: principal.orgId });
+      const page = await services.store.listArtifacts({
+        ...query,
+        orgId: principal.orgId,
+        viewer: { userId: principal.userId, isAdmin: isAdmin(principal) },
+      });
       sendJson(ctx.res, 200, {
-        items: page.items.filter((a) => canSeeArtifact(principal, a)).map((a) => artifactView(a, services.appOrigin())),
+        items: await presentArtifacts(services, principal, page.items.filter((a) => canSeeArtifact(principal, a))),
         nextCursor: page.nextCursor,
       });
     })
     .on('GET', '/api/v1/artifacts/:id', async (ctx) => {
       const principal = await authed(ctx);
       const artifact = await getVisibleArtifact(services, principal, ctx.params.id);
-      sendJson(ctx.res, 200, artifactView(artifact, services.appOrigin(), principal));
+      sendJson(ctx.res, 200, await presentArtifact(services, principal, artifact));
     })
     .on('GET', '/api/v1/artifacts/:id/content', async (ctx) => {
-      const principal = await authed(ctx);
+      const { principal, meta } = await authenticate(services, ctx);
       const { html, etag } = await readContent(services, principal, ctx.params.id);
+      recordView(services, principal, ctx.params.id, meta, 'api');
       const body = Buffer.from(html);
       // Served as text to API clients, never rendered on the app origin.
       ctx.res.writeHead(200, {
@@ -117,17 +108,5 @@ export function buildApiRouter(services: Services): Router {
       );
       sendJson(ctx.res, 200, { token, expiresAt: new Date(expiresAt).toISOString() });
     });
-}
-
-/**
- * Cookie-authenticated writes must come from our own pages. Bearer-token
- * calls carry no ambient credential, so they need no Origin.
- */
-function checkCsrf(ctx: RouteContext, services: Services): void {
-  const method = ctx.req.method ?? 'GET';
-  if (method === 'GET' || method === 'HEAD' || ctx.req.headers.authorization) return;
-  const origin = ctx.req.headers.origin;
-  if (origin !== services.appOrigin()) {
-    throw new AppError('forbidden', 'Cross-site request refused (Origin does not match this app).');
-  }
+  return addGovernanceRoutes(router, services);
 }

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors';
 import type { Principal } from '../../lib/auth/principal';
-import { canCreateArtifact } from '../../lib/auth/policy';
+import { canCreateArtifact, mayPublishInOrg } from '../../lib/auth/policy';
+import { DEFAULT_ORG_SETTINGS } from '../../lib/store/types';
+import { actorOf, type RequestMeta } from '../audit/audit';
 import { docNameFor } from '../../lib/protocol/ids';
 import { MAX_PAGE_BYTES } from '../../lib/protocol/messages';
 import { metaOf, replacePage } from '../../lib/artifact/doc-shape';
 import type { Services } from '../services';
-import { artifactView } from './artifact-view';
+import { presentArtifact } from './artifact-view';
 
 const label = (max: number) =>
   z
@@ -26,7 +28,12 @@ export const CreateArtifactInput = z.object({
   html: z.string().optional(),
 });
 
-export async function createArtifact(services: Services, principal: Principal, raw: unknown) {
+/**
+ * An agent's artifact starts as a draft only its user sees, until a person
+ * publishes it. A person's starts published (with the org's default
+ * visibility) when their role may publish, else as a draft.
+ */
+export async function createArtifact(services: Services, principal: Principal, raw: unknown, meta: RequestMeta) {
   if (!canCreateArtifact(principal)) throw new AppError('forbidden', 'This credential may not publish artifacts.');
   const input = CreateArtifactInput.parse(raw);
   if (input.html !== undefined && Buffer.byteLength(input.html) > MAX_PAGE_BYTES) {
@@ -46,6 +53,8 @@ export async function createArtifact(services: Services, principal: Principal, r
     }, 'http');
     await room.whenDurable();
   });
+  const settings = (await services.store.getOrg(principal.orgId))?.settings ?? DEFAULT_ORG_SETTINGS;
+  const published = mayPublishInOrg(principal, settings);
   const artifact = await services.store.createArtifact({
     id,
     orgId: principal.orgId,
@@ -54,7 +63,10 @@ export async function createArtifact(services: Services, principal: Principal, r
     project: input.project,
     session: input.session,
     kind: input.kind,
-    status: 'published',
+    status: published ? 'published' : 'draft',
+    visibility: settings.defaultVisibility,
+    publishedAt: published ? now : null,
+    publishedBy: published ? principal.userId : null,
     createdAt: now,
   });
   if (input.html) {
@@ -62,5 +74,14 @@ export async function createArtifact(services: Services, principal: Principal, r
     await services.store.touchArtifact(id, { updatedAt: now, sizeBytes });
     artifact.sizeBytes = sizeBytes;
   }
-  return artifactView(artifact, services.appOrigin(), principal);
+  await services.audit.record({
+    orgId: principal.orgId,
+    actor: actorOf(principal),
+    action: 'artifact.create',
+    artifactId: id,
+    target: { type: 'artifact', id, label: input.title },
+    details: { status: artifact.status, project: input.project, session: input.session, kind: input.kind },
+    meta,
+  });
+  return presentArtifact(services, principal, artifact);
 }

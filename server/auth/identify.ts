@@ -80,6 +80,21 @@ export class Identifier {
   }
 
   async fromSessionCookie(req: IncomingMessage, orgHint?: string): Promise<Principal | null> {
+    const sid = await this.sessionIdFromCookie(req);
+    if (!sid) return null;
+    return this.fromSessionId(sid, orgHint ?? readCookie(req, 'loupe-org') ?? undefined);
+  }
+
+  /** A live session, whether or not its user belongs to any organization yet (invitations, "no org" page). */
+  async sessionOf(req: IncomingMessage): Promise<{ userId: string; sessionId: string } | null> {
+    const sid = await this.sessionIdFromCookie(req);
+    if (!sid) return null;
+    const session = await this.options.store.getSession(sid);
+    if (!session || session.revokedAt !== null || session.expiresAt <= this.now()) return null;
+    return { userId: session.userId, sessionId: session.id };
+  }
+
+  private async sessionIdFromCookie(req: IncomingMessage): Promise<string | null> {
     const cookieName = sessionCookieName(this.options.appOrigin());
     const raw = readCookie(req, cookieName);
     if (!raw) return null;
@@ -91,8 +106,7 @@ export class Identifier {
       payload = null;
     }
     const sid = payload?.sid;
-    if (typeof sid !== 'string') return null;
-    return this.fromSessionId(sid, orgHint ?? readCookie(req, 'loupe-org') ?? undefined);
+    return typeof sid === 'string' ? sid : null;
   }
 
   async fromSessionId(sessionId: string, orgHint?: string): Promise<Principal | null> {
@@ -120,14 +134,20 @@ export class Identifier {
     return this.fromSessionId(claims.sid, claims.org);
   }
 
-  /** Still valid? Used to re-check live sockets. */
-  async isStillValid(principal: Principal): Promise<boolean> {
+  /**
+   * The principal as storage says it is now (role may have changed), or
+   * null when the session or token was revoked or the membership removed.
+   * Used to re-check live sockets.
+   */
+  async refresh(principal: Principal): Promise<Principal | null> {
     if (principal.kind === 'user') {
       const again = await this.fromSessionId(principal.sessionId, principal.orgId);
-      return again !== null && again.orgId === principal.orgId;
+      return again !== null && again.orgId === principal.orgId ? again : null;
     }
+    const token = await this.options.store.getAgentToken(principal.tokenId);
+    if (!token || token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt <= this.now())) return null;
     const membership = await this.options.store.getMembership(principal.orgId, principal.userId);
-    return membership !== null;
+    return membership ? { ...principal, role: membership.role } : null;
   }
 }
 

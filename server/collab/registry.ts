@@ -113,11 +113,28 @@ export class RoomRegistry {
     setImmediate(() => room.destroy());
   }
 
-  private unload(room: Room): Promise<void> {
+  /**
+   * Closes a loaded room now (its members get `code`), flushing what is
+   * pending: used before an artifact is purged. Holders of it keep a closed room.
+   */
+  async evict(docName: string, code: number, reason: string): Promise<void> {
+    const inFlight = this.loading.get(docName);
+    if (inFlight) await inFlight.catch(() => undefined);
+    const room = this.rooms.get(docName);
+    if (room) {
+      const timer = this.idleTimers.get(room);
+      if (timer) clearTimeout(timer);
+      this.idleTimers.delete(room);
+      await this.unload(room, code, reason);
+    }
+    await this.unloading.get(docName);
+  }
+
+  private unload(room: Room, code: number = CloseCode.GOING_AWAY, reason = 'Room unloaded.'): Promise<void> {
     if (this.rooms.get(room.name.docName) !== room) return Promise.resolve();
     this.rooms.delete(room.name.docName);
     const done = room
-      .close(CloseCode.GOING_AWAY, 'Room unloaded.')
+      .close(code, reason)
       .catch((error: unknown) => this.options.logger.error('room close failed', { doc: room.name.docName, error }))
       .finally(() => this.unloading.delete(room.name.docName));
     this.unloading.set(room.name.docName, done);

@@ -7,7 +7,7 @@ import { MAX_MESSAGE_BYTES } from '../../lib/protocol/messages';
 import { roomAccess } from '../../lib/auth/policy';
 import { displayName, type Principal } from '../../lib/auth/principal';
 import { AppError, isAppError } from '../../lib/errors';
-import type { Services } from '../services';
+import type { CutOff, Services } from '../services';
 import { colorFor, type Peer } from './peer';
 import type { Room } from './room';
 
@@ -17,9 +17,19 @@ const PING_INTERVAL_MS = 30_000;
 
 export interface CollabEndpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Every open socket, for shutdown and for "close this principal's sockets now". */
+  /** Every open socket, for shutdown. */
   readonly sockets: Set<WebSocket>;
+  /** Closes the sockets whose principal matches, now. Returns how many. */
+  cutOff(match: CutOff, code: number, reason: string): number;
   close(): void;
+}
+
+export function principalMatches(principal: Principal, match: CutOff): boolean {
+  if (match.orgId !== undefined && principal.orgId !== match.orgId) return false;
+  if (match.userId !== undefined && principal.userId !== match.userId) return false;
+  if (match.kind !== undefined && principal.kind !== match.kind) return false;
+  if (match.tokenId !== undefined && (principal.kind !== 'agent' || principal.tokenId !== match.tokenId)) return false;
+  return true;
 }
 
 /**
@@ -30,6 +40,7 @@ export interface CollabEndpoint {
 export function createCollabEndpoint(services: Services): CollabEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   const sockets = new Set<WebSocket>();
+  const principals = new Map<WebSocket, Principal>();
 
   const reject = (req: IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string) => {
     wss.handleUpgrade(req, socket, head, (ws) => ws.close(code, reason));
@@ -46,6 +57,9 @@ export function createCollabEndpoint(services: Services): CollabEndpoint {
       const usesCookie = !url.searchParams.has('token') && !req.headers.authorization;
       if (usesCookie && req.headers.origin !== services.appOrigin()) {
         return reject(req, socket, head, CloseCode.UNAUTHORIZED, 'Cross-site WebSocket refused.');
+      }
+      if (principal.kind === 'agent' && !services.limits.tokenUse.take(`token:${principal.tokenId}`).ok) {
+        return reject(req, socket, head, CloseCode.RATE_LIMITED, 'Too many requests with this token.');
       }
       const artifact = await services.store.getArtifact(name.artifactId);
       const access = artifact ? roomAccess(principal, artifact, name.kind) : 'none';
@@ -66,6 +80,7 @@ export function createCollabEndpoint(services: Services): CollabEndpoint {
 
   const attach = (ws: WebSocket, room: Room, principal: Principal, access: 'read' | 'write') => {
     sockets.add(ws);
+    principals.set(ws, principal);
     const peer: Peer = {
       send: (data) => {
         if (ws.readyState === ws.OPEN) ws.send(data, { binary: true });
@@ -92,14 +107,27 @@ export function createCollabEndpoint(services: Services): CollabEndpoint {
       isAlive = false;
       ws.ping();
     }, PING_INTERVAL_MS);
+    // The backstop for every way access can end or change (another process's
+    // revocation, a visibility change, a purge): re-decide from storage.
     const revalidate = setInterval(() => {
-      services.identifier
-        .isStillValid(principal)
-        .then((ok) => {
-          if (!ok) ws.close(CloseCode.REVOKED, 'Access was revoked.');
+      recheck(principal, room)
+        .then((verdict) => {
+          if (verdict === 'ok' || ws.readyState !== ws.OPEN) return;
+          if (verdict === 'revoked') ws.close(CloseCode.REVOKED, 'Access was revoked.');
+          else if (verdict === 'gone') ws.close(CloseCode.NOT_FOUND, 'No artifact with that id.');
+          else ws.close(CloseCode.ACCESS_CHANGED, 'Your access changed; reconnect.');
         })
         .catch((error: unknown) => services.logger.warn('revalidation failed', { error }));
     }, REVALIDATE_INTERVAL_MS);
+
+    async function recheck(who: Principal, live: Room): Promise<'ok' | 'revoked' | 'gone' | 'changed'> {
+      const now = await services.identifier.refresh(who);
+      if (!now) return 'revoked';
+      const artifact = await services.store.getArtifact(live.name.artifactId);
+      const nowAccess = artifact ? roomAccess(now, artifact, live.name.kind) : 'none';
+      if (nowAccess === 'none') return 'gone';
+      return nowAccess === access ? 'ok' : 'changed';
+    }
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (!isBinary) {
@@ -117,6 +145,7 @@ export function createCollabEndpoint(services: Services): CollabEndpoint {
     ws.on('error', (error) => services.logger.debug('socket error', { error }));
     ws.once('close', () => {
       sockets.delete(ws);
+      principals.delete(ws);
       clearInterval(ping);
       clearInterval(revalidate);
       room.leave(peer);
@@ -127,6 +156,15 @@ export function createCollabEndpoint(services: Services): CollabEndpoint {
   return {
     handleUpgrade,
     sockets,
+    cutOff: (match, code, reason) => {
+      let closed = 0;
+      for (const [ws, principal] of principals) {
+        if (!principalMatches(principal, match)) continue;
+        ws.close(code, reason.slice(0, 120));
+        closed += 1;
+      }
+      return closed;
+    },
     close: () => {
       for (const ws of sockets) ws.close(CloseCode.SHUTTING_DOWN, 'Server shutting down.');
       wss.close();

@@ -1,0 +1,59 @@
+import { AppError } from '../../lib/errors';
+import type { Principal } from '../../lib/auth/principal';
+import { canExportArtifact } from '../../lib/auth/policy';
+import { htmlOf, metaOf } from '../../lib/artifact/doc-shape';
+import { docNameFor } from '../../lib/protocol/ids';
+import { buildZip } from '../../lib/zip';
+import { actorOf, type RequestMeta } from '../audit/audit';
+import { getVisibleArtifact, presentArtifact } from '../artifacts/artifact-view';
+import type { Services } from '../services';
+
+/**
+ * A compliance export of one artifact: a ZIP holding `artifact.json` (the
+ * record, who could see it, the review layer: threads and statuses, and
+ * the version list) and `page.html` (plus `versions/<n>.html` once versions
+ * exist). Admins only; every export is audited.
+ */
+export async function exportArtifact(services: Services, principal: Principal, id: string, meta: RequestMeta) {
+  const artifact = await getVisibleArtifact(services, principal, id);
+  if (!canExportArtifact(principal, artifact)) throw new AppError('forbidden', 'Only admins can export artifacts.');
+  const room = (kind: 'content' | 'review') => ({ artifactId: id, kind, docName: docNameFor(id, kind) });
+  const { html, meta: docMeta } = await services.registry.withRoom(room('content'), async (content) => {
+    await content.whenDurable();
+    return { html: htmlOf(content.doc).toString(), meta: metaOf(content.doc).toJSON() };
+  });
+  const review = await services.registry.withRoom(room('review'), async (reviewRoom) => {
+    await reviewRoom.whenDurable();
+    const doc = reviewRoom.doc;
+    return Object.fromEntries(Array.from(doc.share.keys()).map((key) => [key, doc.share.get(key)!.toJSON() as unknown]));
+  });
+  const exportedAt = new Date(services.now()).toISOString();
+  const manifest = {
+    format: 'loupe-artifact-export/1',
+    exportedAt,
+    exportedBy: { id: principal.userId, name: principal.name },
+    artifact: await presentArtifact(services, principal, artifact),
+    meta: docMeta,
+    review,
+    versions: [] as unknown[],
+    files: { page: 'page.html' },
+  };
+  const zip = buildZip(
+    [
+      { name: 'artifact.json', data: JSON.stringify(manifest, null, 2) },
+      { name: 'page.html', data: html },
+    ],
+    new Date(services.now()),
+  );
+  await services.audit.record({
+    orgId: principal.orgId,
+    actor: actorOf(principal),
+    action: 'artifact.export',
+    artifactId: id,
+    target: { type: 'artifact', id, label: artifact.title },
+    details: { bytes: zip.byteLength },
+    meta,
+  });
+  const safeTitle = artifact.title.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'artifact';
+  return { zip, filename: `loupe-${safeTitle}-${id.slice(0, 8)}.zip` };
+}

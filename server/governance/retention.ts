@@ -1,0 +1,78 @@
+import { CloseCode } from '../../lib/protocol/close-codes';
+import { docNameFor } from '../../lib/protocol/ids';
+import type { ArtifactRecord } from '../../lib/store/types';
+import { SYSTEM_ACTOR } from '../audit/audit';
+import type { Services } from '../services';
+
+const DAY_MS = 24 * 3600 * 1000;
+const BATCH = 100;
+
+/** Every stored document of an artifact: the page and the review layer (versions join this list). */
+export function artifactDocNames(id: string): string[] {
+  return [docNameFor(id, 'content'), docNameFor(id, 'review')];
+}
+
+/**
+ * Purges one artifact completely: live rooms are closed first (their
+ * pending writes flushed), then the row, access list and every document go
+ * in one transaction, and the purge is audited.
+ */
+export async function purgeArtifact(services: Services, artifact: ArtifactRecord, reason: Record<string, unknown>): Promise<void> {
+  const docNames = artifactDocNames(artifact.id);
+  for (const name of docNames) await services.registry.evict(name, CloseCode.NOT_FOUND, 'This artifact was deleted.');
+  await services.store.purgeArtifact(artifact.id, docNames);
+  await services.audit.record({
+    orgId: artifact.orgId,
+    actor: SYSTEM_ACTOR,
+    action: 'artifact.purge',
+    artifactId: artifact.id,
+    target: { type: 'artifact', id: artifact.id, label: artifact.title },
+    details: { ...reason, lastUpdatedAt: new Date(artifact.updatedAt).toISOString(), createdBy: artifact.createdBy },
+  });
+}
+
+/** One pass of the retention job over every organization with a retention period. Returns how many were purged. */
+export async function runRetentionSweep(services: Services): Promise<number> {
+  let purged = 0;
+  for (const org of await services.store.listOrgs()) {
+    const days = org.settings.retentionDays;
+    if (days === null) continue;
+    const cutoff = services.now() - days * DAY_MS;
+    for (;;) {
+      const expired = await services.store.listExpiredArtifacts(org.id, cutoff, BATCH);
+      for (const artifact of expired) {
+        // Re-read: a legal hold or an edit may have landed since the listing.
+        const current = await services.store.getArtifact(artifact.id);
+        if (!current || current.legalHold || current.updatedAt >= cutoff) continue;
+        await purgeArtifact(services, current, { retentionDays: days });
+        purged += 1;
+      }
+      if (expired.length < BATCH) break;
+    }
+  }
+  return purged;
+}
+
+/** Runs the sweep now and then every `intervalMs`; one pass at a time. Returns a stop function. */
+export function startRetentionJob(services: Services, intervalMs: number): () => void {
+  let running: Promise<void> | null = null;
+  const tick = () => {
+    if (running) return;
+    running = runRetentionSweep(services)
+      .then((count) => {
+        if (count > 0) services.logger.info('retention purged artifacts', { count });
+      })
+      .catch((error: unknown) => services.logger.error('retention sweep failed', { error }))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const first = setTimeout(tick, Math.min(intervalMs, 5_000));
+  const timer = setInterval(tick, intervalMs);
+  first.unref();
+  timer.unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(timer);
+  };
+}
