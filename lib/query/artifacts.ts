@@ -1,7 +1,7 @@
-import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
-import { fetchJson } from './api-client';
+import { infiniteQueryOptions, mutationOptions, queryOptions, type QueryClient } from '@tanstack/react-query';
+import { fetchJson, sendJson } from './api-client';
 import { normalizeFilters, queryKeys, type ArtifactFilters } from './keys';
-import { artifactDetailSchema, artifactPageSchema } from './schemas';
+import { artifactDetailSchema, artifactPageSchema, type ArtifactDetail, type Visibility } from './schemas';
 
 /** Gallery page size; "Load more" fetches the next page by cursor. */
 export const ARTIFACT_PAGE_SIZE = 30;
@@ -29,6 +29,70 @@ export function artifactListQueryOptions(filters: ArtifactFilters) {
 export function artifactQueryOptions(id: string) {
   return queryOptions({
     queryKey: queryKeys.artifacts.detail(id),
-    queryFn: ({ signal }) => fetchJson(`/api/v1/artifacts/${encodeURIComponent(id)}`, artifactDetailSchema, signal),
+    queryFn: ({ signal }) => fetchJson(artifactPath(id), artifactDetailSchema, signal),
+  });
+}
+
+function artifactPath(id: string, rest = ''): string {
+  return `/api/v1/artifacts/${encodeURIComponent(id)}${rest}`;
+}
+
+/** Where an admin downloads the artifact's record, versions and review threads (a plain link: the browser saves the zip). */
+export function artifactExportPath(id: string): string {
+  return artifactPath(id, '/export');
+}
+
+/** Who may see a published artifact: the whole organization, or the creator, admins and these members. */
+export interface AccessInput {
+  visibility: Visibility;
+  members: string[];
+}
+
+/**
+ * Every governance mutation answers the updated Artifact: put it in the
+ * detail cache at once, then refetch lists (status, chips and filters changed)
+ * and the audit log (a new entry) in the background.
+ */
+function afterChange(client: QueryClient, artifact: ArtifactDetail): void {
+  client.setQueryData(queryKeys.artifacts.detail(artifact.id), artifact);
+  void client.invalidateQueries({ queryKey: queryKeys.artifacts.all });
+  void client.invalidateQueries({ queryKey: queryKeys.audit.all });
+}
+
+/** Publishes a draft to the organization or to named members. */
+export function publishArtifactMutationOptions(id: string) {
+  return mutationOptions({
+    mutationKey: ['artifacts', 'publish', id],
+    mutationFn: (input: AccessInput) =>
+      sendJson('POST', artifactPath(id, '/publish'), input.visibility === 'org' ? { visibility: 'org' } : input, artifactDetailSchema),
+    onSuccess: (artifact, _input, _result, context) => afterChange(context.client, artifact),
+  });
+}
+
+/** Asks the organization's admins to publish this draft (when only admins may publish). */
+export function requestPublicationMutationOptions(id: string) {
+  return mutationOptions({
+    mutationKey: ['artifacts', 'request-publication', id],
+    mutationFn: () => sendJson('POST', artifactPath(id, '/request-publication'), {}, artifactDetailSchema),
+    onSuccess: (artifact, _input, _result, context) => afterChange(context.client, artifact),
+  });
+}
+
+/** Changes who may see a published artifact. */
+export function changeAccessMutationOptions(id: string) {
+  return mutationOptions({
+    mutationKey: ['artifacts', 'access', id],
+    mutationFn: (input: AccessInput) =>
+      sendJson('PUT', artifactPath(id, '/access'), { visibility: input.visibility, members: input.visibility === 'org' ? [] : input.members }, artifactDetailSchema),
+    onSuccess: (artifact, _input, _result, context) => afterChange(context.client, artifact),
+  });
+}
+
+/** Puts the artifact on legal hold (retention never purges it) or lifts the hold. */
+export function legalHoldMutationOptions(id: string) {
+  return mutationOptions({
+    mutationKey: ['artifacts', 'legal-hold', id],
+    mutationFn: (hold: boolean) => sendJson('PUT', artifactPath(id, '/legal-hold'), { hold }, artifactDetailSchema),
+    onSuccess: (artifact, _input, _result, context) => afterChange(context.client, artifact),
   });
 }

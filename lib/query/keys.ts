@@ -7,6 +7,18 @@ export interface ArtifactFilters {
   project?: string;
   session?: string;
   kind?: string;
+  /** Drafts only, or published only; absent means both. */
+  status?: 'draft' | 'published';
+}
+
+/** The audit log's filters, as they appear in `/audit?…` and `GET /api/v1/audit?…`. */
+export interface AuditFilters {
+  actor?: string;
+  action?: string;
+  artifact?: string;
+  /** ISO-8601 UTC. */
+  from?: string;
+  to?: string;
 }
 
 export const queryKeys = {
@@ -33,6 +45,11 @@ export const queryKeys = {
     detail: (secret: string) => ['invitation', 'detail', secret] as const,
     viewer: ['invitation', 'viewer'] as const,
   },
+  audit: {
+    all: ['audit'] as const,
+    list: (filters: AuditFilters) => ['audit', 'list', filters] as const,
+    verify: ['audit', 'verify'] as const,
+  },
 };
 
 /** Drops empty filters so `{ q: '' }` and `{}` share a cache entry. */
@@ -42,5 +59,6 @@ export function normalizeFilters(filters: ArtifactFilters): ArtifactFilters {
     const value = filters[key]?.trim();
     if (value) out[key] = value;
   }
+  if (filters.status === 'draft' || filters.status === 'published') out.status = filters.status;
   return out;
 }
