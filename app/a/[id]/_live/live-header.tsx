@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import type { ReactNode } from 'react';
 import { AccountMenu } from '../../../_components/account-menu';
 import { ArrowLeftIcon, LoupeMark } from '../../../_components/icons';
 import { ThemeToggle } from '../../../_components/theme-toggle';
@@ -14,10 +15,16 @@ interface LiveHeaderProps {
   status: ConnectionStatus;
   participants: Participant[];
   isUpdating?: boolean;
+  /** Beside the title: the artifact's status and access chips. */
+  chips?: ReactNode;
+  /** Before the project line: who can see this, in a sentence. */
+  accessHint?: string;
+  /** Publish, share and admin actions, before the live status. */
+  actions?: ReactNode;
 }
 
 /** The live view's one compact bar: back, what you are looking at, its state, who else is here, you. */
-export function LiveHeader({ title, context, status, participants, isUpdating = false }: LiveHeaderProps) {
+export function LiveHeader({ title, context, status, participants, isUpdating = false, chips, accessHint, actions }: LiveHeaderProps) {
   return (
     <header className={styles.header}>
       <Link href="/" className={styles.back} aria-label="Back to artifacts" title="Back to artifacts">
@@ -25,19 +32,27 @@ export function LiveHeader({ title, context, status, participants, isUpdating = 
         <ArrowLeftIcon size={16} className={styles.backArrow} />
       </Link>
       <div className={styles.titleBlock}>
-        <h1 className={styles.title} title={title}>
-          {title || '\u00a0'}
-        </h1>
-        {context ? (
-          <p className={styles.context} title={context}>
+        <div className={styles.titleRow}>
+          <h1 className={styles.title} title={title}>
+            {title || '\u00a0'}
+          </h1>
+          {title ? chips : null}
+        </div>
+        {context || (title && accessHint) ? (
+          <p className={styles.context} title={[accessHint, context].filter(Boolean).join(' · ')}>
+            {title && accessHint ? <span className={styles.accessHint}>{accessHint}</span> : null}
+            {title && accessHint && context ? ' · ' : null}
             {context}
           </p>
         ) : null}
       </div>
       {title ? (
-        <div className={styles.live}>
-          <LiveStatus status={status} isUpdating={isUpdating} />
-          <PresenceList participants={participants} />
+        <div className={styles.tools}>
+          {actions}
+          <div className={styles.live}>
+            <LiveStatus status={status} isUpdating={isUpdating} />
+            <PresenceList participants={participants} />
+          </div>
         </div>
       ) : null}
       <div className={styles.account}>

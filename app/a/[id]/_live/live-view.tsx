@@ -1,13 +1,15 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { isApiError } from '../../../../lib/query/api-client';
 import { artifactQueryOptions } from '../../../../lib/query/artifacts';
 import { meQueryOptions } from '../../../../lib/query/me';
 import { CloseCode } from '../../../../lib/protocol/close-codes';
 import { NotFoundPanel } from '../../../_components/not-found-panel';
+import { describeAccess } from './artifact-access';
 import { ArtifactFrame } from './artifact-frame';
+import { AccessChips, GovernanceActions, type GovernanceNotice } from './artifact-governance';
 import { CloseBanner } from './close-banner';
 import { LiveHeader } from './live-header';
 import { useArtifactMeta } from './use-artifact-meta';
@@ -27,6 +29,8 @@ export function LiveView({ artifactId }: { artifactId: string }) {
   const meta = useArtifactMeta(session);
   const viewer = useMemo(() => (me.data ? { id: me.data.user.id, name: me.data.user.name, color: me.data.user.color } : null), [me.data]);
   const participants = usePresence(session, viewer);
+  const [notice, setNotice] = useState<GovernanceNotice | null>(null);
+  const onNotice = useCallback((next: GovernanceNotice) => setNotice(next), []);
 
   const title = meta.title || artifact.data?.title || '';
   const isNotFound =
@@ -53,11 +57,35 @@ export function LiveView({ artifactId }: { artifactId: string }) {
   const project = meta.project ?? artifact.data?.project ?? '';
   const sessionName = meta.session ?? artifact.data?.session ?? '';
   const context = [project, sessionName].filter(Boolean).join(' · ');
+  const viewerId = me.data?.user.id ?? null;
+  const orgName = me.data?.org?.name ?? null;
+  const governance = artifact.data && me.data ? { artifact: artifact.data, viewerId, orgName } : null;
 
   return (
     <div className={styles.view}>
-      <LiveHeader title={title} context={context} status={status} participants={participants} isUpdating={activity.isUpdating} />
+      <LiveHeader
+        title={title}
+        context={context}
+        status={status}
+        participants={participants}
+        isUpdating={activity.isUpdating}
+        chips={governance ? <AccessChips {...governance} /> : null}
+        accessHint={governance ? describeAccess(governance.artifact, viewerId, orgName).hint : undefined}
+        actions={governance ? <GovernanceActions {...governance} onNotice={onNotice} /> : null}
+      />
       {status.phase === 'closed' ? <CloseBanner code={status.code} onRetry={retry} /> : null}
+      {/* Results of publish, share and legal hold: read out politely; failures also shown. */}
+      <p className="visually-hidden" role="status" aria-live="polite">
+        {notice?.tone === 'success' ? notice.text : ''}
+      </p>
+      {notice?.tone === 'error' ? (
+        <div className={`alert ${styles.banner}`} role="alert">
+          <span>{notice.text}</span>
+          <button type="button" className={`button button-ghost ${styles.dismiss}`} onClick={() => setNotice(null)}>
+            Dismiss
+          </button>
+        </div>
+      ) : null}
       {artifact.isError && !isNotFound ? (
         <div className={`alert ${styles.banner}`} role="alert">
           Couldn’t load this artifact’s details: {artifact.error.message}
