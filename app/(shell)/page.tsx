@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { Gallery } from './_gallery/gallery';
+import { parseStatusFilter } from './_gallery/status-filter';
 
 export const metadata: Metadata = { title: 'Artifacts' };
 
@@ -12,7 +13,7 @@ export default async function GalleryPage({ searchParams }: GalleryPageProps) {
   const q = typeof params.q === 'string' ? params.q.slice(0, 200) : '';
   return (
     <main id="main" tabIndex={-1} className="page">
-      <Gallery initialQuery={q} />
+      <Gallery initialQuery={q} initialStatus={parseStatusFilter(params.status)} />
     </main>
   );
 }

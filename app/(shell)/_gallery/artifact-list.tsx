@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import type { ArtifactSummary } from '../../../lib/query/schemas';
 import { formatAbsoluteTime, formatBytes, formatRelativeTime, joinContext } from '../../../lib/ui/format';
-import { DocumentIcon } from '../../_components/icons';
+import { DocumentIcon, LockIcon, ShieldIcon } from '../../_components/icons';
 import styles from './artifact-list.module.css';
 
 /** Updated this recently counts as "being worked on" and gets the live dot. */
@@ -32,6 +32,26 @@ function ArtifactRow({ item, now }: { item: ArtifactSummary; now: number }) {
         <p className={styles.context}>{context || <span className={styles.none}>No project</span>}</p>
       </div>
       <div className={styles.meta}>
+        {item.status === 'draft' || item.legalHold ? (
+          <span className={styles.flags}>
+            {item.status === 'draft' ? (
+              <span
+                className={`chip ${styles.flag}`}
+                data-tone="draft"
+                title={item.publishRequested ? 'Draft: publication requested' : 'Draft: not published yet'}
+              >
+                <LockIcon size={11} />
+                {item.publishRequested ? 'Draft · requested' : 'Draft'}
+              </span>
+            ) : null}
+            {item.legalHold ? (
+              <span className={`chip ${styles.flag}`} data-tone="hold" title="On legal hold: retention will not delete it">
+                <ShieldIcon size={11} />
+                Legal hold
+              </span>
+            ) : null}
+          </span>
+        ) : null}
         <span className="chip">{item.kind}</span>
         <span className={styles.updated}>
           {isRecent ? <span className={styles.recentDot} aria-hidden="true" /> : null}

@@ -7,14 +7,23 @@ import { useNow } from '../../../lib/ui/use-now';
 import { ArtifactList, ArtifactListSkeleton } from './artifact-list';
 import { EmptyState } from './empty-state';
 import { SearchBox } from './search-box';
+import type { StatusFilter } from './status-filter';
+import { StatusTabs } from './status-tabs';
 import { useSearchQuery } from './use-search-query';
 import styles from './gallery.module.css';
 
-/** `/`: the organization's artifacts, newest first, with search. */
-export function Gallery({ initialQuery }: { initialQuery: string }) {
-  const { input, setInput, query } = useSearchQuery(initialQuery);
+const STATUS_WORDS: Record<StatusFilter, { plural: string; none: string }> = {
+  all: { plural: 'artifacts', none: 'No artifacts' },
+  draft: { plural: 'drafts', none: 'No drafts' },
+  published: { plural: 'published artifacts', none: 'No published artifacts' },
+};
+
+/** `/`: the organization's artifacts, newest first, with search and a status filter. */
+export function Gallery({ initialQuery, initialStatus = 'all' }: { initialQuery: string; initialStatus?: StatusFilter }) {
+  const { input, setInput, query, status, setStatus } = useSearchQuery(initialQuery, initialStatus);
   const me = useQuery(meQueryOptions());
-  const list = useInfiniteQuery(artifactListQueryOptions({ q: query }));
+  const list = useInfiniteQuery(artifactListQueryOptions({ q: query, status: status === 'all' ? undefined : status }));
+  const words = STATUS_WORDS[status];
   const now = useNow();
   const items = list.data?.pages.flatMap((page) => page.items) ?? [];
   const orgName = me.data?.org?.name;
@@ -31,8 +40,16 @@ export function Gallery({ initialQuery }: { initialQuery: string }) {
         <SearchBox value={input} onChange={setInput} isSearching={list.isFetching && query !== ''} />
       </div>
 
+      <div className={styles.filters}>
+        <StatusTabs value={status} onChange={setStatus} />
+      </div>
+
       <p className="visually-hidden" role="status" aria-live="polite">
-        {list.isSuccess ? (query ? `${items.length}${list.hasNextPage ? '+' : ''} artifacts match “${query}”.` : `${items.length}${list.hasNextPage ? '+' : ''} artifacts.`) : ''}
+        {list.isSuccess
+          ? query
+            ? `${items.length}${list.hasNextPage ? '+' : ''} ${words.plural} match “${query}”.`
+            : `${items.length}${list.hasNextPage ? '+' : ''} ${words.plural}.`
+          : ''}
       </p>
 
       {list.isPending ? (
@@ -49,10 +66,24 @@ export function Gallery({ initialQuery }: { initialQuery: string }) {
       ) : items.length === 0 ? (
         query ? (
           <div className={`card ${styles.noMatch}`}>
-            <h2>No artifacts match “{query}”</h2>
+            <h2>
+              {words.none} match “{query}”
+            </h2>
             <p>Search looks at titles, projects and sessions.</p>
             <button type="button" className="button" onClick={() => setInput('')}>
               Clear search
+            </button>
+          </div>
+        ) : status !== 'all' ? (
+          <div className={`card ${styles.noMatch}`}>
+            <h2>{words.none}</h2>
+            <p>
+              {status === 'draft'
+                ? 'Drafts are what agents created that no one has published yet. Only their owner (and admins, once asked) can see them.'
+                : 'Nothing has been published yet. Publish a draft from its page.'}
+            </p>
+            <button type="button" className="button" onClick={() => setStatus('all')}>
+              Show all artifacts
             </button>
           </div>
         ) : (
