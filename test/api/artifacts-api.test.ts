@@ -117,13 +117,18 @@ describe('agent API', () => {
     const res = await loupe.api('/api/v1/artifacts', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ title: 'x', orgId: 'evil', createdBy: 'someone', status: 'draft', id: 'mine' }),
+      body: JSON.stringify({
+        title: 'x', orgId: 'evil', createdBy: 'someone', status: 'published', visibility: 'members', legalHold: true, id: 'mine',
+      }),
     });
-    const body = (await res.json()) as { id: string; status: string; createdBy: string };
+    const body = (await res.json()) as { id: string; status: string; createdBy: { id: string }; legalHold: boolean };
     expect(body.id).not.toBe('mine');
-    expect(body.createdBy).not.toBe('someone');
     const owner = await loupe.store.getUserByEmail('admin@example.com');
-    expect(body.createdBy).toBe(owner!.id);
+    expect(body.createdBy.id).toBe(owner!.id);
+    // An agent's artifact is a draft whatever the body says, in the token's org.
+    expect(body.status).toBe('draft');
+    expect(body.legalHold).toBe(false);
+    expect((await loupe.store.getArtifact(body.id))!.orgId).toBe(await loupe.orgId());
   });
 
   it('lets read-only credentials read but not write', async () => {

@@ -10,6 +10,8 @@ import { startLoupeServer, type LoupeServer } from '../../server/loupe-server';
 import { silentLogger } from '../../server/log';
 import { generateAgentToken, hashAgentToken } from '../../lib/auth/tokens';
 import type { Role, Store, TokenScope } from '../../lib/store/types';
+import { encode } from 'next-auth/jwt';
+import { sessionCookieName } from '../../server/auth/identify';
 import { SqliteStore } from '../../lib/store/sqlite';
 
 export const ADMIN_EMAIL = 'admin@example.com';
@@ -27,7 +29,20 @@ export interface TestLoupe {
   /** A token for a new user of the given role (in the same org unless `orgId` is given). */
   makeToken(options: { role: Role; scopes: TokenScope[]; orgId?: string }): Promise<string>;
   api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
-  createArtifact(html?: string, token?: string): Promise<string>;
+  /**
+   * Creates an artifact as an agent (the admin's token by default), then
+   * publishes it to the whole org as that token's user, as a person would;
+   * `{ draft: true }` leaves it a draft.
+   */
+  createArtifact(html?: string, token?: string, options?: { draft?: boolean }): Promise<string>;
+  /** A signed-in browser session for a user: the cookie plus the Origin that cookie writes need. */
+  sessionHeaders(userId: string): Promise<Record<string, string>>;
+  /** The user an agent token belongs to. */
+  userOfToken(token: string): Promise<string>;
+  /** A new person in the org (or another) with this role. */
+  makeUser(options: { role: Role; orgId?: string; name?: string }): Promise<string>;
+  /** The first org's id. */
+  orgId(): Promise<string>;
 }
 
 /** A real Loupe (API + rooms + sandbox, no Next pages) on port 0 with a fresh SQLite file. */
@@ -63,14 +78,33 @@ export async function startTestLoupe(options: { dataDir?: string; store?: Store;
       await server.stop();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
-    makeToken: async ({ role, scopes, orgId }) => {
+    orgId: async () => {
       const owner = await store.getUserByEmail(ADMIN_EMAIL);
-      const memberships = await store.listMembershipsOfUser(owner!.id);
-      const org = orgId ?? memberships[0].orgId;
+      return (await store.listMembershipsOfUser(owner!.id))[0].orgId;
+    },
+    makeUser: async ({ role, orgId, name }) => {
+      const org = orgId ?? (await loupe.orgId());
       if (!(await store.getOrg(org))) await store.createOrg({ id: org, name: 'Other org', createdAt: Date.now() });
       const userId = randomUUID();
-      await store.createUser({ id: userId, email: `${userId}@example.com`, name: `User ${role}`, passwordHash: null, createdAt: Date.now() });
+      await store.createUser({ id: userId, email: `${userId}@example.com`, name: name ?? `User ${role}`, passwordHash: null, createdAt: Date.now() });
       await store.putMembership({ orgId: org, userId, role, createdAt: Date.now() });
+      return userId;
+    },
+    sessionHeaders: async (userId) => {
+      const sid = randomUUID();
+      await store.createSession({ id: sid, userId, createdAt: Date.now(), expiresAt: Date.now() + 3600_000, revokedAt: null });
+      const name = sessionCookieName(server.appOrigin);
+      const jwt = await encode({ token: { sid, uid: userId }, secret: server.services.authSecret, salt: name });
+      return { cookie: `${name}=${jwt}`, origin: server.appOrigin };
+    },
+    userOfToken: async (token) => {
+      const record = await store.getAgentTokenByHash(hashAgentToken(token));
+      if (!record) throw new Error('unknown token');
+      return record.userId;
+    },
+    makeToken: async ({ role, scopes, orgId }) => {
+      const org = orgId ?? (await loupe.orgId());
+      const userId = await loupe.makeUser({ role, orgId: org });
       const token = generateAgentToken();
       await store.createAgentToken({
         id: randomUUID(),
@@ -87,7 +121,7 @@ export async function startTestLoupe(options: { dataDir?: string; store?: Store;
       return token;
     },
     api,
-    createArtifact: async (html, token) => {
+    createArtifact: async (html, token, options = {}) => {
       const res = await api('/api/v1/artifacts', {
         method: 'POST',
         token,
@@ -95,7 +129,16 @@ export async function startTestLoupe(options: { dataDir?: string; store?: Store;
         body: JSON.stringify({ title: 'Test page', project: 'tests', session: 's1', html }),
       });
       if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { id: string }).id;
+      const id = ((await res.json()) as { id: string }).id;
+      if (options.draft) return id;
+      const headers = await loupe.sessionHeaders(await loupe.userOfToken(token ?? AGENT_TOKEN));
+      const published = await fetch(`${url}/api/v1/artifacts/${id}/publish`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ visibility: 'org' }),
+      });
+      if (published.status !== 200) throw new Error(`publish failed: ${published.status} ${await published.text()}`);
+      return id;
     },
   };
   return loupe;
