@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError, LoupeClient } from './client';
 import { readLinks, writeLink } from './links';
+import { auditVerify } from './audit';
 
 const HELP = `loupe — publish pages to Loupe
 
@@ -10,6 +11,9 @@ Usage:
   loupe push <file> [--title T] [--project P] [--session S] [--kind K] [--id ID] [--new]
   loupe watch <file> [same options] [--debounce MS]
   loupe stream [--id ID | --title T] [--reset]   (reads the page from stdin, live as it arrives)
+  loupe audit verify [--data-dir DIR] [--org ID] | [--file export.json]
+      checks the audit log's hash chain in the server's database (DATA_DIR / DATABASE_URL)
+      or in a complete JSON export; exits 1 and names the first broken entry
 
 Config: LOUPE_URL and LOUPE_TOKEN, or --url and --token.
 The first push of a file creates an artifact; later pushes of the same file update it
@@ -26,6 +30,9 @@ const OPTIONS = {
   new: { type: 'boolean' },
   reset: { type: 'boolean' },
   debounce: { type: 'string' },
+  file: { type: 'string' },
+  'data-dir': { type: 'string' },
+  org: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -44,6 +51,15 @@ export async function main(argv: string[]): Promise<number> {
   if (values.help || !command) {
     process.stdout.write(`${HELP}\n`);
     return command || values.help ? 0 : 2;
+  }
+  if (command === 'audit') {
+    if (file !== 'verify') return usage('the audit command is `loupe audit verify`');
+    try {
+      return await auditVerify({ file: values.file, dataDir: values['data-dir'], org: values.org }, (line) => process.stdout.write(`${line}\n`));
+    } catch (error) {
+      process.stderr.write(`loupe audit verify: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 2;
+    }
   }
   const url = values.url ?? process.env.LOUPE_URL;
   const token = values.token ?? process.env.LOUPE_TOKEN;

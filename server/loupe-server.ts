@@ -193,6 +193,12 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
         sendJson(res, isReady ? 200 : 503, { ok: isReady });
         return;
       }
+      const meta = requestMeta(req, config.trustProxy);
+      // An address that keeps failing to sign in is refused before next-auth sees the attempt.
+      if (req.method === 'POST' && url.pathname === '/api/auth/callback/credentials') {
+        const limited = limits.signInByIp.peek(`ip:${meta.ip ?? 'unknown'}`);
+        if (!limited.ok) throw rateLimited(limited.retryAfterMs, 'sign-in attempts');
+      }
       const route = router.match(req.method ?? 'GET', url.pathname);
       if (route) {
         await route.handler({ req, res, url, params: route.params });
@@ -205,12 +211,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
       setAppSecurityHeaders(res, sandboxOrigin, appOrigin);
       // Only this server says whether an artifact exists, or where a request came from; a client cannot claim either.
       delete req.headers[ARTIFACT_HEADER];
-      const meta = requestMeta(req, config.trustProxy);
       req.headers[CLIENT_IP_HEADER] = meta.ip ?? '';
-      if (req.method === 'POST' && url.pathname === '/api/auth/callback/credentials') {
-        const limited = limits.signInByIp.peek(`ip:${meta.ip ?? 'unknown'}`);
-        if (!limited.ok) throw rateLimited(limited.retryAfterMs, 'sign-in attempts');
-      }
       if (!PUBLIC_PATH_RE.test(url.pathname) && !url.pathname.startsWith('/api/')) {
         const principal = await identifier.fromSessionCookie(req);
         if (!principal) {

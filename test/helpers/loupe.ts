@@ -46,7 +46,9 @@ export interface TestLoupe {
 }
 
 /** A real Loupe (API + rooms + sandbox, no Next pages) on port 0 with a fresh SQLite file. */
-export async function startTestLoupe(options: { dataDir?: string; store?: Store; idleUnloadMs?: number } = {}): Promise<TestLoupe> {
+export async function startTestLoupe(
+  options: { dataDir?: string; store?: Store; idleUnloadMs?: number; env?: Record<string, string> } = {},
+): Promise<TestLoupe> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -57,6 +59,7 @@ export async function startTestLoupe(options: { dataDir?: string; store?: Store;
     LOUPE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LOUPE_AGENT_TOKEN: AGENT_TOKEN,
     ROOM_IDLE_UNLOAD_MS: String(options.idleUnloadMs ?? 0),
+    ...options.env,
   });
   const store = options.store ?? new SqliteStore(join(dataDir, 'loupe.db'));
   const server = await startLoupeServer({ config, logger: silentLogger, store });
