@@ -227,7 +227,8 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
           const artifact = isArtifactId(artifactId) ? await store.getArtifact(artifactId) : null;
           // Missing and not-yours read the same: the page answers 404 either way.
           if (!artifact || !canSeeArtifact(principal, artifact)) req.headers[ARTIFACT_HEADER] = 'missing';
-          else if (req.method === 'GET' && !req.headers['rsc']) recordView(services, principal, artifact.id, meta, 'page');
+          // A navigation (full load or client-side) is a view; a link prefetch is not.
+          else if (req.method === 'GET' && !req.headers['next-router-prefetch']) recordView(services, principal, artifact.id, meta, 'page');
         }
       }
       await options.pages.handle(req, res);
