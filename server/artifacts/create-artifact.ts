@@ -4,24 +4,18 @@ import { AppError } from '../../lib/errors';
 import type { Principal } from '../../lib/auth/principal';
 import { canCreateArtifact, mayPublishInOrg } from '../../lib/auth/policy';
 import { DEFAULT_ORG_SETTINGS } from '../../lib/store/types';
-import { actorOf, type RequestMeta } from '../audit/audit';
+import type { RequestMeta } from '../audit/audit';
 import { docNameFor } from '../../lib/protocol/ids';
 import { MAX_PAGE_BYTES } from '../../lib/protocol/messages';
 import { metaOf, replacePage } from '../../lib/artifact/doc-shape';
 import type { Services } from '../services';
+import { label, requiredLabel } from '../validation';
 import { presentArtifact } from './artifact-view';
 
-const label = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    // Control characters have no place in a label and break logs and terminals.
-    .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters');
 
 /** Unknown fields (org, owner, status…) are ignored: they are never the caller's to set. */
 export const CreateArtifactInput = z.object({
-  title: label(200).pipe(z.string().min(1, 'is required')),
+  title: requiredLabel(200),
   project: label(200).default(''),
   session: label(200).default(''),
   kind: label(64).default('page'),
@@ -74,14 +68,6 @@ export async function createArtifact(services: Services, principal: Principal, r
     await services.store.touchArtifact(id, { updatedAt: now, sizeBytes });
     artifact.sizeBytes = sizeBytes;
   }
-  await services.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'artifact.create',
-    artifactId: id,
-    target: { type: 'artifact', id, label: input.title },
-    details: { status: artifact.status, project: input.project, session: input.session, kind: input.kind },
-    meta,
-  });
+  await services.audit.artifactEvent(principal, 'artifact.create', { id, title: input.title }, meta, { status: artifact.status, project: input.project, session: input.session, kind: input.kind });
   return presentArtifact(services, principal, artifact);
 }

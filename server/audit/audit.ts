@@ -103,6 +103,25 @@ export class Auditor {
     });
   }
 
+  /** Something a principal did to an artifact, recorded against it. */
+  artifactEvent(
+    principal: Principal,
+    action: AuditAction,
+    artifact: { id: string; title: string },
+    meta: RequestMeta,
+    details: Record<string, unknown> = {},
+  ): Promise<AuditRecord> {
+    return this.record({
+      orgId: principal.orgId,
+      actor: actorOf(principal),
+      action,
+      artifactId: artifact.id,
+      target: { type: 'artifact', id: artifact.id, label: artifact.title },
+      details,
+      meta,
+    });
+  }
+
   /** For events off the request path (views, sign-ins): a failure is logged, never thrown at the user. */
   recordQuietly(event: AuditEvent): void {
     this.record(event).catch((error: unknown) => this.logger.error('audit append failed', { action: event.action, error }));

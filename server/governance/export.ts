@@ -4,7 +4,7 @@ import { canExportArtifact } from '../../lib/auth/policy';
 import { htmlOf, metaOf } from '../../lib/artifact/doc-shape';
 import { docNameFor } from '../../lib/protocol/ids';
 import { buildZip } from '../../lib/zip';
-import { actorOf, type RequestMeta } from '../audit/audit';
+import type { RequestMeta } from '../audit/audit';
 import { getVisibleArtifact, presentArtifact } from '../artifacts/artifact-view';
 import type { Services } from '../services';
 
@@ -45,15 +45,7 @@ export async function exportArtifact(services: Services, principal: Principal, i
     ],
     new Date(services.now()),
   );
-  await services.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'artifact.export',
-    artifactId: id,
-    target: { type: 'artifact', id, label: artifact.title },
-    details: { bytes: zip.byteLength },
-    meta,
-  });
+  await services.audit.artifactEvent(principal, 'artifact.export', artifact, meta, { bytes: zip.byteLength });
   const safeTitle = artifact.title.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'artifact';
   return { zip, filename: `loupe-${safeTitle}-${id.slice(0, 8)}.zip` };
 }

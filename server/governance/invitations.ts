@@ -7,6 +7,7 @@ import { hashPassword, MIN_PASSWORD_LENGTH } from '../../lib/auth/passwords';
 import { ROLES, type InvitationRecord, type Role } from '../../lib/store/types';
 import { actorOf, type RequestMeta } from '../audit/audit';
 import type { Services } from '../services';
+import { requiredLabel } from '../validation';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -16,15 +17,9 @@ const CreateInput = z.object({
   expiresInDays: z.number().int().min(1).max(30).default(7),
 });
 
-const displayName = z
-  .string()
-  .trim()
-  .min(1, 'is required')
-  .max(120)
-  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters');
 
 const SignUpInput = z.object({
-  name: displayName,
+  name: requiredLabel(120),
   email: z.string().trim().toLowerCase().email().max(254),
   password: z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024),
 });

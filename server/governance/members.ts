@@ -5,16 +5,11 @@ import { canAdministerOrg, canChangeRole, canListMembers, canRemoveMember, canSe
 import { ROLES, type OrgRecord, type Role } from '../../lib/store/types';
 import { actorOf, type RequestMeta } from '../audit/audit';
 import type { Services } from '../services';
+import { requiredLabel } from '../validation';
 
-const label = z
-  .string()
-  .trim()
-  .min(1, 'is required')
-  .max(120)
-  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters');
 
 const OrgPatch = z.object({
-  name: label.optional(),
+  name: requiredLabel(120).optional(),
   defaultVisibility: z.enum(['org', 'members']).optional(),
   publishRole: z.enum(['member', 'admin']).optional(),
   retentionDays: z.number().int().min(1).max(3650).nullable().optional(),

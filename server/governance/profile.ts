@@ -7,14 +7,10 @@ import { colorFor } from '../../lib/protocol/presence';
 import { DEFAULT_ORG_SETTINGS } from '../../lib/store/types';
 import { actorOf, type AuditAction, type AuditActor, type RequestMeta } from '../audit/audit';
 import type { Services } from '../services';
+import { requiredLabel } from '../validation';
 
 const NameInput = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, 'is required')
-    .max(120)
-    .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters'),
+  name: requiredLabel(120),
 });
 
 const PasswordInput = z.object({

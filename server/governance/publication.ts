@@ -3,7 +3,7 @@ import { AppError } from '../../lib/errors';
 import type { Principal } from '../../lib/auth/principal';
 import { canChangeAccess, canPublish, canRequestPublication, canSetLegalHold } from '../../lib/auth/policy';
 import { DEFAULT_ORG_SETTINGS, type ArtifactRecord, type Visibility } from '../../lib/store/types';
-import { actorOf, type RequestMeta } from '../audit/audit';
+import type { RequestMeta } from '../audit/audit';
 import { getVisibleArtifact, presentArtifact } from '../artifacts/artifact-view';
 import type { Services } from '../services';
 
@@ -55,15 +55,7 @@ export async function publishArtifact(services: Services, principal: Principal, 
     publishedAt: now,
     publishedBy: principal.userId,
   });
-  await services.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'artifact.publish',
-    artifactId: id,
-    target: { type: 'artifact', id, label: artifact.title },
-    details: { visibility, members },
-    meta,
-  });
+  await services.audit.artifactEvent(principal, 'artifact.publish', artifact, meta, { visibility, members });
   return presentArtifact(services, principal, updated!);
 }
 
@@ -74,14 +66,7 @@ export async function requestPublication(services: Services, principal: Principa
     throw forbidden(artifact.publishRequestedAt !== null ? 'Publication was already requested.' : 'You can publish this yourself, or it is not your draft.');
   }
   const updated = await services.store.updateArtifact(id, { publishRequestedAt: services.now() });
-  await services.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'artifact.publish_request',
-    artifactId: id,
-    target: { type: 'artifact', id, label: artifact.title },
-    meta,
-  });
+  await services.audit.artifactEvent(principal, 'artifact.publish_request', artifact, meta);
   return presentArtifact(services, principal, updated!);
 }
 
@@ -91,15 +76,7 @@ export async function setArtifactAccess(services: Services, principal: Principal
   if (!canChangeAccess(principal, artifact)) throw forbidden('Only the creator or an admin can change who sees this artifact.');
   const members = input.visibility === 'members' ? await checkMembers(services, principal.orgId, input.members) : [];
   const updated = await services.store.updateArtifact(id, { visibility: input.visibility, members });
-  await services.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'artifact.access_change',
-    artifactId: id,
-    target: { type: 'artifact', id, label: artifact.title },
-    details: { from: { visibility: artifact.visibility, members: artifact.members }, to: { visibility: input.visibility, members } },
-    meta,
-  });
+  await services.audit.artifactEvent(principal, 'artifact.access_change', artifact, meta, { from: { visibility: artifact.visibility, members: artifact.members }, to: { visibility: input.visibility, members } });
   // Live sockets re-check their access within seconds; anyone no longer allowed is closed then.
   return presentArtifact(services, principal, updated!);
 }
@@ -110,15 +87,7 @@ export async function setLegalHold(services: Services, principal: Principal, id:
   if (!canSetLegalHold(principal, artifact)) throw forbidden('Only admins can place or lift a legal hold.');
   const updated = await services.store.updateArtifact(id, { legalHold: hold });
   if (artifact.legalHold !== hold) {
-    await services.audit.record({
-      orgId: principal.orgId,
-      actor: actorOf(principal),
-      action: 'artifact.legal_hold',
-      artifactId: id,
-      target: { type: 'artifact', id, label: artifact.title },
-      details: { hold },
-      meta,
-    });
+    await services.audit.artifactEvent(principal, 'artifact.legal_hold', artifact, meta, { hold });
   }
   return presentArtifact(services, principal, updated!);
 }

@@ -7,16 +7,12 @@ import { generateAgentToken, hashAgentToken } from '../../lib/auth/tokens';
 import { TOKEN_SCOPES, type AgentTokenRecord, type TokenScope } from '../../lib/store/types';
 import { actorOf, type RequestMeta } from '../audit/audit';
 import type { Services } from '../services';
+import { requiredLabel } from '../validation';
 
 const DAY_MS = 24 * 3600 * 1000;
 
 const CreateInput = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, 'is required')
-    .max(80)
-    .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters'),
+  name: requiredLabel(80),
   scopes: z.array(z.enum(TOKEN_SCOPES as [TokenScope, ...TokenScope[]])).max(TOKEN_SCOPES.length),
   expiresInDays: z.number().int().min(1).max(365).nullable(),
 });
