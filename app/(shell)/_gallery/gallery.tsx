@@ -37,11 +37,11 @@ export function Gallery({ initialQuery, initialStatus = 'all' }: { initialQuery:
             {orgName ? <>Pages agents published to {orgName}, newest first.</> : <>Pages your agents published, newest first.</>}
           </p>
         </div>
-        <SearchBox value={input} onChange={setInput} isSearching={list.isFetching && query !== ''} />
       </div>
 
       <div className={styles.filters}>
         <StatusTabs value={status} onChange={setStatus} />
+        <SearchBox value={input} onChange={setInput} isSearching={list.isFetching && query !== ''} />
       </div>
 
       <p className="visually-hidden" role="status" aria-live="polite">

@@ -57,15 +57,18 @@ export function AccessDialog({ mode, artifact, orgName, viewerId, onClose, onDon
     };
   }, []);
 
+
   const creatorId = artifact.createdBy.id;
   const alwaysHasAccess = (member: Member) => member.userId === creatorId || ALWAYS_ROLES.has(member.role);
 
   const shown = useMemo(() => {
-    const items = [...(members.data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+    // People you can pick first; the creator and admins (who always see it) after them.
+    const rank = (m: Member) => (m.userId === creatorId || ALWAYS_ROLES.has(m.role) ? 1 : 0);
+    const items = [...(members.data ?? [])].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
     const needle = filter.trim().toLowerCase();
     if (!needle) return items;
     return items.filter((m) => m.name.toLowerCase().includes(needle) || (m.email ?? '').toLowerCase().includes(needle));
-  }, [members.data, filter]);
+  }, [members.data, filter, creatorId]);
 
   const pickable = useMemo(
     () => new Set((members.data ?? []).filter((m) => m.userId !== creatorId && !ALWAYS_ROLES.has(m.role)).map((m) => m.userId)),

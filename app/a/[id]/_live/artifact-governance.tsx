@@ -33,7 +33,7 @@ export function AccessChips({ artifact, viewerId, orgName }: GovernanceProps) {
       {artifact.legalHold ? (
         <span className={`chip ${styles.chip}`} data-tone="hold" title="On legal hold: retention will not delete it" data-testid="legal-hold-chip">
           <ShieldIcon size={12} />
-          Legal hold
+          <span className={styles.chipText}>Legal hold</span>
         </span>
       ) : null}
     </span>

@@ -32,12 +32,10 @@ export function LiveHeader({ title, context, status, participants, isUpdating = 
         <ArrowLeftIcon size={16} className={styles.backArrow} />
       </Link>
       <div className={styles.titleBlock}>
-        <div className={styles.titleRow}>
-          <h1 className={styles.title} title={title}>
-            {title || '\u00a0'}
-          </h1>
-          {title ? chips : null}
-        </div>
+        <h1 className={styles.title} title={title}>
+          {title || '\u00a0'}
+        </h1>
+        {title && chips ? <div className={styles.chips}>{chips}</div> : null}
         {context || (title && accessHint) ? (
           <p className={styles.context} title={[accessHint, context].filter(Boolean).join(' · ')}>
             {title && accessHint ? <span className={styles.accessHint}>{accessHint}</span> : null}
