@@ -1,6 +1,5 @@
 import type { AuditEntry } from '../../../lib/query/audit';
 import { formatBytes } from '../../../lib/ui/format';
-import { roleLabel } from '../../../lib/ui/roles';
 
 /**
  * How the audit log reads to a person: each action code in a few words,
@@ -103,8 +102,9 @@ function text(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** "admin" → "Admin"; roles arrive as codes. */
 function role(value: unknown): string {
-  return typeof value === 'string' ? roleLabel(value) : text(value);
+  return typeof value === 'string' && value ? value.charAt(0).toUpperCase() + value.slice(1) : text(value);
 }
 
 /** Everything else: `key: value` pairs, short. */
