@@ -138,7 +138,7 @@ test.describe('screenshots', () => {
 
           await page.goto('/audit');
           await expect(page.getByTestId('audit-row').first()).toBeVisible();
-          await expect(page.getByText(/Chain verified/)).toBeVisible();
+          await expect(page.getByTestId('chain-badge')).toContainText('Chain verified');
           await shoot(page, `gov-audit-${suffix}`);
           await page.screenshot({ path: join(DIR, `gov-audit-full-${suffix}.png`), fullPage: true });
           await page.getByLabel('Action').selectOption('artifact.publish');

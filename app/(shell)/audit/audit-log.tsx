@@ -138,14 +138,14 @@ function ChainBadge({ verify }: { verify: UseQueryResult<AuditVerdict> }) {
   }
   if (!verify.data.ok) {
     return (
-      <p className={styles.chain} data-tone="broken" role="status">
+      <p className={styles.chain} data-tone="broken" role="status" data-testid="chain-badge">
         <AlertIcon size={14} /> Chain broken at #{verify.data.brokenAt}
       </p>
     );
   }
   const { entries, headHash } = verify.data;
   return (
-    <p className={styles.chain} data-tone="ok" role="status" title={`Every entry's hash checks out. Head hash ${headHash}`}>
+    <p className={styles.chain} data-tone="ok" role="status" title={`Every entry's hash checks out. Head hash ${headHash}`} data-testid="chain-badge">
       <CheckIcon size={14} /> Chain verified · {entries.toLocaleString('en')} {entries === 1 ? 'entry' : 'entries'}
     </p>
   );
