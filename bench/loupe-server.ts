@@ -9,6 +9,9 @@ import { hashAgentToken } from '../lib/auth/tokens';
 
 const config = loadConfig();
 const store = new SqliteStore(join(config.dataDir, 'loupe.db'));
+// An agent's artifact starts as a draft a person publishes; the bench has no person, so its artifacts are created published.
+const createArtifact = store.createArtifact.bind(store);
+store.createArtifact = (input) => createArtifact({ ...input, status: 'published', publishedAt: input.createdAt, publishedBy: input.createdBy });
 const server = await startLoupeServer({ config, logger: silentLogger, store });
 const readerToken = process.env.BENCH_READER_TOKEN;
 if (readerToken && !(await store.getAgentTokenByHash(hashAgentToken(readerToken)))) {
