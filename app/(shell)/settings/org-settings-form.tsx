@@ -1,0 +1,306 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { meQueryOptions } from '../../../lib/query/me';
+import { orgQueryOptions, RETENTION_MAX_DAYS, updateOrgMutationOptions, type Org, type OrgPatch } from '../../../lib/query/org';
+import { roleWithArticle } from '../../../lib/ui/roles';
+import { AlertIcon, CheckIcon, LockIcon } from '../../_components/icons';
+import form from '../../_components/form.module.css';
+import { ErrorAlert, Loading, LoadError } from './query-state';
+import styles from './settings.module.css';
+
+/** `/settings`: name, publishing defaults and retention. Admins edit; everyone else reads. */
+export function OrgSettingsForm() {
+  const me = useQuery(meQueryOptions());
+  const org = useQuery(orgQueryOptions());
+
+  if (org.isPending || me.isPending) {
+    return (
+      <section className={`card ${styles.section}`} aria-label="Organization">
+        <Loading label="Loading settings…" />
+      </section>
+    );
+  }
+  if (org.isError) return <LoadError what="the organization’s settings" error={org.error} onRetry={() => void org.refetch()} />;
+  if (me.isError) return <LoadError what="your account" error={me.error} onRetry={() => void me.refetch()} />;
+
+  return <OrgSettingsFields key={org.data.id} org={org.data} canEdit={me.data.can.admin} role={me.data.role} />;
+}
+
+interface Draft {
+  name: string;
+  defaultVisibility: Org['settings']['defaultVisibility'];
+  publishRole: Org['settings']['publishRole'];
+  keepForever: boolean;
+  retentionDays: string;
+}
+
+function draftOf(org: Org): Draft {
+  return {
+    name: org.name,
+    defaultVisibility: org.settings.defaultVisibility,
+    publishRole: org.settings.publishRole,
+    keepForever: org.settings.retentionDays === null,
+    retentionDays: String(org.settings.retentionDays ?? 90),
+  };
+}
+
+function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean; role: string }) {
+  const queryClient = useQueryClient();
+  const save = useMutation(updateOrgMutationOptions(queryClient));
+  const [draft, setDraft] = useState<Draft>(() => draftOf(org));
+  const [saved, setSaved] = useState(false);
+  const [showErrors, setShowErrors] = useState(false);
+  const ids = { name: useId(), retention: useId(), retentionHint: useId(), nameError: useId(), daysError: useId() };
+
+  useEffect(() => {
+    if (!saved) return;
+    const timer = window.setTimeout(() => setSaved(false), 4000);
+    return () => window.clearTimeout(timer);
+  }, [saved]);
+
+  const days = Number(draft.retentionDays);
+  const daysValid = draft.keepForever || (Number.isInteger(days) && days >= 1 && days <= RETENTION_MAX_DAYS);
+  const nameValid = draft.name.trim() !== '';
+  const patch: OrgPatch = {};
+  if (draft.name.trim() !== org.name) patch.name = draft.name.trim();
+  if (draft.defaultVisibility !== org.settings.defaultVisibility) patch.defaultVisibility = draft.defaultVisibility;
+  if (draft.publishRole !== org.settings.publishRole) patch.publishRole = draft.publishRole;
+  const retention = draft.keepForever ? null : days;
+  if (daysValid && retention !== org.settings.retentionDays) patch.retentionDays = retention;
+  const dirty = Object.keys(patch).length > 0 || !daysValid;
+
+  const update = (next: Partial<Draft>) => {
+    setDraft((current) => ({ ...current, ...next }));
+    setSaved(false);
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!nameValid || !daysValid) {
+      setShowErrors(true);
+      return;
+    }
+    if (Object.keys(patch).length === 0) return;
+    save.mutate(patch, {
+      onSuccess: (next) => {
+        setDraft(draftOf(next));
+        setShowErrors(false);
+        setSaved(true);
+      },
+    });
+  };
+
+  const nameInvalid = showErrors && !nameValid;
+  const daysInvalid = showErrors && !daysValid;
+
+  return (
+    <form onSubmit={submit} noValidate className={form.form} aria-label="Organization settings">
+      {!canEdit ? (
+        <div className={styles.readOnlyNote}>
+          <LockIcon size={17} />
+          <p>
+            <strong>Read only.</strong> Only owners and admins can change these settings. You’re {roleWithArticle(role)} of {org.name}; ask an
+            admin if something here should change.
+          </p>
+        </div>
+      ) : null}
+
+      <fieldset disabled={!canEdit || save.isPending} className={form.fieldset}>
+        <div className={form.form}>
+          <section className={`card ${styles.section}`} aria-labelledby="org-general">
+            <div className={styles.sectionHead}>
+              <div>
+                <h2 id="org-general">Organization</h2>
+                <p className={styles.sectionText}>The name everyone sees in the header and on invitations.</p>
+              </div>
+            </div>
+            <div className={form.field}>
+              <label htmlFor={ids.name} className={form.label}>
+                Name
+              </label>
+              <input
+                id={ids.name}
+                className="input"
+                value={draft.name}
+                onChange={(event) => update({ name: event.target.value })}
+                maxLength={120}
+                required
+                autoComplete="organization"
+                aria-invalid={nameInvalid || undefined}
+                aria-describedby={nameInvalid ? ids.nameError : undefined}
+              />
+              {nameInvalid ? (
+                <p id={ids.nameError} className={form.fieldError}>
+                  Enter a name.
+                </p>
+              ) : null}
+            </div>
+          </section>
+
+          <section className={`card ${styles.section}`} aria-labelledby="org-publishing">
+            <div className={styles.sectionHead}>
+              <div>
+                <h2 id="org-publishing">Publishing</h2>
+                <p className={styles.sectionText}>
+                  Agents’ artifacts start as drafts only their person sees. Publishing shares them; these are the defaults for that step.
+                </p>
+              </div>
+            </div>
+            <div className={form.form}>
+              <fieldset className={form.fieldset}>
+                <legend className={form.legend}>Default visibility of published artifacts</legend>
+                <div className={form.choices}>
+                  <Choice
+                    name="defaultVisibility"
+                    checked={draft.defaultVisibility === 'org'}
+                    onChange={() => update({ defaultVisibility: 'org' })}
+                    title="Whole organization"
+                    text={`Everyone in ${org.name} can open it.`}
+                  />
+                  <Choice
+                    name="defaultVisibility"
+                    checked={draft.defaultVisibility === 'members'}
+                    onChange={() => update({ defaultVisibility: 'members' })}
+                    title="Named members"
+                    text="Only the people the publisher picks, plus the creator and admins."
+                  />
+                </div>
+              </fieldset>
+              <fieldset className={form.fieldset}>
+                <legend className={form.legend}>Who may publish</legend>
+                <div className={form.choices}>
+                  <Choice
+                    name="publishRole"
+                    checked={draft.publishRole === 'member'}
+                    onChange={() => update({ publishRole: 'member' })}
+                    title="Members"
+                    text="Members, admins and owners publish their own drafts. Viewers never publish."
+                  />
+                  <Choice
+                    name="publishRole"
+                    checked={draft.publishRole === 'admin'}
+                    onChange={() => update({ publishRole: 'admin' })}
+                    title="Admins only"
+                    text="Members request publication; an admin reviews the draft and publishes it."
+                  />
+                </div>
+              </fieldset>
+            </div>
+          </section>
+
+          <section className={`card ${styles.section}`} aria-labelledby="org-retention">
+            <div className={styles.sectionHead}>
+              <div>
+                <h2 id="org-retention">Retention</h2>
+                <p className={styles.sectionText}>How long artifacts are kept after their last update.</p>
+              </div>
+            </div>
+            <fieldset className={form.fieldset}>
+              <legend className="visually-hidden">Retention</legend>
+              <div className={form.choices}>
+                <Choice
+                  name="retention"
+                  checked={draft.keepForever}
+                  onChange={() => update({ keepForever: true })}
+                  title="Keep forever"
+                  text="Nothing is deleted automatically."
+                />
+                <label className={form.choice}>
+                  <input type="radio" name="retention" checked={!draft.keepForever} onChange={() => update({ keepForever: false })} />
+                  <span className={form.choiceTitle}>Delete after a number of days</span>
+                  <span className={form.choiceText}>Artifacts not updated for this long are purged.</span>
+                </label>
+              </div>
+            </fieldset>
+            {!draft.keepForever ? (
+              <div className={`${form.form} ${styles.retentionDays}`}>
+                <div className={form.field}>
+                  <label htmlFor={ids.retention} className={form.label}>
+                    Days to keep an artifact after its last update
+                  </label>
+                  <div className={form.inline}>
+                    <input
+                      id={ids.retention}
+                      type="number"
+                      inputMode="numeric"
+                      min={1}
+                      max={RETENTION_MAX_DAYS}
+                      step={1}
+                      className={`input ${form.numberInput}`}
+                      value={draft.retentionDays}
+                      onChange={(event) => update({ retentionDays: event.target.value })}
+                      aria-invalid={daysInvalid || undefined}
+                      aria-describedby={`${ids.retentionHint}${daysInvalid ? ` ${ids.daysError}` : ''}`}
+                    />
+                    <span className={form.hint} id={ids.retentionHint}>
+                      days (1 to {RETENTION_MAX_DAYS})
+                    </span>
+                  </div>
+                  {daysInvalid ? (
+                    <p id={ids.daysError} className={form.fieldError}>
+                      Enter a whole number of days from 1 to {RETENTION_MAX_DAYS}.
+                    </p>
+                  ) : null}
+                </div>
+                <div className="alert alert-warning" role="note">
+                  <AlertIcon size={18} className={form.warningIcon} />
+                  <span>
+                    <strong>Purges are permanent.</strong> An artifact untouched for{' '}
+                    {daysValid ? `${days} day${days === 1 ? '' : 's'}` : 'that long'} is deleted with its versions and comments, and cannot be
+                    restored. Artifacts under a legal hold are never purged while the hold stands.
+                  </span>
+                </div>
+              </div>
+            ) : null}
+          </section>
+        </div>
+      </fieldset>
+
+      {canEdit ? (
+        <div className={styles.saveBar}>
+          <p className={form.status} role="status" aria-live="polite">
+            {saved ? (
+              <>
+                <CheckIcon size={16} /> Settings saved.
+              </>
+            ) : null}
+          </p>
+          {save.isError ? <ErrorAlert message={`Couldn’t save: ${save.error.message}`} /> : null}
+          <button
+            type="button"
+            className="button"
+            disabled={!dirty || save.isPending}
+            onClick={() => {
+              setDraft(draftOf(org));
+              setShowErrors(false);
+              save.reset();
+            }}
+          >
+            Discard changes
+          </button>
+          <button type="submit" className="button button-primary" disabled={!dirty || save.isPending} aria-busy={save.isPending}>
+            {save.isPending ? (
+              <>
+                <span className="spinner" aria-hidden="true" /> Saving…
+              </>
+            ) : (
+              'Save settings'
+            )}
+          </button>
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+function Choice({ name, checked, onChange, title, text }: { name: string; checked: boolean; onChange(): void; title: string; text: string }) {
+  return (
+    <label className={form.choice}>
+      <input type="radio" name={name} checked={checked} onChange={onChange} />
+      <span className={form.choiceTitle}>{title}</span>
+      <span className={form.choiceText}>{text}</span>
+    </label>
+  );
+}
