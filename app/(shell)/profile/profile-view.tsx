@@ -1,0 +1,380 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { isApiError } from '../../../lib/query/api-client';
+import { meQueryOptions } from '../../../lib/query/me';
+import {
+  changePasswordMutationOptions,
+  PASSWORD_MIN_LENGTH,
+  signOutEverywhereMutationOptions,
+  switchOrgMutationOptions,
+  updateProfileMutationOptions,
+} from '../../../lib/query/profile';
+import type { Me } from '../../../lib/query/schemas';
+import { roleLabel } from '../../../lib/ui/roles';
+import { signOutAction } from '../../_actions/sign-out';
+import { ConfirmDialog } from '../../_components/confirm-dialog';
+import form from '../../_components/form.module.css';
+import { AlertIcon, BuildingIcon, CheckIcon, SignOutIcon } from '../../_components/icons';
+import styles from './profile.module.css';
+
+/** `/profile`: the signed-in person's own account. */
+export function ProfileView() {
+  const me = useQuery(meQueryOptions());
+  if (me.isPending) {
+    return (
+      <p className={styles.sectionText} role="status">
+        <span className="spinner" aria-hidden="true" /> Loading your profile…
+      </p>
+    );
+  }
+  if (me.isError) {
+    return (
+      <div className="alert" role="alert">
+        <AlertIcon size={18} className={form.alertIcon} />
+        <span>
+          Couldn’t load your profile: {me.error.message}{' '}
+          <button type="button" className={form.linkButton} onClick={() => void me.refetch()}>
+            Try again
+          </button>
+        </span>
+      </div>
+    );
+  }
+  return (
+    <div className={styles.stack}>
+      <DetailsSection me={me.data} />
+      <PasswordSection email={me.data.user.email ?? ''} />
+      <OrgsSection me={me.data} />
+      <SessionsSection />
+    </div>
+  );
+}
+
+/** A success line that clears itself after a few seconds. */
+function useFlash(): [string, (message: string) => void] {
+  const [message, setMessage] = useState('');
+  useEffect(() => {
+    if (!message) return;
+    const timer = window.setTimeout(() => setMessage(''), 4000);
+    return () => window.clearTimeout(timer);
+  }, [message]);
+  return [message, setMessage];
+}
+
+function DetailsSection({ me }: { me: Me }) {
+  const queryClient = useQueryClient();
+  const save = useMutation(updateProfileMutationOptions(queryClient));
+  const [name, setName] = useState(me.user.name);
+  const [flash, setFlash] = useFlash();
+  const ids = { name: useId(), nameHint: useId(), email: useId(), emailHint: useId() };
+  const dirty = name.trim() !== me.user.name;
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (!event.currentTarget.reportValidity() || !dirty) return;
+    save.mutate(
+      { name: name.trim() },
+      {
+        onSuccess: (next) => {
+          setName(next.user.name);
+          setFlash('Name saved.');
+        },
+      },
+    );
+  };
+
+  return (
+    <section className={`card ${styles.section}`} aria-labelledby="details-title">
+      <div className={styles.sectionHead}>
+        <h2 id="details-title">Your details</h2>
+        <p className={styles.sectionText}>Your name is what others see on comments, presence and members lists.</p>
+      </div>
+      <form onSubmit={submit} className={form.form}>
+        <div className={styles.twoCol}>
+          <div className={form.field}>
+            <label htmlFor={ids.name} className={form.label}>
+              Display name
+            </label>
+            <input
+              id={ids.name}
+              className="input"
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+              required
+              maxLength={120}
+              autoComplete="name"
+            />
+          </div>
+          <div className={form.field}>
+            <label htmlFor={ids.email} className={form.label}>
+              Email
+            </label>
+            <input
+              id={ids.email}
+              className={`input ${styles.readOnly}`}
+              value={me.user.email ?? ''}
+              readOnly
+              aria-describedby={ids.emailHint}
+            />
+            <p id={ids.emailHint} className={form.hint}>
+              You sign in with this address; it can’t be changed here.
+            </p>
+          </div>
+        </div>
+        {save.isError ? (
+          <div className="alert" role="alert">
+            <AlertIcon size={18} className={form.alertIcon} />
+            <span>Couldn’t save your name: {save.error.message}</span>
+          </div>
+        ) : null}
+        <div className={form.actions}>
+          <button type="submit" className="button button-primary" disabled={!dirty || save.isPending} aria-busy={save.isPending}>
+            {save.isPending ? (
+              <>
+                <span className="spinner" aria-hidden="true" /> Saving…
+              </>
+            ) : (
+              'Save name'
+            )}
+          </button>
+          <p className={form.status} role="status" aria-live="polite">
+            {flash ? (
+              <>
+                <CheckIcon size={16} /> {flash}
+              </>
+            ) : null}
+          </p>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function PasswordSection({ email }: { email: string }) {
+  const change = useMutation(changePasswordMutationOptions());
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [flash, setFlash] = useFlash();
+  const ids = { current: useId(), next: useId(), nextHint: useId(), error: useId() };
+  const wrongCurrent = change.isError && isApiError(change.error) && change.error.status === 403;
+  const tooShort = next.length > 0 && next.length < PASSWORD_MIN_LENGTH;
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (!event.currentTarget.reportValidity()) return;
+    change.mutate(
+      { currentPassword: current, newPassword: next },
+      {
+        onSuccess: () => {
+          setCurrent('');
+          setNext('');
+          setFlash('Password changed.');
+        },
+      },
+    );
+  };
+
+  return (
+    <section className={`card ${styles.section}`} aria-labelledby="password-title">
+      <div className={styles.sectionHead}>
+        <h2 id="password-title">Password</h2>
+        <p className={styles.sectionText}>Use at least {PASSWORD_MIN_LENGTH} characters. A few unrelated words make a good one.</p>
+      </div>
+      <form onSubmit={submit} className={form.form}>
+        {/* Lets password managers tie the new password to this account. */}
+        <input type="email" name="username" autoComplete="username" hidden readOnly value={email} />
+        <div className={styles.twoCol}>
+          <div className={form.field}>
+            <label htmlFor={ids.current} className={form.label}>
+              Current password
+            </label>
+            <input
+              id={ids.current}
+              type="password"
+              className="input"
+              value={current}
+              onChange={(event) => {
+                setCurrent(event.target.value);
+                if (change.isError) change.reset();
+              }}
+              required
+              autoComplete="current-password"
+              aria-invalid={wrongCurrent || undefined}
+              aria-describedby={wrongCurrent ? ids.error : undefined}
+            />
+            {wrongCurrent ? (
+              <p id={ids.error} className={form.fieldError}>
+                That isn’t your current password.
+              </p>
+            ) : null}
+          </div>
+          <div className={form.field}>
+            <label htmlFor={ids.next} className={form.label}>
+              New password
+            </label>
+            <input
+              id={ids.next}
+              type="password"
+              className="input"
+              value={next}
+              onChange={(event) => setNext(event.target.value)}
+              required
+              minLength={PASSWORD_MIN_LENGTH}
+              maxLength={1024}
+              autoComplete="new-password"
+              aria-invalid={tooShort || undefined}
+              aria-describedby={ids.nextHint}
+            />
+            <p id={ids.nextHint} className={tooShort ? form.fieldError : form.hint}>
+              {tooShort ? `${PASSWORD_MIN_LENGTH - next.length} more characters needed.` : `At least ${PASSWORD_MIN_LENGTH} characters.`}
+            </p>
+          </div>
+        </div>
+        {change.isError && !wrongCurrent ? (
+          <div className="alert" role="alert">
+            <AlertIcon size={18} className={form.alertIcon} />
+            <span>Couldn’t change your password: {change.error.message}</span>
+          </div>
+        ) : null}
+        <div className={form.actions}>
+          <button type="submit" className="button button-primary" disabled={change.isPending} aria-busy={change.isPending}>
+            {change.isPending ? (
+              <>
+                <span className="spinner" aria-hidden="true" /> Changing…
+              </>
+            ) : (
+              'Change password'
+            )}
+          </button>
+          <p className={form.status} role="status" aria-live="polite">
+            {flash ? (
+              <>
+                <CheckIcon size={16} /> {flash}
+              </>
+            ) : null}
+          </p>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function OrgsSection({ me }: { me: Me }) {
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const switcher = useMutation(switchOrgMutationOptions(queryClient));
+  const orgs = me.orgs.length > 0 ? me.orgs : me.org ? [{ ...me.org, role: me.role }] : [];
+
+  return (
+    <section className={`card ${styles.section}`} aria-labelledby="orgs-title">
+      <div className={styles.sectionHead}>
+        <h2 id="orgs-title">Organizations</h2>
+        <p className={styles.sectionText}>
+          {orgs.length > 1 ? 'You belong to these organizations. Switch to work in another one.' : 'The organization you belong to.'}
+        </p>
+      </div>
+      {switcher.isError ? (
+        <div className="alert" role="alert">
+          <AlertIcon size={18} className={form.alertIcon} />
+          <span>Couldn’t switch: {switcher.error.message}</span>
+        </div>
+      ) : null}
+      {orgs.length === 0 ? (
+        <p className={styles.sectionText}>You aren’t in any organization yet. Ask an admin for an invitation link.</p>
+      ) : (
+        <ul className={styles.orgs} aria-labelledby="orgs-title">
+          {orgs.map((org) => {
+            const isCurrent = org.id === me.org?.id;
+            const pending = switcher.isPending && switcher.variables === org.id;
+            return (
+              <li key={org.id} className={styles.org} aria-current={isCurrent ? 'true' : undefined}>
+                <span className={styles.orgIcon} aria-hidden="true">
+                  <BuildingIcon size={17} />
+                </span>
+                <div className={styles.orgText}>
+                  <p className={styles.orgName}>{org.name}</p>
+                  <p className={styles.orgMeta}>
+                    <span className="chip">{roleLabel(org.role)}</span>
+                    {isCurrent ? <span className={`chip ${styles.current}`}>Current</span> : null}
+                  </p>
+                </div>
+                {!isCurrent ? (
+                  <button
+                    type="button"
+                    className={`button ${styles.smallButton}`}
+                    disabled={switcher.isPending}
+                    aria-busy={pending}
+                    onClick={() =>
+                      switcher.mutate(org.id, {
+                        onSuccess: () => {
+                          router.push('/');
+                          router.refresh();
+                        },
+                      })
+                    }
+                  >
+                    {pending ? <span className="spinner" aria-hidden="true" /> : null}
+                    Switch<span className="visually-hidden"> to {org.name}</span>
+                  </button>
+                ) : null}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function SessionsSection() {
+  const everywhere = useMutation(signOutEverywhereMutationOptions());
+  const [confirming, setConfirming] = useState(false);
+
+  return (
+    <section className={`card ${styles.section}`} aria-labelledby="sessions-title">
+      <div className={styles.sectionHead}>
+        <h2 id="sessions-title">Sessions</h2>
+      </div>
+      <div className={styles.sessionRow}>
+        <div className={styles.sessionText}>
+          <p className={styles.sessionTitle}>This browser</p>
+          <p className={styles.sessionHint}>Sign out here; you stay signed in elsewhere.</p>
+        </div>
+        <form action={signOutAction} className={styles.inlineForm}>
+          <button type="submit" className="button">
+            <SignOutIcon size={16} /> Sign out
+          </button>
+        </form>
+      </div>
+      <div className={styles.sessionRow}>
+        <div className={styles.sessionText}>
+          <p className={styles.sessionTitle}>Every device</p>
+          <p className={styles.sessionHint}>Lost a laptop, or signed in somewhere you shouldn’t have? End every session, this one included.</p>
+        </div>
+        <button type="button" className={`button ${form.danger}`} onClick={() => setConfirming(true)}>
+          Sign out everywhere
+        </button>
+      </div>
+      <ConfirmDialog
+        open={confirming}
+        destructive
+        title="Sign out everywhere?"
+        confirmLabel="Sign out everywhere"
+        pendingLabel="Signing out…"
+        pending={everywhere.isPending}
+        error={everywhere.isError ? everywhere.error.message : null}
+        onConfirm={() => everywhere.mutate(undefined, { onSuccess: () => window.location.assign('/signin') })}
+        onClose={() => {
+          setConfirming(false);
+          everywhere.reset();
+        }}
+      >
+        <p>Every session you have, in every browser and on every device, ends now, this one included. Open pages disconnect.</p>
+        <p>Agent tokens are separate: revoke those under Settings → Agent tokens.</p>
+      </ConfirmDialog>
+    </section>
+  );
+}
