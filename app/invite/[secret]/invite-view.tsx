@@ -1,0 +1,334 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useId, useState, useTransition, type FormEvent } from 'react';
+import { isApiError } from '../../../lib/query/api-client';
+import {
+  acceptInvitation,
+  acceptInvitationWithNewAccount,
+  invitationQueryOptions,
+  invitationViewerQueryOptions,
+  type InvitationPreview,
+} from '../../../lib/query/invitations';
+import { PASSWORD_MIN_LENGTH, switchOrg } from '../../../lib/query/profile';
+import type { Me } from '../../../lib/query/schemas';
+import { formatAbsoluteTime, formatRelativeTime } from '../../../lib/ui/format';
+import { ROLE_DESCRIPTION, roleWithArticle } from '../../../lib/ui/roles';
+import { useNow } from '../../../lib/ui/use-now';
+import { signInAction } from '../../_actions/sign-in';
+import form from '../../_components/form.module.css';
+import { AlertIcon, LinkIcon } from '../../_components/icons';
+import screen from '../../_components/auth-screen.module.css';
+import styles from './invite.module.css';
+
+/** The invitation link's page: what it invites to, then join (signed in) or create an account (signed out). */
+export function InviteView({ secret }: { secret: string }) {
+  const invitation = useQuery(invitationQueryOptions(secret));
+  const viewer = useQuery(invitationViewerQueryOptions());
+  const signInHref = `/signin?callbackUrl=${encodeURIComponent(`/invite/${secret}`)}`;
+
+  if (invitation.isPending) {
+    return (
+      <p className={styles.loading} role="status">
+        <span className="spinner" aria-hidden="true" /> Checking your invitation…
+      </p>
+    );
+  }
+
+  if (invitation.isError) {
+    const status = isApiError(invitation.error) ? invitation.error.status : 0;
+    if (status === 410) {
+      return (
+        <DeadEnd
+          code="410"
+          title="This invitation can’t be used any more"
+          text="It has expired, was already used, or was revoked. Invitation links work once, and only until they expire. Ask an admin of the organization for a new link."
+        />
+      );
+    }
+    if (status === 404) {
+      return (
+        <DeadEnd
+          code="404"
+          title="This invitation link doesn’t work"
+          text="Check that you opened the whole link (they are long), or ask the person who invited you to send it again."
+        />
+      );
+    }
+    return (
+      <div className={styles.state}>
+        <h1 className={screen.title}>Couldn’t check this invitation</h1>
+        <div className="alert" role="alert">
+          <AlertIcon size={18} className={form.alertIcon} />
+          <span>{invitation.error.message}</span>
+        </div>
+        <button type="button" className="button" onClick={() => void invitation.refetch()}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+
+  const data = invitation.data;
+  return (
+    <>
+      <h1 className={screen.title}>Join {data.org.name} on Loupe</h1>
+      <p className={screen.lede}>
+        {data.invitedBy.name} invited you to review the pages {data.org.name}’s agents publish.
+      </p>
+      <InvitationDetails invitation={data} />
+      <div className={styles.body}>
+        {viewer.isPending ? (
+          <p className={styles.loading} role="status">
+            <span className="spinner" aria-hidden="true" /> Checking whether you’re signed in…
+          </p>
+        ) : viewer.data ? (
+          <JoinAsViewer secret={secret} invitation={data} me={viewer.data} />
+        ) : (
+          <>
+            <CreateAccount secret={secret} invitation={data} signInHref={signInHref} />
+            <p className={styles.signedInAs}>
+              Already have an account? <Link href={signInHref}>Sign in</Link> and you’ll come back here to join.
+            </p>
+          </>
+        )}
+      </div>
+    </>
+  );
+}
+
+function InvitationDetails({ invitation }: { invitation: InvitationPreview }) {
+  const now = useNow();
+  return (
+    <dl className={styles.details}>
+      <dt>Organization</dt>
+      <dd>{invitation.org.name}</dd>
+      <dt>Role</dt>
+      <dd>
+        {roleWithArticle(invitation.role).replace(/^(an?) /, '').replace(/^./, (c) => c.toUpperCase())}
+        <span className={styles.roleText}>{ROLE_DESCRIPTION[invitation.role]}</span>
+      </dd>
+      <dt>Invited by</dt>
+      <dd>{invitation.invitedBy.name}</dd>
+      {invitation.email ? (
+        <>
+          <dt>For</dt>
+          <dd>{invitation.email}</dd>
+        </>
+      ) : null}
+      <dt>Expires</dt>
+      <dd>
+        <time dateTime={invitation.expiresAt} title={formatAbsoluteTime(invitation.expiresAt)}>
+          {formatRelativeTime(invitation.expiresAt, now)}
+        </time>
+      </dd>
+    </dl>
+  );
+}
+
+function JoinAsViewer({ secret, invitation, me }: { secret: string; invitation: InvitationPreview; me: Me }) {
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const alreadyMember = me.orgs.some((org) => org.id === invitation.org.id);
+  const join = useMutation({
+    // Already in it: just go there, and leave the link unused.
+    mutationFn: async () => {
+      if (alreadyMember) await switchOrg(invitation.org.id);
+      else await acceptInvitation(secret);
+    },
+    onSuccess: async () => {
+      // The session now works in the invitation's org: nothing cached still holds.
+      await queryClient.resetQueries();
+      router.push('/');
+      router.refresh();
+    },
+  });
+  const busy = join.isPending || join.isSuccess;
+
+  return (
+    <>
+      <p className={styles.signedInAs}>
+        Signed in as <strong>{me.user.name}</strong>
+        {me.user.email ? <> ({me.user.email})</> : null}.
+      </p>
+      {alreadyMember ? (
+        <div className="alert alert-warning" role="note">
+          <AlertIcon size={18} className={form.warningIcon} />
+          <span>You’re already a member of {invitation.org.name}, so you don’t need this link.</span>
+        </div>
+      ) : null}
+      {join.isError ? (
+        <div className="alert" role="alert">
+          <AlertIcon size={18} className={form.alertIcon} />
+          <span>{join.error.message}</span>
+        </div>
+      ) : null}
+      <button type="button" className={`button button-primary ${styles.submit}`} onClick={() => join.mutate()} disabled={busy} aria-busy={busy}>
+        {busy ? (
+          <>
+            <span className="spinner" aria-hidden="true" /> {alreadyMember ? 'Opening…' : 'Joining…'}
+          </>
+        ) : alreadyMember ? (
+          `Open ${invitation.org.name}`
+        ) : (
+          `Join ${invitation.org.name}`
+        )}
+      </button>
+    </>
+  );
+}
+
+function CreateAccount({ secret, invitation, signInHref }: { secret: string; invitation: InvitationPreview; signInHref: string }) {
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState(invitation.email ?? '');
+  const [password, setPassword] = useState('');
+  const [signingIn, startSignIn] = useTransition();
+  const [signInFailed, setSignInFailed] = useState(false);
+  const ids = { title: useId(), name: useId(), email: useId(), emailHint: useId(), password: useId(), passwordHint: useId(), error: useId() };
+  const fixedEmail = Boolean(invitation.email);
+
+  const create = useMutation({
+    mutationFn: () => acceptInvitationWithNewAccount(secret, { name: name.trim(), email: email.trim(), password }),
+    onSuccess: (result) => {
+      // The account exists; sign in the usual way (the action redirects to the gallery).
+      const data = new FormData();
+      data.set('email', result.email);
+      data.set('password', password);
+      data.set('callbackUrl', '/');
+      startSignIn(async () => {
+        const state = await signInAction({ error: null, email: result.email }, data);
+        if (state.error) setSignInFailed(true);
+      });
+    },
+  });
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (!event.currentTarget.reportValidity()) return;
+    create.mutate();
+  };
+
+  const exists = create.isError && isApiError(create.error) && create.error.status === 409;
+  const busy = create.isPending || signingIn || (create.isSuccess && !signInFailed);
+
+  if (signInFailed) {
+    return (
+      <div className="alert alert-warning" role="alert">
+        <AlertIcon size={18} className={form.warningIcon} />
+        <span>
+          Your account is ready and you’re a member of {invitation.org.name}, but signing in didn’t work this time.{' '}
+          <Link href="/signin?callbackUrl=%2F">Sign in</Link> with {email.trim()} to continue.
+        </span>
+      </div>
+    );
+  }
+
+  return (
+    <form onSubmit={submit} className={form.form} aria-labelledby={ids.title}>
+      <h2 id={ids.title} className={styles.formTitle}>
+        Create your account
+      </h2>
+      {exists ? (
+        <div className="alert" role="alert" id={ids.error}>
+          <AlertIcon size={18} className={form.alertIcon} />
+          <span>
+            There’s already an account for {email.trim()}. <Link href={signInHref}>Sign in</Link>, and you’ll come back here to join.
+          </span>
+        </div>
+      ) : create.isError ? (
+        <div className="alert" role="alert" id={ids.error}>
+          <AlertIcon size={18} className={form.alertIcon} />
+          <span>Couldn’t create your account: {create.error.message}</span>
+        </div>
+      ) : null}
+      <div className={form.field}>
+        <label htmlFor={ids.name} className={form.label}>
+          Your name
+        </label>
+        <input
+          id={ids.name}
+          className="input"
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+          required
+          maxLength={120}
+          autoComplete="name"
+          autoFocus
+        />
+      </div>
+      <div className={form.field}>
+        <label htmlFor={ids.email} className={form.label}>
+          Email
+        </label>
+        <input
+          id={ids.email}
+          type="email"
+          className="input"
+          value={email}
+          onChange={(event) => setEmail(event.target.value)}
+          required
+          readOnly={fixedEmail}
+          maxLength={320}
+          autoComplete="username"
+          aria-invalid={exists || undefined}
+          aria-describedby={fixedEmail ? ids.emailHint : exists ? ids.error : undefined}
+        />
+        {fixedEmail ? (
+          <p id={ids.emailHint} className={form.hint}>
+            This invitation is for this address.
+          </p>
+        ) : null}
+      </div>
+      <div className={form.field}>
+        <label htmlFor={ids.password} className={form.label}>
+          Password
+        </label>
+        <input
+          id={ids.password}
+          type="password"
+          className="input"
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+          required
+          minLength={PASSWORD_MIN_LENGTH}
+          maxLength={1024}
+          autoComplete="new-password"
+          aria-describedby={ids.passwordHint}
+        />
+        <p id={ids.passwordHint} className={form.hint}>
+          At least {PASSWORD_MIN_LENGTH} characters.
+        </p>
+      </div>
+      <button type="submit" className={`button button-primary ${styles.submit}`} disabled={busy} aria-busy={busy}>
+        {busy ? (
+          <>
+            <span className="spinner" aria-hidden="true" /> {create.isSuccess ? 'Signing you in…' : 'Creating your account…'}
+          </>
+        ) : (
+          `Create account and join`
+        )}
+      </button>
+    </form>
+  );
+}
+
+function DeadEnd({ code, title, text }: { code: string; title: string; text: string }) {
+  return (
+    <div className={styles.state}>
+      <span className={`${styles.stateIcon} ${code === '404' ? styles.stateIconDanger : ''}`} aria-hidden="true">
+        <LinkIcon size={22} />
+      </span>
+      <p className={styles.statusCode}>
+        <span className="visually-hidden">Status </span>
+        {code}
+      </p>
+      <h1 className={screen.title}>{title}</h1>
+      <p className={screen.lede}>{text}</p>
+      <Link href="/" className="button">
+        Go to Loupe
+      </Link>
+    </div>
+  );
+}
