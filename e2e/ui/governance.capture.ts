@@ -156,7 +156,26 @@ test.describe('screenshots', () => {
       await page.goto('/audit');
       await expect(page.getByRole('heading', { name: 'Only admins can see the audit log' })).toBeVisible();
       await shoot(page, 'gov-audit-forbidden-wide-light');
+
+      // Only admins publish: the member's own artifact is a draft they ask an admin to publish.
+      const owner = await browser.newContext({ baseURL: loupe.url });
+      await signInAs(owner, loupe);
+      await send(owner.request, loupe, 'PATCH', '/api/v1/org', { publishRole: 'admin' });
+      const asked = (await send(member.request, loupe, 'POST', '/api/v1/artifacts', { title: 'Grace’s design notes', project: 'compiler', kind: 'notes', html: PAGE('Design notes') })) as { id: string };
+      await page.goto(`/a/${asked.id}`);
+      await expect(page.frameLocator('iframe').getByRole('heading', { name: 'Design notes' })).toBeVisible();
+      await expect(page.getByTestId('access-chip')).toHaveText('Draft');
+      await shoot(page, 'gov-live-member-draft-wide-light');
+      await page.getByRole('button', { name: 'Request publication' }).click();
+      await expect(page.getByText('Publication requested', { exact: true })).toBeVisible();
+      await shoot(page, 'gov-live-member-requested-wide-light');
       await member.close();
+      const adminPage = await owner.newPage();
+      await adminPage.setViewportSize(VIEWPORTS.wide);
+      await adminPage.goto('/?status=draft');
+      await expect(adminPage.getByText('Draft · requested')).toBeVisible();
+      await shoot(adminPage, 'gov-gallery-requested-wide-light');
+      await owner.close();
     } finally {
       await stop();
     }

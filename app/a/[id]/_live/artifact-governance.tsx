@@ -75,7 +75,8 @@ export function GovernanceActions({ artifact, viewerId, orgName, onNotice }: Gov
   };
 
   const showMenu = can.legalHold || can.export;
-  if (!(isDraft && (can.publish || can.requestPublication)) && !(!isDraft && can.changeAccess) && !showMenu) return null;
+  const canActOnDraft = isDraft && (can.publish || can.requestPublication || artifact.publishRequested);
+  if (!canActOnDraft && !(!isDraft && can.changeAccess) && !showMenu) return null;
 
   return (
     <div className={styles.actions}>
@@ -84,9 +85,9 @@ export function GovernanceActions({ artifact, viewerId, orgName, onNotice }: Gov
           Publish
         </button>
       ) : null}
-      {isDraft && can.requestPublication && !can.publish ? (
+      {isDraft && !can.publish && (can.requestPublication || artifact.publishRequested) ? (
         artifact.publishRequested ? (
-          <span className={`chip ${styles.chip}`} data-tone="requested">
+          <span className={`chip ${styles.chip}`} data-tone="requested" title="The organization’s admins were asked to publish this draft">
             <SendIcon size={12} />
             Publication requested
           </span>
