@@ -251,6 +251,13 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
   const sandboxPort = (sandbox.address() as AddressInfo).port;
   appOrigin ||= `http://localhost:${appPort}`;
   sandboxOrigin ||= `http://127.0.0.1:${sandboxPort}`;
+  if (options.pages) {
+    // next-auth builds its URLs (the OAuth redirect_uri, where to go after a callback) from AUTH_URL, else from the
+    // request's URL; in a custom server Next gives route handlers a placeholder http://localhost:3000 URL, so a
+    // provider callback would send a redirect_uri different from the one the sign-in sent, and redirect to port 3000.
+    // The app origin is also what the session cookie's name follows (see Identifier), so next-auth uses exactly it.
+    process.env.AUTH_URL = appOrigin;
+  }
   isReady = true;
 
   let stopping: Promise<void> | null = null;

@@ -48,8 +48,10 @@ export class Identifier {
 
   /** Upgrades: `?token=` (agent or collab token), bearer header, or the session cookie. */
   async fromUpgrade(req: IncomingMessage, url: URL): Promise<Principal | null> {
-    const token = url.searchParams.get('token');
-    if (token) {
+    // A `token` parameter, even an empty one, means "authenticate me by token": never fall back to the cookie.
+    if (url.searchParams.has('token')) {
+      const token = url.searchParams.get('token') ?? '';
+      if (!token) return null;
       if (isWellFormedAgentToken(token)) return this.fromAgentToken(token);
       return this.fromCollabToken(token);
     }

@@ -54,6 +54,7 @@ export function createCollabEndpoint(services: Services): CollabEndpoint {
       const principal = await services.identifier.fromUpgrade(req, url);
       if (!principal) return reject(req, socket, head, CloseCode.UNAUTHORIZED, 'A valid token or session is required.');
       // A cookie rides along on any cross-site page's WebSocket: only our own pages may use it.
+      // (fromUpgrade never falls back to the cookie when a `token` parameter is present, even an empty one.)
       const usesCookie = !url.searchParams.has('token') && !req.headers.authorization;
       if (usesCookie && req.headers.origin !== services.appOrigin()) {
         return reject(req, socket, head, CloseCode.UNAUTHORIZED, 'Cross-site WebSocket refused.');

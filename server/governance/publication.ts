@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../lib/errors';
 import type { Principal } from '../../lib/auth/principal';
-import { canChangeAccess, canPublish, canRequestPublication, canSetLegalHold } from '../../lib/auth/policy';
+import { canChangeAccess, canPublish, canRequestPublication, canSetLegalHold, mayPublishInOrg } from '../../lib/auth/policy';
 import { DEFAULT_ORG_SETTINGS, type ArtifactRecord, type Visibility } from '../../lib/store/types';
 import type { RequestMeta } from '../audit/audit';
 import { getVisibleArtifact, presentArtifact } from '../artifacts/artifact-view';
@@ -41,10 +41,12 @@ export async function publishArtifact(services: Services, principal: Principal, 
   const input = PublishInput.parse(raw ?? {});
   const artifact = await getVisibleArtifact(services, principal, id);
   const settings = await settingsOf(services, principal.orgId);
-  if (artifact.status !== 'draft') throw new AppError('conflict', 'This artifact is already published.');
-  if (!canPublish(principal, artifact, settings)) {
+  // Permission before state: someone who may never publish learns nothing from a 409.
+  if (!mayPublishInOrg(principal, settings)) {
     throw forbidden(principal.kind === 'agent' ? 'Agents cannot publish; a person approves publication.' : 'Only admins may publish in this organization.');
   }
+  if (artifact.status !== 'draft') throw new AppError('conflict', 'This artifact is already published.');
+  if (!canPublish(principal, artifact, settings)) throw forbidden('You cannot publish this draft.');
   const visibility: Visibility = input.visibility ?? settings.defaultVisibility;
   const members = visibility === 'members' ? await checkMembers(services, principal.orgId, input.members ?? []) : [];
   const now = services.now();

@@ -72,6 +72,7 @@ export async function createToken(services: Services, principal: Principal, raw:
 }
 
 export async function revokeToken(services: Services, principal: Principal, id: string, meta: RequestMeta) {
+  if (principal.kind !== 'user') throw new AppError('forbidden', 'Tokens are managed from a signed-in session, not by a token.');
   const token = await services.store.getAgentToken(id);
   // Another org's token, or someone else's for a non-admin, reads as missing.
   if (!token || !canRevokeToken(principal, token)) {

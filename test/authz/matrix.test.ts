@@ -26,10 +26,6 @@ import { startTestLoupe, type TestLoupe } from '../helpers/loupe';
  * Names: `{orgWide}` etc. are the shared fixtures; `{orgWide*}` is a fresh copy
  * made for a case that changes it; a principal with `*` is a fresh person or
  * token of that role (for cases that sign out, leave, or demote themselves).
- * `[API.md implies N]` marks a case whose status differs from the contract's
- * wording while still denying; `[KNOWN BUG: …]` marks a documented expectation
- * the server does not meet yet: it runs as `it.fails` (so it turns red when the
- * bug is fixed; SHOW_KNOWN_BUGS=1 runs it as a plain `it` to see the failure).
  */
 
 let loupe: TestLoupe;
@@ -178,9 +174,9 @@ function expectArtifact(route: ArtRoute, p: PModel, target: Target, publishRole:
     case 'stream':
       return contentAccess(p, t) === 'write' ? 200 : 403;
     case 'publish':
-      // The state conflict is answered before the permission: whoever can see a published artifact gets 409.
-      if (t.status !== 'draft') return 409;
-      return mayPublish(p, publishRole) ? 200 : 403;
+      // Permission before state: only someone who may publish learns that it is already published.
+      if (!mayPublish(p, publishRole)) return 403;
+      return t.status !== 'draft' ? 409 : 200;
     case 'request':
       return canRequest(p, t, publishRole) ? 200 : 403;
     case 'access':
@@ -438,8 +434,6 @@ interface HttpCase {
   /** Cookie writes: drop the Origin, or send another site's. */
   origin?: 'none' | 'evil';
   expect: number;
-  /** Where the implemented status differs from what docs/API.md implies (see the report). */
-  docSays?: number;
   note?: string;
   /** A placeholder naming another org's record: the answer must equal the one for a random missing id. */
   subject?: string;
@@ -452,9 +446,8 @@ function caseName(c: HttpCase): string {
   const who = c.fresh ? `${c.as}*` : c.as;
   const path = c.path.replace('{id}', c.target ? `{${c.target}${c.freshTarget ? '*' : ''}}` : '{id}');
   const origin = c.origin === 'none' ? ' [cookie, no Origin]' : c.origin === 'evil' ? ` [cookie, Origin ${EVIL_ORIGIN}]` : '';
-  const doc = c.docSays !== undefined ? ` [API.md implies ${c.docSays}]` : '';
   const note = c.note ? ` (${c.note})` : '';
-  return `${who} ${c.method} ${path}${origin} → ${c.expect}${doc}${note}`;
+  return `${who} ${c.method} ${path}${origin} → ${c.expect}${note}`;
 }
 
 async function resolvePlaceholder(key: string, live: Live, artifactId: string | null): Promise<string> {
@@ -682,7 +675,6 @@ interface RouteSpec {
   expect: (p: PModel, as: PName) => number;
   fresh?: (p: PModel) => boolean;
   subject?: (as: PName) => string | undefined;
-  docSays?: (p: PModel) => number | undefined;
   audits?: string;
   /** Checks an allowed answer (or, with `checkDenied`, every answer). */
   check?: (as: PName) => HttpCase['check'];
@@ -797,9 +789,8 @@ const ROUTES: RouteSpec[] = [
   {
     method: 'DELETE',
     path: (as) => (isUser(MODEL[as]) ? '/api/v1/tokens/{new-token:self}' : MODEL[as].org === 'A' ? '/api/v1/tokens/{token:memberSpare}' : '/api/v1/tokens/{token:otherSpare}'),
-    expect: (p) => (isUser(p) ? 204 : 404),
-    // Agents never manage tokens: the contract's word for that is 403; the server says 404 (tokens.ts revokeToken).
-    docSays: (p) => (isAgent(p) ? 403 : undefined),
+    // Agents never manage tokens: 403, like every other governance action a token attempts.
+    expect: (p) => (isUser(p) ? 204 : 403),
     audits: 'token.revoke',
     check: () => async (_res, x) => expect((await loupe.store.getAgentToken(x.vars['new-token:self']))!.revokedAt).not.toBeNull(),
   },
@@ -883,7 +874,6 @@ function routeCases(): HttpCase[] {
         ...specFor(as, status),
         fresh: route.fresh?.(p),
         subject: route.subject?.(as),
-        docSays: route.docSays?.(p),
         audits: allowed ? route.audits : undefined,
         check: allowed || route.checkDenied ? route.check?.(as) : undefined,
       });
@@ -936,8 +926,8 @@ const EDGE_CASES: HttpCase[] = [
   { as: 'admin', method: 'DELETE', path: '/api/v1/tokens/{new-token:viewer}', expect: 204, audits: 'token.revoke', note: 'an admin revokes a viewer’s token' },
   { as: 'member', method: 'DELETE', path: '/api/v1/tokens/{token:viewerSpare}', expect: 403, note: 'someone else’s token' },
   { as: 'viewer', method: 'DELETE', path: '/api/v1/tokens/{token:memberSpare}', expect: 403, note: 'someone else’s token' },
-  { as: 'memberAgent', method: 'DELETE', path: '/api/v1/tokens/{new-token:member}', expect: 404, docSays: 403, note: 'an agent revoking its own person’s token' },
-  { as: 'adminAgent', method: 'DELETE', path: '/api/v1/tokens/{token:viewerSpare}', expect: 404, docSays: 403, note: 'an admin’s agent revokes nothing' },
+  { as: 'memberAgent', method: 'DELETE', path: '/api/v1/tokens/{new-token:member}', expect: 403, note: 'an agent revoking its own person’s token' },
+  { as: 'adminAgent', method: 'DELETE', path: '/api/v1/tokens/{token:viewerSpare}', expect: 403, note: 'an admin’s agent revokes nothing' },
   { as: 'owner', method: 'DELETE', path: '/api/v1/tokens/{token:otherSpare}', expect: 404, subject: 'token:otherSpare', note: 'another org’s token' },
   { as: 'otherMember', method: 'DELETE', path: '/api/v1/tokens/{token:memberSpare}', expect: 404, subject: 'token:memberSpare', note: 'another org’s token' },
   { as: 'memberAgent', method: 'GET', path: '/api/v1/tokens?all=1', expect: 403 },
@@ -1096,8 +1086,6 @@ interface RoomCase {
   via?: Via;
   expect: 'write' | 'read' | typeof CloseCode.UNAUTHORIZED | typeof CloseCode.NOT_FOUND;
   note?: string;
-  /** A documented expectation the server does not meet yet: the case is `it.fails` and the report names it. */
-  knownBug?: string;
 }
 
 interface RoomClient {
@@ -1262,8 +1250,7 @@ function roomCaseName(c: RoomCase): string {
   const outcome = c.expect === 'write' ? 'writes (update stored)' : c.expect === 'read' ? 'read-only (update dropped)' : `closed ${c.expect}`;
   const target = `{${c.target}${c.expect === 'write' ? '*' : ''}}`;
   const via = c.via && c.via !== 'default' ? ` via ${c.via}` : '';
-  const bug = c.knownBug ? ` [KNOWN BUG: ${c.knownBug}]` : '';
-  return `${c.room} room: ${c.as}${via} on ${target} → ${outcome}${c.note ? ` (${c.note})` : ''}${bug}`;
+  return `${c.room} room: ${c.as}${via} on ${target} → ${outcome}${c.note ? ` (${c.note})` : ''}`;
 }
 
 async function runRoomCase(c: RoomCase): Promise<void> {
@@ -1314,10 +1301,8 @@ function roomCases(): RoomCase[] {
       { as: 'viewer', room, target: 'membersOnly', via: 'cookie', expect: CloseCode.NOT_FOUND },
       { as: 'member', room, target: 'orgWide', via: 'cookie-no-origin', expect: CloseCode.UNAUTHORIZED },
       { as: 'member', room, target: 'orgWide', via: 'cookie-evil-origin', expect: CloseCode.UNAUTHORIZED },
-      {
-        as: 'member', room, target: 'orgWide', via: 'cookie-evil-origin-empty-token', expect: CloseCode.UNAUTHORIZED,
-        knownBug: 'an empty ?token= skips the Origin check, and the cookie is used',
-      },
+      // An empty ?token= must not turn the Origin check off while the cookie signs the person in.
+      { as: 'member', room, target: 'orgWide', via: 'cookie-evil-origin-empty-token', expect: CloseCode.UNAUTHORIZED },
       { as: 'member', room, target: 'orgWide', via: 'tampered-collab-token', expect: CloseCode.UNAUTHORIZED },
       { as: 'member', room, target: 'orgWide', via: 'expired-collab-token', expect: CloseCode.UNAUTHORIZED },
       { as: 'member', room, target: 'orgWide', via: 'revoked-session-collab-token', expect: CloseCode.UNAUTHORIZED },
@@ -1504,7 +1489,7 @@ describe('HTTP: display names are text', () => {
 });
 
 describe('rooms: connect and write × principal × target', () => {
-  for (const c of roomCases()) (c.knownBug && !process.env.SHOW_KNOWN_BUGS ? it.fails : it)(roomCaseName(c), () => runRoomCase(c));
+  for (const c of roomCases()) it(roomCaseName(c), () => runRoomCase(c));
 });
 
 describe('rooms: access that ends closes the live socket', () => {
