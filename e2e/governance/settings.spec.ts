@@ -1,5 +1,5 @@
 import type { APIRequestContext } from '@playwright/test';
-import { expect, test } from '../fixtures/server';
+import { expect, signInAs, test } from '../fixtures/server';
 
 /**
  * The governance settings pages, end to end: an admin invites someone from
@@ -81,6 +81,46 @@ test.describe('settings', () => {
     } finally {
       await invitee.close();
     }
+  });
+
+  test('a member leaves the organization from the members page and lands on the no-organization page', async ({ browser, loupe, page, signIn }) => {
+    await signIn(page);
+    const created = await page.context().request.post(`${loupe.url}/api/v1/org/invitations`, {
+      headers: { origin: loupe.url },
+      data: { role: 'member', email: 'leaver@loupe.test' },
+    });
+    expect(created.status(), await created.text()).toBe(201);
+    const secret = new URL(((await created.json()) as { url: string }).url).pathname.split('/').pop();
+    const accepted = await fetch(`${loupe.url}/api/v1/invitations/${secret}/accept`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Lee Leaver', email: 'leaver@loupe.test', password: 'leaving for good now' }),
+    });
+    expect(accepted.status).toBe(201);
+
+    const leaver = await browser.newContext({ baseURL: loupe.url });
+    try {
+      await signInAs(leaver, loupe, 'leaver@loupe.test', 'leaving for good now');
+      const member = await leaver.newPage();
+      await member.goto('/settings/members');
+      // A member sees no role controls and no invitations, only their own way out.
+      await expect(member.getByRole('row').filter({ hasText: 'Lee Leaver' })).toBeVisible();
+      await expect(member.getByRole('combobox')).toHaveCount(0);
+      await expect(member.getByRole('heading', { name: 'Invitations', exact: true })).toHaveCount(0);
+      await member.getByRole('button', { name: 'Leave organization' }).click();
+      const dialog = member.getByRole('alertdialog', { name: /^Leave / });
+      await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+      await dialog.getByRole('button', { name: 'Leave organization' }).click();
+      await expect(member).toHaveURL(/\/no-org$/);
+      await expect(member.getByRole('heading', { name: 'No organization yet' })).toBeVisible();
+      // Any app page now sends them back here.
+      await member.goto('/settings');
+      await expect(member).toHaveURL(/\/no-org$/);
+    } finally {
+      await leaver.close();
+    }
+    await page.goto('/settings/members');
+    await expect(page.getByRole('row').filter({ hasText: 'Lee Leaver' })).toHaveCount(0);
   });
 
   test('an agent token made in the UI is shown once, works, and stops working when revoked', async ({ loupe, page, signIn }) => {

@@ -76,7 +76,7 @@ export function InviteView({ secret }: { secret: string }) {
     <>
       <h1 className={screen.title}>Join {data.org.name} on Loupe</h1>
       <p className={screen.lede}>
-        {data.invitedBy.name} invited you to review the pages {data.org.name}’s agents publish.
+        {data.invitedBy.name} invited you to {data.org.name}, to review the pages its agents publish.
       </p>
       <InvitationDetails invitation={data} />
       <div className={styles.body}>
@@ -265,7 +265,7 @@ function CreateAccount({ secret, invitation, signInHref }: { secret: string; inv
         <input
           id={ids.email}
           type="email"
-          className="input"
+          className={`input ${fixedEmail ? styles.readOnly : ''}`}
           value={email}
           onChange={(event) => setEmail(event.target.value)}
           required
