@@ -180,6 +180,11 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     },
   });
 
+  // A single-sign-on button is a form whose answer redirects to the identity provider: form-action must allow it.
+  const signInOrigins = [config.oidc ? new URL(config.oidc.issuer).origin : null, config.github ? 'https://github.com' : null]
+    .filter(Boolean)
+    .map((origin) => ` ${origin}`)
+    .join('');
   const router = buildApiRouter(services);
   const collab = createCollabEndpoint(services);
   cutOffSockets = (match, code, reason) => collab.cutOff(match, code, reason);
@@ -208,7 +213,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
         sendJson(res, 404, { error: { code: 'not_found', message: 'No such route.' } });
         return;
       }
-      setAppSecurityHeaders(res, sandboxOrigin, appOrigin);
+      setAppSecurityHeaders(res, sandboxOrigin, appOrigin, signInOrigins);
       // Only this server says whether an artifact exists, or where a request came from; a client cannot claim either.
       delete req.headers[ARTIFACT_HEADER];
       req.headers[CLIENT_IP_HEADER] = meta.ip ?? '';
@@ -295,7 +300,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
 }
 
 /** The app's own CSP: its pages may frame only the sandbox origin, which also bounds where a frame can navigate. */
-function setAppSecurityHeaders(res: ServerResponse, sandboxOrigin: string, appOrigin: string): void {
+function setAppSecurityHeaders(res: ServerResponse, sandboxOrigin: string, appOrigin: string, signInOrigins: string): void {
   const wsOrigin = appOrigin.replace(/^http/, 'ws');
   res.setHeader(
     'content-security-policy',
@@ -309,7 +314,7 @@ function setAppSecurityHeaders(res: ServerResponse, sandboxOrigin: string, appOr
       buildAppFrameSrcDirective(sandboxOrigin),
       "frame-ancestors 'none'",
       "base-uri 'self'",
-      "form-action 'self'",
+      `form-action 'self'${signInOrigins}`,
       "object-src 'none'",
     ].join('; '),
   );

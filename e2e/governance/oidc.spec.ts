@@ -69,9 +69,11 @@ test.describe('single sign-on through an OpenID Connect provider', () => {
 
     await expect(page).toHaveURL(`${loupe.url}/no-org`);
 
-    // Loupe did its part of the protocol: PKCE on the way out, a secret-authenticated code exchange on the way back.
+    // Loupe did its part of the protocol: PKCE, state and nonce on the way out, a secret-authenticated code exchange on the way back.
     const authorize = idp.events.find((event) => event.type === 'authorize');
     expect(authorize, JSON.stringify(idp.events)).toMatchObject({ pkce: true, redirectUri: `${loupe.url}/api/auth/callback/oidc` });
+    // …and state (login CSRF) and a nonce (binding the ID token to this sign-in).
+    expect(authorize).toMatchObject({ state: expect.any(String), nonce: expect.any(String) });
     expect(idp.events.find((event) => event.type === 'token')).toMatchObject({ pkce: true, email: 'newcomer@acme.test' });
     expect(idp.events.filter((event) => event.type === 'error')).toEqual([]);
   });

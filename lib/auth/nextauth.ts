@@ -65,6 +65,8 @@ export const { handlers, signIn, signOut } = NextAuth(() => {
       clientId: runtime.oidc.clientId,
       clientSecret: runtime.oidc.clientSecret,
       authorization: { params: { scope: 'openid email profile' } },
+      // PKCE, plus state against login CSRF and a nonce binding the ID token to this sign-in.
+      checks: ['pkce', 'state', 'nonce'],
     });
   }
   if (runtime.github) providers.push(GitHub({ clientId: runtime.github.clientId, clientSecret: runtime.github.clientSecret }));
