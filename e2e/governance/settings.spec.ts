@@ -83,7 +83,7 @@ test.describe('settings', () => {
     }
   });
 
-  test('a member leaves the organization from the members page and lands on the no-organization page', async ({ browser, loupe, page, signIn }) => {
+  test('a member leaves from the members page, lands on the no-organization page, and a new link brings them back', async ({ browser, loupe, page, signIn }) => {
     await signIn(page);
     const created = await page.context().request.post(`${loupe.url}/api/v1/org/invitations`, {
       headers: { origin: loupe.url },
@@ -116,11 +116,23 @@ test.describe('settings', () => {
       // Any app page now sends them back here.
       await member.goto('/settings');
       await expect(member).toHaveURL(/\/no-org$/);
+      await page.goto('/settings/members');
+      await expect(page.getByRole('row').filter({ hasText: 'Lee Leaver' })).toHaveCount(0);
+
+      // A new link brings them back: signed in without an organization, they just join.
+      const again = await page.context().request.post(`${loupe.url}/api/v1/org/invitations`, {
+        headers: { origin: loupe.url },
+        data: { role: 'viewer' },
+      });
+      expect(again.status(), await again.text()).toBe(201);
+      await member.goto(((await again.json()) as { url: string }).url);
+      await expect(member.getByText('Signed in as Lee Leaver')).toBeVisible();
+      await member.getByRole('button', { name: /^Join / }).click();
+      await expect(member.getByRole('heading', { name: 'Artifacts', level: 1 })).toBeVisible();
+      await expect.poll(async () => (await meOf(leaver.request, loupe.url)).role).toBe('viewer');
     } finally {
       await leaver.close();
     }
-    await page.goto('/settings/members');
-    await expect(page.getByRole('row').filter({ hasText: 'Lee Leaver' })).toHaveCount(0);
   });
 
   test('an agent token made in the UI is shown once, works, and stops working when revoked', async ({ loupe, page, signIn }) => {

@@ -21,7 +21,8 @@ export const invitationPreviewSchema = z.object({
 export type InvitationPreview = z.infer<typeof invitationPreviewSchema>;
 
 const acceptedSchema = z.object({ orgId: z.string() });
-const acceptedNewAccountSchema = z.object({ orgId: z.string(), email: z.string() });
+/** `email` is absent when the server found a session after all (signed in, but in no org: `/me` said 401) and joined as that person. */
+const acceptedNewAccountSchema = z.object({ orgId: z.string(), email: z.string().optional() });
 
 export interface NewAccount {
   name: string;
@@ -44,20 +45,34 @@ export function invitationQueryOptions(secret: string) {
 }
 
 /**
- * Who is looking at the link: `/me` if signed in, else null. A 401 is an
- * answer here, so it never reaches the query cache (which would send the
- * reader to sign in).
+ * Who is looking at the link:
+ * - `member`: signed in and in some organization (`/me` answered);
+ * - `orphan`: signed in but in no organization (`/me` says 401, yet the
+ *   sign-in session names someone); accepting then joins as them;
+ * - null: not signed in.
+ * A 401 is an answer here, so it never reaches the query cache (which would
+ * send the reader to sign in).
  */
+export type InvitationViewer = { kind: 'member'; me: Me } | { kind: 'orphan'; name: string; email: string | null } | null;
+
+const authSessionSchema = z
+  .object({ user: z.object({ name: z.string().nullish(), email: z.string().nullish() }) })
+  .nullable()
+  .catch(null);
+
 export function invitationViewerQueryOptions() {
   return queryOptions({
     queryKey: queryKeys.invitation.viewer,
-    queryFn: async ({ signal }): Promise<Me | null> => {
+    queryFn: async ({ signal }): Promise<InvitationViewer> => {
       try {
-        return await fetchJson('/api/v1/me', meSchema, signal);
+        return { kind: 'member', me: await fetchJson('/api/v1/me', meSchema, signal) };
       } catch (error) {
-        if (error instanceof ApiError && error.status === 401) return null;
-        throw error;
+        if (!(error instanceof ApiError && error.status === 401)) throw error;
       }
+      const response = await fetch('/api/auth/session', { credentials: 'same-origin', cache: 'no-store', signal }).catch(() => null);
+      const session = authSessionSchema.parse(response?.ok ? await response.json().catch(() => null) : null);
+      if (!session) return null;
+      return { kind: 'orphan', name: session.user.name ?? '', email: session.user.email ?? null };
     },
     retry: false,
     refetchOnWindowFocus: false,
@@ -70,6 +85,6 @@ export function acceptInvitation(secret: string): Promise<{ orgId: string }> {
 }
 
 /** Signed out: create the account and its membership; sign in afterwards. 409 if the email has an account. */
-export function acceptInvitationWithNewAccount(secret: string, account: NewAccount): Promise<{ orgId: string; email: string }> {
+export function acceptInvitationWithNewAccount(secret: string, account: NewAccount): Promise<{ orgId: string; email?: string }> {
   return sendJson('POST', `${invitationPath(secret)}/accept`, account, acceptedNewAccountSchema);
 }

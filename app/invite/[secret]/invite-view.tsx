@@ -2,7 +2,6 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useRouter } from 'next/navigation';
 import { useId, useState, useTransition, type FormEvent } from 'react';
 import { isApiError } from '../../../lib/query/api-client';
 import {
@@ -13,7 +12,6 @@ import {
   type InvitationPreview,
 } from '../../../lib/query/invitations';
 import { PASSWORD_MIN_LENGTH, switchOrg } from '../../../lib/query/profile';
-import type { Me } from '../../../lib/query/schemas';
 import { formatAbsoluteTime, formatRelativeTime } from '../../../lib/ui/format';
 import { ROLE_DESCRIPTION, roleWithArticle } from '../../../lib/ui/roles';
 import { useNow } from '../../../lib/ui/use-now';
@@ -27,6 +25,8 @@ import styles from './invite.module.css';
 export function InviteView({ secret }: { secret: string }) {
   const invitation = useQuery(invitationQueryOptions(secret));
   const viewer = useQuery(invitationViewerQueryOptions());
+  // The sign-in cookie named someone, but the server no longer knows that session: sign up or in afresh.
+  const [sessionGone, setSessionGone] = useState(false);
   const signInHref = `/signin?callbackUrl=${encodeURIComponent(`/invite/${secret}`)}`;
 
   if (invitation.isPending) {
@@ -84,8 +84,14 @@ export function InviteView({ secret }: { secret: string }) {
           <p className={styles.loading} role="status">
             <span className="spinner" aria-hidden="true" /> Checking whether you’re signed in…
           </p>
-        ) : viewer.data ? (
-          <JoinAsViewer secret={secret} invitation={data} me={viewer.data} />
+        ) : viewer.data && !sessionGone ? (
+          <JoinAsViewer
+            secret={secret}
+            invitation={data}
+            who={viewer.data.kind === 'member' ? viewer.data.me.user : viewer.data}
+            alreadyMember={viewer.data.kind === 'member' && viewer.data.me.orgs.some((org) => org.id === data.org.id)}
+            onSessionGone={() => setSessionGone(true)}
+          />
         ) : (
           <>
             <CreateAccount secret={secret} invitation={data} signInHref={signInHref} />
@@ -128,10 +134,16 @@ function InvitationDetails({ invitation }: { invitation: InvitationPreview }) {
   );
 }
 
-function JoinAsViewer({ secret, invitation, me }: { secret: string; invitation: InvitationPreview; me: Me }) {
+interface JoinAsViewerProps {
+  secret: string;
+  invitation: InvitationPreview;
+  who: { name: string; email?: string | null };
+  alreadyMember: boolean;
+  onSessionGone(): void;
+}
+
+function JoinAsViewer({ secret, invitation, who, alreadyMember, onSessionGone }: JoinAsViewerProps) {
   const queryClient = useQueryClient();
-  const router = useRouter();
-  const alreadyMember = me.orgs.some((org) => org.id === invitation.org.id);
   const join = useMutation({
     // Already in it: just go there, and leave the link unused.
     mutationFn: async () => {
@@ -139,10 +151,14 @@ function JoinAsViewer({ secret, invitation, me }: { secret: string; invitation: 
       else await acceptInvitation(secret);
     },
     onSuccess: async () => {
-      // The session now works in the invitation's org: nothing cached still holds.
+      // The session now works in the invitation's org: nothing cached still holds. A full
+      // load, because the router may hold a prefetch of `/` from before (a redirect to /no-org).
       await queryClient.resetQueries();
-      router.push('/');
-      router.refresh();
+      window.location.assign('/');
+    },
+    onError: (error) => {
+      // 400: the server wanted an account in the body, so it saw no live session after all.
+      if (isApiError(error) && (error.status === 400 || error.status === 401)) onSessionGone();
     },
   });
   const busy = join.isPending || join.isSuccess;
@@ -150,8 +166,8 @@ function JoinAsViewer({ secret, invitation, me }: { secret: string; invitation: 
   return (
     <>
       <p className={styles.signedInAs}>
-        Signed in as <strong>{me.user.name}</strong>
-        {me.user.email ? <> ({me.user.email})</> : null}.
+        Signed in as <strong>{who.name || who.email}</strong>
+        {who.name && who.email ? <> ({who.email})</> : null}.
       </p>
       {alreadyMember ? (
         <div className="alert alert-warning" role="note">
@@ -192,13 +208,19 @@ function CreateAccount({ secret, invitation, signInHref }: { secret: string; inv
   const create = useMutation({
     mutationFn: () => acceptInvitationWithNewAccount(secret, { name: name.trim(), email: email.trim(), password }),
     onSuccess: (result) => {
+      const email = result.email;
+      if (!email) {
+        // The server joined an existing session (signed in, but in no organization yet): already in.
+        window.location.assign('/');
+        return;
+      }
       // The account exists; sign in the usual way (the action redirects to the gallery).
       const data = new FormData();
-      data.set('email', result.email);
+      data.set('email', email);
       data.set('password', password);
       data.set('callbackUrl', '/');
       startSignIn(async () => {
-        const state = await signInAction({ error: null, email: result.email }, data);
+        const state = await signInAction({ error: null, email }, data);
         if (state.error) setSignInFailed(true);
       });
     },
