@@ -4,7 +4,7 @@ import { requestMeta } from '../audit/audit';
 import { exportAudit, listAudit, verifyAudit } from '../audit/queries';
 import { exportArtifact } from '../governance/export';
 import { acceptInvitation, createInvitation, describeInvitation, listInvitations, revokeInvitation } from '../governance/invitations';
-import { changeRole, getOrg, listMembers, removeMember, updateOrg } from '../governance/members';
+import { changeRole, createOrg, getOrg, listMembers, removeMember, updateOrg } from '../governance/members';
 import { changePassword, describeMe, signOutEverywhere, switchOrg, updateProfile } from '../governance/profile';
 import { publishArtifact, requestPublication, setArtifactAccess, setLegalHold } from '../governance/publication';
 import { createToken, listTokens, revokeToken } from '../governance/tokens';
@@ -47,6 +47,10 @@ export function addGovernanceRoutes(router: Router, services: Services): Router 
         noContent(ctx);
       })
       // Organization
+      .on('POST', '/api/v1/orgs', async (ctx) => {
+        const { principal, meta } = await auth(ctx);
+        sendJson(ctx.res, 201, await createOrg(services, principal, await body(ctx), meta));
+      })
       .on('GET', '/api/v1/org', async (ctx) => {
         const { principal } = await auth(ctx);
         sendJson(ctx.res, 200, await getOrg(services, principal));

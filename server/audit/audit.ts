@@ -67,6 +67,7 @@ export const AUDIT_ACTIONS = [
   'member.join',
   'member.role_change',
   'member.remove',
+  'org.create',
   'org.settings_change',
   'audit.export',
 ] as const;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors';
 import type { Principal } from '../../lib/auth/principal';
@@ -25,6 +26,26 @@ async function requireOrg(services: Services, orgId: string): Promise<OrgRecord>
   const org = await services.store.getOrg(orgId);
   if (!org) throw new AppError('not_found', 'No such organization.');
   return org;
+}
+
+const NewOrgInput = z.object({ name: requiredLabel(120) });
+
+/** Anyone signed in may start an organization; they become its owner. */
+export async function createOrg(services: Services, principal: Principal, raw: unknown, meta: RequestMeta) {
+  if (principal.kind !== 'user') throw new AppError('forbidden', 'Organizations are created by people, not tokens.');
+  const { name } = NewOrgInput.parse(raw);
+  const id = randomUUID();
+  const now = services.now();
+  await services.store.createOrg({ id, name, createdAt: now });
+  await services.store.putMembership({ orgId: id, userId: principal.userId, role: 'owner', createdAt: now });
+  await services.audit.record({
+    orgId: id,
+    actor: actorOf(principal),
+    action: 'org.create',
+    target: { type: 'org', id, label: name },
+    meta,
+  });
+  return { id, name, role: 'owner' as const };
 }
 
 export async function getOrg(services: Services, principal: Principal) {

@@ -288,3 +288,52 @@ function readStoredZip(zip: Buffer): Map<string, string> {
   }
   return files;
 }
+
+describe('several organizations', () => {
+  let loupe: TestLoupe;
+  beforeAll(async () => {
+    loupe = await startTestLoupe();
+  });
+  afterAll(async () => {
+    await loupe.stop();
+  });
+
+  it('lets a person start a second organization, switch to it, and see only its artifacts', async () => {
+    const adminId = await loupe.userOfToken(loupe.token);
+    const session = await loupe.sessionHeaders(adminId);
+    const first = await loupe.orgId();
+    const id = await loupe.createArtifact('<p>first org</p>');
+    const created = await fetch(`${loupe.url}/api/v1/orgs`, {
+      method: 'POST',
+      headers: { ...session, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Side project', role: 'viewer' }),
+    });
+    expect(created.status).toBe(201);
+    const org = (await created.json()) as { id: string; role: string };
+    expect(org.role).toBe('owner');
+    const switched = await fetch(`${loupe.url}/api/v1/me/org`, {
+      method: 'POST',
+      headers: { ...session, 'content-type': 'application/json' },
+      body: JSON.stringify({ orgId: org.id }),
+    });
+    expect(switched.status).toBe(204);
+    const orgCookie = switched.headers.get('set-cookie')!.split(';')[0];
+    const inSecond = { ...session, cookie: `${session.cookie}; ${orgCookie}` };
+    const me = (await (await fetch(`${loupe.url}/api/v1/me`, { headers: inSecond })).json()) as { org: { id: string }; orgs: unknown[]; role: string };
+    expect(me.org.id).toBe(org.id);
+    expect(me.role).toBe('owner');
+    expect(me.orgs).toHaveLength(2);
+    expect((await fetch(`${loupe.url}/api/v1/artifacts/${id}`, { headers: inSecond })).status).toBe(404);
+    expect((await fetch(`${loupe.url}/api/v1/artifacts/${id}`, { headers: session })).status).toBe(200);
+    // A hint naming an org the person is not in falls back to one they are in.
+    const stranger = { ...session, cookie: `${session.cookie}; loupe-org=${crypto.randomUUID()}` };
+    expect(((await (await fetch(`${loupe.url}/api/v1/me`, { headers: stranger })).json()) as { org: { id: string } }).org.id).toBe(first);
+    const notMine = await fetch(`${loupe.url}/api/v1/me/org`, {
+      method: 'POST',
+      headers: { ...session, 'content-type': 'application/json' },
+      body: JSON.stringify({ orgId: crypto.randomUUID() }),
+    });
+    expect(notMine.status).toBe(404);
+    expect((await loupe.store.readAuditChain(org.id, 0, 10)).map((e) => e.action)).toEqual(['org.create']);
+  });
+});
