@@ -104,6 +104,11 @@ export class Auditor {
     });
   }
 
+  /** Something a principal did, in their current organization. */
+  by(principal: Principal, action: AuditAction, event: Omit<AuditEvent, 'orgId' | 'actor' | 'action'>): Promise<AuditRecord> {
+    return this.record({ ...event, orgId: principal.orgId, actor: actorOf(principal), action });
+  }
+
   /** Something a principal did to an artifact, recorded against it. */
   artifactEvent(
     principal: Principal,
@@ -112,10 +117,7 @@ export class Auditor {
     meta: RequestMeta,
     details: Record<string, unknown> = {},
   ): Promise<AuditRecord> {
-    return this.record({
-      orgId: principal.orgId,
-      actor: actorOf(principal),
-      action,
+    return this.by(principal, action, {
       artifactId: artifact.id,
       target: { type: 'artifact', id: artifact.id, label: artifact.title },
       details,

@@ -4,7 +4,7 @@ import type { Principal } from '../../lib/auth/principal';
 import { canReadAudit } from '../../lib/auth/policy';
 import { ChainVerifier, type ChainVerdict } from '../../lib/audit/chain';
 import type { AuditQuery, AuditRecord, Store } from '../../lib/store/types';
-import { actorOf, type RequestMeta } from './audit';
+import type { RequestMeta } from './audit';
 import type { Services } from '../services';
 
 const isoTime = z
@@ -116,10 +116,7 @@ export async function* exportAudit(services: Services, principal: Principal, par
   const filters = Filters.parse(Object.fromEntries(Array.from(params).filter(([key]) => key !== 'format')));
   const query = toQuery(principal.orgId, filters);
   const filtered = Object.values(filters).some((value) => value !== undefined);
-  await services.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'audit.export',
+  await services.audit.by(principal, 'audit.export', {
     details: { format, filters: Object.fromEntries(params) },
     meta,
   });

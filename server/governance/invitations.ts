@@ -5,7 +5,7 @@ import type { Principal } from '../../lib/auth/principal';
 import { canAdministerOrg, canInvite } from '../../lib/auth/policy';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../../lib/auth/passwords';
 import { ROLES, type InvitationRecord, type Role } from '../../lib/store/types';
-import { actorOf, type RequestMeta } from '../audit/audit';
+import type { RequestMeta } from '../audit/audit';
 import type { Services } from '../services';
 import { requiredLabel } from '../validation';
 
@@ -63,10 +63,7 @@ export async function createInvitation(services: Services, principal: Principal,
     revokedAt: null,
   };
   await services.store.createInvitation(invitation);
-  await services.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'member.invite',
+  await services.audit.by(principal, 'member.invite', {
     target: { type: 'invitation', id: invitation.id, label: invitation.email },
     details: { role: invitation.role, email: invitation.email, expiresAt: new Date(invitation.expiresAt).toISOString() },
     meta,
@@ -103,10 +100,7 @@ export async function revokeInvitation(services: Services, principal: Principal,
   const invitation = await services.store.getInvitation(id);
   if (!invitation || invitation.orgId !== principal.orgId) throw new AppError('not_found', 'No such invitation.');
   if (!(await services.store.revokeInvitation(id, services.now()))) throw gone();
-  await services.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'member.invite_revoke',
+  await services.audit.by(principal, 'member.invite_revoke', {
     target: { type: 'invitation', id, label: invitation.email },
     details: { role: invitation.role },
     meta,

@@ -64,10 +64,7 @@ export async function updateOrg(services: Services, principal: Principal, raw: u
     if (settings[key] !== undefined && settings[key] !== before.settings[key]) changes[key] = { from: before.settings[key], to: settings[key] };
   }
   if (Object.keys(changes).length > 0) {
-    await services.audit.record({
-      orgId: principal.orgId,
-      actor: actorOf(principal),
-      action: 'org.settings_change',
+    await services.audit.by(principal, 'org.settings_change', {
       target: { type: 'org', id: principal.orgId, label: after.name },
       details: changes,
       meta,
@@ -113,10 +110,7 @@ export async function changeRole(services: Services, principal: Principal, userI
     throw new AppError('conflict', 'An organization needs at least one owner; make someone else owner first.');
   }
   await services.store.putMembership({ ...membership, role });
-  await services.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'member.role_change',
+  await services.audit.by(principal, 'member.role_change', {
     target: { type: 'user', id: userId, label: name },
     details: { from: membership.role, to: role },
     meta,
@@ -137,10 +131,7 @@ export async function removeMember(services: Services, principal: Principal, use
   await services.store.deleteMembership(principal.orgId, userId);
   const tokens = await services.store.revokeAgentTokensOf(principal.orgId, userId, now);
   services.cutOff({ orgId: principal.orgId, userId }, 'revoked');
-  await services.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'member.remove',
+  await services.audit.by(principal, 'member.remove', {
     target: { type: 'user', id: userId, label: name },
     details: { role: membership.role, revokedTokens: tokens.length, left: principal.userId === userId },
     meta,

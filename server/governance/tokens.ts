@@ -5,7 +5,7 @@ import type { Principal } from '../../lib/auth/principal';
 import { canAdministerOrg, canCreateToken, canRevokeToken } from '../../lib/auth/policy';
 import { generateAgentToken, hashAgentToken } from '../../lib/auth/tokens';
 import { TOKEN_SCOPES, type AgentTokenRecord, type TokenScope } from '../../lib/store/types';
-import { actorOf, type RequestMeta } from '../audit/audit';
+import type { RequestMeta } from '../audit/audit';
 import type { Services } from '../services';
 import { requiredLabel } from '../validation';
 
@@ -60,10 +60,7 @@ export async function createToken(services: Services, principal: Principal, raw:
     revokedAt: null,
   };
   await services.store.createAgentToken(record);
-  await services.audit.record({
-    orgId: principal.orgId,
-    actor: actorOf(principal),
-    action: 'token.create',
+  await services.audit.by(principal, 'token.create', {
     target: { type: 'token', id: record.id, label: record.name },
     details: { scopes: record.scopes, expiresAt: iso(record.expiresAt) },
     meta,
@@ -82,10 +79,7 @@ export async function revokeToken(services: Services, principal: Principal, id: 
   const revoked = await services.store.revokeAgentToken(id, services.now());
   services.cutOff({ tokenId: id }, 'revoked');
   if (revoked) {
-    await services.audit.record({
-      orgId: principal.orgId,
-      actor: actorOf(principal),
-      action: 'token.revoke',
+    await services.audit.by(principal, 'token.revoke', {
       target: { type: 'token', id, label: token.name },
       details: { owner: token.userId },
       meta,
