@@ -9,13 +9,18 @@ import { switchOrgMutationOptions } from '../../lib/query/profile';
 import { initialsOf } from '../../lib/ui/format';
 import { roleLabel } from '../../lib/ui/roles';
 import { signOutAction } from '../_actions/sign-out';
-import { BuildingIcon, CheckIcon, ChevronDownIcon, KeyIcon, ListIcon, SettingsIcon, SignOutIcon, UserIcon } from './icons';
+import { BuildingIcon, CheckIcon, ChevronDownIcon, KeyIcon, ListIcon, PlusIcon, SettingsIcon, SignOutIcon, UserIcon } from './icons';
 import styles from './account-menu.module.css';
+
+/** The "New organization" form on the profile page (its id is the anchor). */
+const NEW_ORG_HREF = '/profile#new-org';
+const NEW_ORG_ID = 'new-org';
 
 /**
  * The signed-in user: initials in the header, and a disclosure with who
- * they are, their organizations (switch between them), links to their
- * profile, tokens, settings and the audit log, and sign-out. A native
+ * they are, their organizations (switch between them, or start a new one on
+ * the profile page), links to their profile, tokens, settings and the audit
+ * log, and sign-out. A native
  * <details> is keyboard-operable as is; Escape and an outside click close it.
  */
 export function AccountMenu() {
@@ -68,6 +73,12 @@ export function AccountMenu() {
     });
   };
 
+  // Already on the profile page, the link only scrolls: also put the cursor in the name field.
+  const openNewOrg = () => {
+    closeMenu();
+    if (pathname === '/profile') document.getElementById(NEW_ORG_ID)?.querySelector('input')?.focus();
+  };
+
   const data = me.data;
   const name = data?.user.name ?? '';
   const isAdmin = data?.can.admin ?? false;
@@ -100,33 +111,45 @@ export function AccountMenu() {
           <p className={`${styles.muted} ${styles.loading}`}>{me.isError ? 'Could not load your account.' : 'Loading…'}</p>
         )}
 
-        {otherOrgs.length > 0 ? (
-          <div className={styles.group} role="group" aria-labelledby="account-switch-label">
-            <p id="account-switch-label" className={styles.groupLabel}>
-              Switch organization
-            </p>
-            <ul className={styles.items}>
-              {otherOrgs.map((org) => {
-                const pending = switcher.isPending && switcher.variables === org.id;
-                return (
-                  <li key={org.id}>
-                    <button type="button" className={styles.item} onClick={() => switchTo(org.id)} disabled={switcher.isPending} aria-busy={pending}>
-                      {pending ? <span className="spinner" aria-hidden="true" /> : <BuildingIcon size={16} className={styles.itemIcon} />}
-                      <span className={styles.itemText}>
-                        <span className="visually-hidden">Switch to </span>
-                        {org.name}
-                      </span>
-                      <span className={styles.itemMeta}>{roleLabel(org.role)}</span>
-                    </button>
-                  </li>
-                );
-              })}
-            </ul>
-            {switcher.isError ? (
-              <p className={styles.error} role="alert">
-                Couldn’t switch: {switcher.error.message}
-              </p>
+        {data ? (
+          <div className={styles.group}>
+            {otherOrgs.length > 0 ? (
+              <div role="group" aria-labelledby="account-switch-label">
+                <p id="account-switch-label" className={styles.groupLabel}>
+                  Switch organization
+                </p>
+                <ul className={styles.items}>
+                  {otherOrgs.map((org) => {
+                    const pending = switcher.isPending && switcher.variables === org.id;
+                    return (
+                      <li key={org.id}>
+                        <button type="button" className={styles.item} onClick={() => switchTo(org.id)} disabled={switcher.isPending} aria-busy={pending}>
+                          {pending ? <span className="spinner" aria-hidden="true" /> : <BuildingIcon size={16} className={styles.itemIcon} />}
+                          <span className={styles.itemText}>
+                            <span className="visually-hidden">Switch to </span>
+                            {org.name}
+                          </span>
+                          <span className={styles.itemMeta}>{roleLabel(org.role)}</span>
+                        </button>
+                      </li>
+                    );
+                  })}
+                </ul>
+                {switcher.isError ? (
+                  <p className={styles.error} role="alert">
+                    Couldn’t switch: {switcher.error.message}
+                  </p>
+                ) : null}
+              </div>
             ) : null}
+            <ul className={styles.items}>
+              <li>
+                <Link href={NEW_ORG_HREF} className={styles.item} onClick={openNewOrg}>
+                  <PlusIcon size={16} className={styles.itemIcon} />
+                  <span className={styles.itemText}>New organization…</span>
+                </Link>
+              </li>
+            </ul>
           </div>
         ) : null}
 

@@ -2,13 +2,15 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { isApiError } from '../../../lib/query/api-client';
 import { meQueryOptions } from '../../../lib/query/me';
 import {
   changePasswordMutationOptions,
+  createOrgMutationOptions,
   PASSWORD_MIN_LENGTH,
   signOutEverywhereMutationOptions,
+  SWITCH_FAILED,
   switchOrgMutationOptions,
   updateProfileMutationOptions,
 } from '../../../lib/query/profile';
@@ -325,7 +327,93 @@ function OrgsSection({ me }: { me: Me }) {
           })}
         </ul>
       )}
+      <NewOrgForm />
     </section>
+  );
+}
+
+/** The account menu's "New organization…" links here (`/profile#new-org`) and focuses the field inside. */
+const NEW_ORG_ANCHOR = 'new-org';
+
+/** Starts an organization; on success the session moves into it and the gallery opens. */
+function NewOrgForm() {
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const create = useMutation(
+    createOrgMutationOptions(queryClient, (path) => {
+      router.push(path);
+      router.refresh();
+    }),
+  );
+  const [name, setName] = useState('');
+  const inputRef = useRef<HTMLInputElement>(null);
+  const ids = { title: useId(), name: useId(), hint: useId() };
+  // Navigating away after success: stay busy until the gallery replaces this page.
+  const busy = create.isPending || create.isSuccess;
+  const failure = create.isError && isApiError(create.error) ? create.error.code : null;
+  // Only a 400 is about the name itself (the server names the field).
+  const nameRejected = failure === 'bad_request';
+
+  // Arriving from the account menu: the field is where the person meant to go.
+  useEffect(() => {
+    if (window.location.hash === `#${NEW_ORG_ANCHOR}`) inputRef.current?.focus();
+  }, []);
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (!event.currentTarget.reportValidity() || busy) return;
+    create.mutate(name.trim());
+  };
+
+  return (
+    <form id={NEW_ORG_ANCHOR} onSubmit={submit} className={styles.newOrg} aria-labelledby={ids.title}>
+      <h3 id={ids.title} className={styles.newOrgTitle}>
+        New organization
+      </h3>
+      <p id={ids.hint} className={styles.newOrgHint}>
+        Start one for another team or project. You’ll be its owner, and Loupe switches you to it.
+      </p>
+      <div className={styles.newOrgRow}>
+        <div className={`${form.field} ${styles.newOrgField}`}>
+          <label htmlFor={ids.name} className={form.label}>
+            Organization name
+          </label>
+          <input
+            ref={inputRef}
+            id={ids.name}
+            className="input"
+            value={name}
+            onChange={(event) => {
+              const value = event.target.value;
+              setName(value);
+              event.target.setCustomValidity(value && !value.trim() ? 'Enter a name, not just spaces.' : '');
+              if (create.isError) create.reset();
+            }}
+            required
+            maxLength={120}
+            autoComplete="off"
+            aria-describedby={ids.hint}
+            aria-invalid={nameRejected || undefined}
+            readOnly={busy}
+          />
+        </div>
+        <button type="submit" className={`button button-primary ${styles.newOrgButton}`} disabled={busy} aria-busy={busy}>
+          {busy ? (
+            <>
+              <span className="spinner" aria-hidden="true" /> Creating…
+            </>
+          ) : (
+            'Create organization'
+          )}
+        </button>
+      </div>
+      {create.isError ? (
+        <div className="alert" role="alert">
+          <AlertIcon size={18} className={form.alertIcon} />
+          <span>{failure === SWITCH_FAILED ? create.error.message : `Couldn’t create the organization: ${create.error.message}`}</span>
+        </div>
+      ) : null}
+    </form>
   );
 }
 
