@@ -73,6 +73,8 @@ async function shootAll(browser: Browser, loupe: LoupeProcess): Promise<void> {
   await signInAs(setup, loupe);
   await call(setup.request, loupe, 'PATCH', '/api/v1/me', { name: 'Ada Lovelace' });
   await call(setup.request, loupe, 'PATCH', '/api/v1/org', { name: 'Acme Analytical Engines' });
+  // A second organization: the profile lists two and the account menu offers a switch.
+  await call(setup.request, loupe, 'POST', '/api/v1/orgs', { name: 'Difference Engine Restoration Society' });
   await join_(loupe, await invite(setup.request, loupe, { role: 'member' }), MEMBER);
   await join_(loupe, await invite(setup.request, loupe, { role: 'viewer', email: VIEWER.email }), VIEWER);
   await invite(setup.request, loupe, { role: 'admin', email: 'dana@loupe.test', expiresInDays: 3 });
@@ -148,7 +150,22 @@ async function shootAll(browser: Browser, loupe: LoupeProcess): Promise<void> {
       await page.goto('/');
       await page.locator('summary[aria-label^="Account"]').click();
       await expect(page.getByRole('link', { name: 'Audit log' })).toBeVisible();
+      await expect(page.getByRole('button', { name: 'Switch to Difference Engine Restoration Society' })).toBeVisible();
       await shoot(page, `account-menu-admin-${tag}`);
+
+      // "New organization…" in the menu: the profile form, focused; then a failed attempt.
+      await page.getByRole('link', { name: 'New organization…' }).click();
+      await expect(page.getByLabel('Organization name')).toBeFocused();
+      await shoot(page, `profile-new-org-${tag}`);
+      await page.route(
+        '**/api/v1/orgs',
+        (route) => route.fulfill({ status: 429, json: { error: { code: 'rate_limited', message: 'Too many requests; try again in 30 seconds.' } } }),
+        { times: 1 },
+      );
+      await page.getByLabel('Organization name').fill('Analytical Engine, Second Attempt');
+      await page.getByRole('button', { name: 'Create organization' }).click();
+      await expect(page.getByRole('alert').filter({ hasText: 'Couldn’t create the organization' })).toBeVisible();
+      await shoot(page, `profile-new-org-error-${tag}`);
 
       // ---- signed in, opening an invitation ----
       await page.goto(`/invite/${liveSecret}`);
