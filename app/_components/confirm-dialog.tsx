@@ -1,7 +1,8 @@
 'use client';
 
 import { useEffect, useId, useRef, type ReactNode } from 'react';
-import { AlertIcon } from './icons';
+import { BusyLabel } from './busy-label';
+import { FormError } from './form-error';
 import form from './form.module.css';
 import styles from './confirm-dialog.module.css';
 
@@ -81,10 +82,7 @@ export function ConfirmDialog({
               {children}
             </div>
             {error ? (
-              <div className="alert" role="alert">
-                <AlertIcon size={18} className={form.alertIcon} />
-                <span>{error}</span>
-              </div>
+              <FormError>{error}</FormError>
             ) : null}
           </div>
           <div className={styles.actions}>
@@ -98,13 +96,9 @@ export function ConfirmDialog({
               aria-busy={pending}
               autoFocus={!destructive}
             >
-              {pending ? (
-                <>
-                  <span className="spinner" aria-hidden="true" /> {pendingLabel ?? confirmLabel}
-                </>
-              ) : (
-                confirmLabel
-              )}
+              <BusyLabel busy={pending} pending={pendingLabel ?? confirmLabel}>
+                {confirmLabel}
+              </BusyLabel>
             </button>
           </div>
         </form>

@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { Announcer } from './announcer';
 import { AlertIcon, CheckIcon, CopyIcon } from './icons';
 import form from './form.module.css';
 import styles from './secret-reveal.module.css';
@@ -86,9 +87,9 @@ export function SecretReveal({ title, label, value, detail, warning, onDone }: S
           <span className="visually-hidden"> {label.toLowerCase()}</span>
         </button>
       </div>
-      <p className="visually-hidden" role="status" aria-live="polite">
+      <Announcer>
         {copy === 'copied' ? 'Copied to the clipboard.' : copy === 'failed' ? 'Could not copy; the text is selected, press Ctrl+C or Command+C.' : ''}
-      </p>
+      </Announcer>
       {copy === 'failed' ? <p className={styles.detail}>Couldn’t copy automatically. The text is selected: press Ctrl+C (⌘C on a Mac).</p> : null}
       <div className={styles.footer}>
         <button type="button" className="button" onClick={onDone}>

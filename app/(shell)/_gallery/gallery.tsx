@@ -4,6 +4,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { artifactListQueryOptions } from '../../../lib/query/artifacts';
 import { meQueryOptions } from '../../../lib/query/me';
 import { useNow } from '../../../lib/ui/use-now';
+import { Announcer } from '../../_components/announcer';
 import { ArtifactList, ArtifactListSkeleton } from './artifact-list';
 import { EmptyState } from './empty-state';
 import { SearchBox } from './search-box';
@@ -44,13 +45,13 @@ export function Gallery({ initialQuery, initialStatus = 'all' }: { initialQuery:
         <SearchBox value={input} onChange={setInput} isSearching={list.isFetching && query !== ''} />
       </div>
 
-      <p className="visually-hidden" role="status" aria-live="polite">
+      <Announcer>
         {list.isSuccess
           ? query
             ? `${items.length}${list.hasNextPage ? '+' : ''} ${words.plural} match “${query}”.`
             : `${items.length}${list.hasNextPage ? '+' : ''} ${words.plural}.`
           : ''}
-      </p>
+      </Announcer>
 
       {list.isPending ? (
         <ArtifactListSkeleton />

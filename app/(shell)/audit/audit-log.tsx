@@ -8,6 +8,7 @@ import { isApiError } from '../../../lib/query/api-client';
 import { auditExportPath, auditListQueryOptions, auditVerifyQueryOptions, type AuditVerdict } from '../../../lib/query/audit';
 import { meQueryOptions } from '../../../lib/query/me';
 import { useNow } from '../../../lib/ui/use-now';
+import { Announcer } from '../../_components/announcer';
 import { AlertIcon, CheckIcon, DownloadIcon, LockIcon } from '../../_components/icons';
 import { AuditFiltersForm } from './audit-filters-form';
 import { EMPTY_FILTERS, filtersToSearch, hasFilters, readUrlFilters, toApiFilters, type AuditUrlFilters } from './audit-filters';
@@ -70,9 +71,9 @@ export function AuditLog() {
 
       <AuditFiltersForm key={filtersToSearch(filters)} filters={filters} onChange={setFilters} />
 
-      <p className="visually-hidden" role="status" aria-live="polite">
+      <Announcer>
         {list.isSuccess ? `${items.length}${list.hasNextPage ? '+' : ''} ${items.length === 1 ? 'entry' : 'entries'}${filtered ? ' match the filters' : ''}.` : ''}
-      </p>
+      </Announcer>
 
       {list.isPending ? (
         <AuditTableSkeleton />

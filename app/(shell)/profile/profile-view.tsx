@@ -17,9 +17,12 @@ import {
 import type { Me } from '../../../lib/query/schemas';
 import { roleLabel } from '../../../lib/ui/roles';
 import { signOutAction } from '../../_actions/sign-out';
+import { BusyLabel } from '../../_components/busy-label';
 import { ConfirmDialog } from '../../_components/confirm-dialog';
+import { FlashStatus, useFlash } from '../../_components/flash-status';
+import { FormError, LoadError } from '../../_components/form-error';
 import form from '../../_components/form.module.css';
-import { AlertIcon, BuildingIcon, CheckIcon, SignOutIcon } from '../../_components/icons';
+import { BuildingIcon, SignOutIcon } from '../../_components/icons';
 import styles from './profile.module.css';
 
 /** `/profile`: the signed-in person's own account. */
@@ -34,15 +37,7 @@ export function ProfileView() {
   }
   if (me.isError) {
     return (
-      <div className="alert" role="alert">
-        <AlertIcon size={18} className={form.alertIcon} />
-        <span>
-          Couldn’t load your profile: {me.error.message}{' '}
-          <button type="button" className={form.linkButton} onClick={() => void me.refetch()}>
-            Try again
-          </button>
-        </span>
-      </div>
+      <LoadError what="your profile" error={me.error} onRetry={() => void me.refetch()} />
     );
   }
   return (
@@ -53,17 +48,6 @@ export function ProfileView() {
       <SessionsSection />
     </div>
   );
-}
-
-/** A success line that clears itself after a few seconds. */
-function useFlash(): [string, (message: string) => void] {
-  const [message, setMessage] = useState('');
-  useEffect(() => {
-    if (!message) return;
-    const timer = window.setTimeout(() => setMessage(''), 4000);
-    return () => window.clearTimeout(timer);
-  }, [message]);
-  return [message, setMessage];
 }
 
 function DetailsSection({ me }: { me: Me }) {
@@ -127,28 +111,15 @@ function DetailsSection({ me }: { me: Me }) {
           </div>
         </div>
         {save.isError ? (
-          <div className="alert" role="alert">
-            <AlertIcon size={18} className={form.alertIcon} />
-            <span>Couldn’t save your name: {save.error.message}</span>
-          </div>
+          <FormError>Couldn’t save your name: {save.error.message}</FormError>
         ) : null}
         <div className={form.actions}>
           <button type="submit" className="button button-primary" disabled={!dirty || save.isPending} aria-busy={save.isPending}>
-            {save.isPending ? (
-              <>
-                <span className="spinner" aria-hidden="true" /> Saving…
-              </>
-            ) : (
-              'Save name'
-            )}
+            <BusyLabel busy={save.isPending} pending="Saving…">
+              Save name
+            </BusyLabel>
           </button>
-          <p className={form.status} role="status" aria-live="polite">
-            {flash ? (
-              <>
-                <CheckIcon size={16} /> {flash}
-              </>
-            ) : null}
-          </p>
+          <FlashStatus message={flash} />
         </div>
       </form>
     </section>
@@ -236,28 +207,15 @@ function PasswordSection({ email }: { email: string }) {
           </div>
         </div>
         {change.isError && !wrongCurrent ? (
-          <div className="alert" role="alert">
-            <AlertIcon size={18} className={form.alertIcon} />
-            <span>Couldn’t change your password: {change.error.message}</span>
-          </div>
+          <FormError>Couldn’t change your password: {change.error.message}</FormError>
         ) : null}
         <div className={form.actions}>
           <button type="submit" className="button button-primary" disabled={change.isPending} aria-busy={change.isPending}>
-            {change.isPending ? (
-              <>
-                <span className="spinner" aria-hidden="true" /> Changing…
-              </>
-            ) : (
-              'Change password'
-            )}
+            <BusyLabel busy={change.isPending} pending="Changing…">
+              Change password
+            </BusyLabel>
           </button>
-          <p className={form.status} role="status" aria-live="polite">
-            {flash ? (
-              <>
-                <CheckIcon size={16} /> {flash}
-              </>
-            ) : null}
-          </p>
+          <FlashStatus message={flash} />
         </div>
       </form>
     </section>
@@ -279,10 +237,7 @@ function OrgsSection({ me }: { me: Me }) {
         </p>
       </div>
       {switcher.isError ? (
-        <div className="alert" role="alert">
-          <AlertIcon size={18} className={form.alertIcon} />
-          <span>Couldn’t switch: {switcher.error.message}</span>
-        </div>
+        <FormError>Couldn’t switch: {switcher.error.message}</FormError>
       ) : null}
       {orgs.length === 0 ? (
         <p className={styles.sectionText}>You aren’t in any organization yet. Ask an admin for an invitation link.</p>
@@ -398,20 +353,13 @@ function NewOrgForm() {
           />
         </div>
         <button type="submit" className={`button button-primary ${styles.newOrgButton}`} disabled={busy} aria-busy={busy}>
-          {busy ? (
-            <>
-              <span className="spinner" aria-hidden="true" /> Creating…
-            </>
-          ) : (
-            'Create organization'
-          )}
+          <BusyLabel busy={busy} pending="Creating…">
+            Create organization
+          </BusyLabel>
         </button>
       </div>
       {create.isError ? (
-        <div className="alert" role="alert">
-          <AlertIcon size={18} className={form.alertIcon} />
-          <span>{failure === SWITCH_FAILED ? create.error.message : `Couldn’t create the organization: ${create.error.message}`}</span>
-        </div>
+        <FormError>{failure === SWITCH_FAILED ? create.error.message : `Couldn’t create the organization: ${create.error.message}`}</FormError>
       ) : null}
     </form>
   );

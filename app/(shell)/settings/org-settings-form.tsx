@@ -1,13 +1,16 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { meQueryOptions } from '../../../lib/query/me';
 import { orgQueryOptions, RETENTION_MAX_DAYS, updateOrgMutationOptions, type Org, type OrgPatch } from '../../../lib/query/org';
 import { roleWithArticle } from '../../../lib/ui/roles';
-import { AlertIcon, CheckIcon, LockIcon } from '../../_components/icons';
+import { AlertIcon, LockIcon } from '../../_components/icons';
+import { BusyLabel } from '../../_components/busy-label';
+import { FlashStatus, useFlash } from '../../_components/flash-status';
+import { FormError, LoadError } from '../../_components/form-error';
 import form from '../../_components/form.module.css';
-import { ErrorAlert, Loading, LoadError } from './query-state';
+import { Loading } from './query-state';
 import styles from './settings.module.css';
 
 /** `/settings`: name, publishing defaults and retention. Admins edit; everyone else reads. */
@@ -50,15 +53,9 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
   const queryClient = useQueryClient();
   const save = useMutation(updateOrgMutationOptions(queryClient));
   const [draft, setDraft] = useState<Draft>(() => draftOf(org));
-  const [saved, setSaved] = useState(false);
+  const [saved, setSaved] = useFlash();
   const [showErrors, setShowErrors] = useState(false);
   const ids = { name: useId(), retention: useId(), retentionHint: useId(), nameError: useId(), daysError: useId() };
-
-  useEffect(() => {
-    if (!saved) return;
-    const timer = window.setTimeout(() => setSaved(false), 4000);
-    return () => window.clearTimeout(timer);
-  }, [saved]);
 
   const days = Number(draft.retentionDays);
   const daysValid = draft.keepForever || (Number.isInteger(days) && days >= 1 && days <= RETENTION_MAX_DAYS);
@@ -73,7 +70,7 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
 
   const update = (next: Partial<Draft>) => {
     setDraft((current) => ({ ...current, ...next }));
-    setSaved(false);
+    setSaved('');
   };
 
   const submit = (event: FormEvent) => {
@@ -87,7 +84,7 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
       onSuccess: (next) => {
         setDraft(draftOf(next));
         setShowErrors(false);
-        setSaved(true);
+        setSaved('Settings saved.');
       },
     });
   };
@@ -260,14 +257,8 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
 
       {canEdit ? (
         <div className={styles.saveBar}>
-          <p className={form.status} role="status" aria-live="polite">
-            {saved ? (
-              <>
-                <CheckIcon size={16} /> Settings saved.
-              </>
-            ) : null}
-          </p>
-          {save.isError ? <ErrorAlert message={`Couldn’t save: ${save.error.message}`} /> : null}
+          <FlashStatus message={saved} />
+          {save.isError ? <FormError>{`Couldn’t save: ${save.error.message}`}</FormError> : null}
           <button
             type="button"
             className="button"
@@ -281,13 +272,9 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
             Discard changes
           </button>
           <button type="submit" className="button button-primary" disabled={!dirty || save.isPending} aria-busy={save.isPending}>
-            {save.isPending ? (
-              <>
-                <span className="spinner" aria-hidden="true" /> Saving…
-              </>
-            ) : (
-              'Save settings'
-            )}
+            <BusyLabel busy={save.isPending} pending="Saving…">
+              Save settings
+            </BusyLabel>
           </button>
         </div>
       ) : null}

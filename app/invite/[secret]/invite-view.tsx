@@ -16,6 +16,8 @@ import { formatAbsoluteTime, formatRelativeTime } from '../../../lib/ui/format';
 import { ROLE_DESCRIPTION, roleWithArticle } from '../../../lib/ui/roles';
 import { useNow } from '../../../lib/ui/use-now';
 import { signInAction } from '../../_actions/sign-in';
+import { BusyLabel } from '../../_components/busy-label';
+import { FormError } from '../../_components/form-error';
 import form from '../../_components/form.module.css';
 import { AlertIcon, LinkIcon } from '../../_components/icons';
 import screen from '../../_components/auth-screen.module.css';
@@ -60,10 +62,7 @@ export function InviteView({ secret }: { secret: string }) {
     return (
       <div className={styles.state}>
         <h1 className={screen.title}>Couldn’t check this invitation</h1>
-        <div className="alert" role="alert">
-          <AlertIcon size={18} className={form.alertIcon} />
-          <span>{invitation.error.message}</span>
-        </div>
+        <FormError>{invitation.error.message}</FormError>
         <button type="button" className="button" onClick={() => void invitation.refetch()}>
           Try again
         </button>
@@ -176,21 +175,12 @@ function JoinAsViewer({ secret, invitation, who, alreadyMember, onSessionGone }:
         </div>
       ) : null}
       {join.isError ? (
-        <div className="alert" role="alert">
-          <AlertIcon size={18} className={form.alertIcon} />
-          <span>{join.error.message}</span>
-        </div>
+        <FormError>{join.error.message}</FormError>
       ) : null}
       <button type="button" className={`button button-primary ${styles.submit}`} onClick={() => join.mutate()} disabled={busy} aria-busy={busy}>
-        {busy ? (
-          <>
-            <span className="spinner" aria-hidden="true" /> {alreadyMember ? 'Opening…' : 'Joining…'}
-          </>
-        ) : alreadyMember ? (
-          `Open ${invitation.org.name}`
-        ) : (
-          `Join ${invitation.org.name}`
-        )}
+        <BusyLabel busy={busy} pending={alreadyMember ? 'Opening…' : 'Joining…'}>
+          {alreadyMember ? `Open ${invitation.org.name}` : `Join ${invitation.org.name}`}
+        </BusyLabel>
       </button>
     </>
   );
@@ -253,17 +243,11 @@ function CreateAccount({ secret, invitation, signInHref }: { secret: string; inv
         Create your account
       </h2>
       {exists ? (
-        <div className="alert" role="alert" id={ids.error}>
-          <AlertIcon size={18} className={form.alertIcon} />
-          <span>
-            There’s already an account for {email.trim()}. <Link href={signInHref}>Sign in</Link>, and you’ll come back here to join.
-          </span>
-        </div>
+        <FormError id={ids.error}>
+          There’s already an account for {email.trim()}. <Link href={signInHref}>Sign in</Link>, and you’ll come back here to join.
+        </FormError>
       ) : create.isError ? (
-        <div className="alert" role="alert" id={ids.error}>
-          <AlertIcon size={18} className={form.alertIcon} />
-          <span>Couldn’t create your account: {create.error.message}</span>
-        </div>
+        <FormError id={ids.error}>Couldn’t create your account: {create.error.message}</FormError>
       ) : null}
       <div className={form.field}>
         <label htmlFor={ids.name} className={form.label}>
@@ -324,13 +308,9 @@ function CreateAccount({ secret, invitation, signInHref }: { secret: string; inv
         </p>
       </div>
       <button type="submit" className={`button button-primary ${styles.submit}`} disabled={busy} aria-busy={busy}>
-        {busy ? (
-          <>
-            <span className="spinner" aria-hidden="true" /> {create.isSuccess ? 'Signing you in…' : 'Creating your account…'}
-          </>
-        ) : (
-          `Create account and join`
-        )}
+        <BusyLabel busy={busy} pending={create.isSuccess ? 'Signing you in…' : 'Creating your account…'}>
+          Create account and join
+        </BusyLabel>
       </button>
     </form>
   );

@@ -16,11 +16,13 @@ import {
 import { formatAbsoluteTime, formatRelativeTime } from '../../../../lib/ui/format';
 import { ROLE_DESCRIPTION, roleLabel, roleWithArticle } from '../../../../lib/ui/roles';
 import { useNow } from '../../../../lib/ui/use-now';
+import { Announcer } from '../../../_components/announcer';
 import { ConfirmDialog } from '../../../_components/confirm-dialog';
+import { FormError, LoadError } from '../../../_components/form-error';
 import form from '../../../_components/form.module.css';
 import { LinkIcon } from '../../../_components/icons';
 import { SecretReveal } from '../../../_components/secret-reveal';
-import { ErrorAlert, Loading, LoadError } from '../query-state';
+import { Loading } from '../query-state';
 import styles from '../settings.module.css';
 
 const EXPIRY_CHOICES = [1, 3, 7, 14, 30] as const;
@@ -149,7 +151,7 @@ function Invitations({ myRole, orgName }: { myRole: string; orgName: string }) {
               {roleLabel(role)}: {ROLE_DESCRIPTION[role]} <span id={ids.emailHint}>With an email, only that address can use the link.</span>
             </p>
           </div>
-          {create.isError ? <ErrorAlert message={`Couldn’t create the invitation: ${create.error.message}`} /> : null}
+          {create.isError ? <FormError>{`Couldn’t create the invitation: ${create.error.message}`}</FormError> : null}
           <div className={form.actions}>
             <button type="submit" className="button button-primary" disabled={create.isPending} aria-busy={create.isPending}>
               {create.isPending ? <span className="spinner" aria-hidden="true" /> : <LinkIcon size={16} />}
@@ -165,9 +167,9 @@ function Invitations({ myRole, orgName }: { myRole: string; orgName: string }) {
         Pending invitations
         {invitations.data ? <span className={styles.count}><span className="visually-hidden">, </span>{invitations.data.length}</span> : null}
       </h3>
-      <p className="visually-hidden" role="status" aria-live="polite">
+      <Announcer>
         {announcement}
-      </p>
+      </Announcer>
 
       {invitations.isPending ? (
         <Loading label="Loading invitations…" />

@@ -10,9 +10,11 @@ import type { Me } from '../../../../lib/query/schemas';
 import { formatAbsoluteTime, formatRelativeTime, initialsOf } from '../../../../lib/ui/format';
 import { roleLabel, roleWithArticle } from '../../../../lib/ui/roles';
 import { useNow } from '../../../../lib/ui/use-now';
+import { Announcer } from '../../../_components/announcer';
 import { ConfirmDialog } from '../../../_components/confirm-dialog';
+import { FormError, LoadError } from '../../../_components/form-error';
 import form from '../../../_components/form.module.css';
-import { ErrorAlert, Loading, LoadError } from '../query-state';
+import { Loading } from '../query-state';
 import styles from '../settings.module.css';
 
 type Pending = { kind: 'remove'; member: Member } | { kind: 'leave'; member: Member } | null;
@@ -79,12 +81,12 @@ export function MembersSection() {
         </div>
       </div>
 
-      <p className="visually-hidden" role="status" aria-live="polite">
+      <Announcer>
         {announcement}
-      </p>
+      </Announcer>
       {changeRole.isError ? (
         <div className={styles.tableAlert}>
-          <ErrorAlert message={`Couldn’t change the role: ${changeRole.error.message}`} />
+          <FormError>{`Couldn’t change the role: ${changeRole.error.message}`}</FormError>
         </div>
       ) : null}
 

@@ -17,11 +17,13 @@ import {
 } from '../../../../lib/query/tokens';
 import { formatAbsoluteTime, formatRelativeTime } from '../../../../lib/ui/format';
 import { useNow } from '../../../../lib/ui/use-now';
+import { Announcer } from '../../../_components/announcer';
 import { ConfirmDialog } from '../../../_components/confirm-dialog';
+import { FormError, LoadError } from '../../../_components/form-error';
 import form from '../../../_components/form.module.css';
 import { KeyIcon } from '../../../_components/icons';
 import { SecretReveal } from '../../../_components/secret-reveal';
-import { ErrorAlert, Loading, LoadError } from '../query-state';
+import { Loading } from '../query-state';
 import styles from '../settings.module.css';
 
 const SCOPE_LABEL: Record<TokenScope, { title: string; text: string }> = {
@@ -199,7 +201,7 @@ function CreateToken() {
               ))}
             </select>
           </div>
-          {create.isError ? <ErrorAlert message={`Couldn’t create the token: ${create.error.message}`} /> : null}
+          {create.isError ? <FormError>{`Couldn’t create the token: ${create.error.message}`}</FormError> : null}
           <div className={form.actions}>
             <button type="submit" className="button button-primary" disabled={create.isPending} aria-busy={create.isPending}>
               {create.isPending ? <span className="spinner" aria-hidden="true" /> : <KeyIcon size={16} />}
@@ -225,9 +227,9 @@ function TokenList({ scope }: { scope: 'mine' | 'org' }) {
 
   return (
     <>
-      <p className="visually-hidden" role="status" aria-live="polite">
+      <Announcer>
         {announcement}
-      </p>
+      </Announcer>
       {tokens.isPending ? (
         <div className={styles.tableWrap}>
           <Loading label="Loading tokens…" />

@@ -6,6 +6,7 @@ import { isApiError } from '../../../../lib/query/api-client';
 import { artifactQueryOptions } from '../../../../lib/query/artifacts';
 import { meQueryOptions } from '../../../../lib/query/me';
 import { CloseCode } from '../../../../lib/protocol/close-codes';
+import { Announcer } from '../../../_components/announcer';
 import { NotFoundPanel } from '../../../_components/not-found-panel';
 import { describeAccess } from './artifact-access';
 import { ArtifactFrame } from './artifact-frame';
@@ -75,9 +76,9 @@ export function LiveView({ artifactId }: { artifactId: string }) {
       />
       {status.phase === 'closed' ? <CloseBanner code={status.code} onRetry={retry} /> : null}
       {/* Results of publish, share and legal hold: read out politely; failures also shown. */}
-      <p className="visually-hidden" role="status" aria-live="polite">
+      <Announcer>
         {notice?.tone === 'success' ? notice.text : ''}
-      </p>
+      </Announcer>
       {notice?.tone === 'error' ? (
         <div className={`alert ${styles.banner}`} role="alert">
           <span>{notice.text}</span>
