@@ -21,10 +21,12 @@ interface LiveHeaderProps {
   accessHint?: string;
   /** Publish, share and admin actions, before the live status. */
   actions?: ReactNode;
+  /** The version history toggle, first of the tools. */
+  history?: ReactNode;
 }
 
 /** The live view's one compact bar: back, what you are looking at, its state, who else is here, you. */
-export function LiveHeader({ title, context, status, participants, isUpdating = false, chips, accessHint, actions }: LiveHeaderProps) {
+export function LiveHeader({ title, context, status, participants, isUpdating = false, chips, accessHint, actions, history }: LiveHeaderProps) {
   return (
     <header className={styles.header}>
       <Link href="/" className={styles.back} aria-label="Back to artifacts" title="Back to artifacts">
@@ -46,7 +48,12 @@ export function LiveHeader({ title, context, status, participants, isUpdating = 
       </div>
       {title ? (
         <div className={styles.tools}>
-          {actions}
+          {history || actions ? (
+            <div className={styles.actions}>
+              {history}
+              {actions}
+            </div>
+          ) : null}
           <div className={styles.live}>
             <LiveStatus status={status} isUpdating={isUpdating} />
             <PresenceList participants={participants} />

@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { isApiError } from '../../../../lib/query/api-client';
 import { artifactQueryOptions } from '../../../../lib/query/artifacts';
 import { meQueryOptions } from '../../../../lib/query/me';
@@ -18,6 +18,8 @@ import { useCollabSession } from './use-collab-session';
 import { useConnectionStatus } from './use-connection-status';
 import { usePageActivity } from './use-page-activity';
 import { usePresence } from './use-presence';
+import { HistoryButton, useVersionHistory, VersionsPanel } from './versions-panel';
+import versionStyles from './versions-panel.module.css';
 import styles from './live-view.module.css';
 
 /** `/a/:id`: header with status and presence, and the artifact in its sandboxed frame. */
@@ -32,6 +34,13 @@ export function LiveView({ artifactId }: { artifactId: string }) {
   const participants = usePresence(session, viewer);
   const [notice, setNotice] = useState<GovernanceNotice | null>(null);
   const onNotice = useCallback((next: GovernanceNotice) => setNotice(next), []);
+  const history = useVersionHistory(artifactId, session);
+  const [isHistoryOpen, setHistoryOpen] = useState(false);
+  const historyId = useId();
+  const closeHistory = useCallback(() => {
+    setHistoryOpen(false);
+    document.querySelector<HTMLButtonElement>('[data-testid="history-toggle"]')?.focus();
+  }, []);
 
   const title = meta.title || artifact.data?.title || '';
   const isNotFound =
@@ -73,6 +82,9 @@ export function LiveView({ artifactId }: { artifactId: string }) {
         chips={governance ? <AccessChips {...governance} /> : null}
         accessHint={governance ? describeAccess(governance.artifact, viewerId, orgName).hint : undefined}
         actions={governance ? <GovernanceActions {...governance} onNotice={onNotice} /> : null}
+        history={
+          <HistoryButton open={isHistoryOpen} newCount={history.newCount} controls={historyId} onToggle={() => setHistoryOpen((open) => !open)} />
+        }
       />
       {status.phase === 'closed' ? <CloseBanner code={status.code} onRetry={retry} /> : null}
       {/* Results of publish, share and legal hold: read out politely; failures also shown. */}
@@ -92,26 +104,41 @@ export function LiveView({ artifactId }: { artifactId: string }) {
           Couldn’t load this artifact’s details: {artifact.error.message}
         </div>
       ) : null}
-      <main id="main" tabIndex={-1} className={styles.stage}>
-        {me.data ? (
-          <ArtifactFrame sandboxOrigin={me.data.sandboxOrigin} session={session} title={title} />
-        ) : me.isError ? (
-          <div className={`alert ${styles.banner}`} role="alert">
-            Couldn’t load your account: {me.error.message}
-          </div>
+      <div className={versionStyles.split}>
+        <main id="main" tabIndex={-1} className={styles.stage}>
+          {me.data ? (
+            <ArtifactFrame sandboxOrigin={me.data.sandboxOrigin} session={session} title={title} />
+          ) : me.isError ? (
+            <div className={`alert ${styles.banner}`} role="alert">
+              Couldn’t load your account: {me.error.message}
+            </div>
+          ) : null}
+          {!activity.hasSynced ? (
+            <div className={styles.overlay} aria-hidden="true">
+              <span className="spinner" /> Loading the page…
+            </div>
+          ) : activity.isEmpty ? (
+            <div className={styles.overlay}>
+              <p>
+                <strong>Nothing here yet.</strong> The page will appear as soon as the agent writes it.
+              </p>
+            </div>
+          ) : null}
+        </main>
+        {isHistoryOpen ? (
+          <>
+            <div className={versionStyles.scrim} onClick={closeHistory} aria-hidden="true" />
+            <VersionsPanel
+              id={historyId}
+              artifactId={artifactId}
+              history={history}
+              canRestore={artifact.data?.access?.content === 'write'}
+              onClose={closeHistory}
+              onNotice={onNotice}
+            />
+          </>
         ) : null}
-        {!activity.hasSynced ? (
-          <div className={styles.overlay} aria-hidden="true">
-            <span className="spinner" /> Loading the page…
-          </div>
-        ) : activity.isEmpty ? (
-          <div className={styles.overlay}>
-            <p>
-              <strong>Nothing here yet.</strong> The page will appear as soon as the agent writes it.
-            </p>
-          </div>
-        ) : null}
-      </main>
+      </div>
     </div>
   );
 }
