@@ -37,6 +37,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_SIGNIN_PER_MIN: z.coerce.number().int().min(1).default(10),
   /** Requests per minute per agent token. */
   RATE_LIMIT_TOKEN_PER_MIN: z.coerce.number().int().min(1).default(1200),
+  /** An automatic version is cut once writes to a page have been quiet this long. */
+  VERSION_QUIET_MS: z.coerce.number().int().min(100).max(3_600_000).default(3000),
   /** How often the retention job looks for artifacts to purge. */
   RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** A generic OpenID Connect provider (all three, or none). */
@@ -69,6 +71,7 @@ export interface Config {
   signInPerMinute: number;
   tokenPerMinute: number;
   retentionSweepMs: number;
+  versionQuietMs: number;
   oidc: { issuer: string; clientId: string; clientSecret: string; name: string } | null;
   github: { clientId: string; clientSecret: string } | null;
 }
@@ -101,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signInPerMinute: e.RATE_LIMIT_SIGNIN_PER_MIN,
     tokenPerMinute: e.RATE_LIMIT_TOKEN_PER_MIN,
     retentionSweepMs: e.RETENTION_SWEEP_MS,
+    versionQuietMs: e.VERSION_QUIET_MS,
     oidc: null,
     github: null,
   };

@@ -29,6 +29,8 @@ import { createLimits } from './limits/rate-limiter';
 import { startRetentionJob } from './governance/retention';
 import { auditAccountEvent } from './governance/profile';
 import { recordView } from './artifacts/record-view';
+import { VersionScheduler } from './versions/scheduler';
+import { cutVersion } from './versions/versions';
 import { rateLimited } from './api/guard';
 import { CloseCode } from '../lib/protocol/close-codes';
 import { CLIENT_IP_HEADER } from '../lib/protocol/headers';
@@ -113,6 +115,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     identifier,
     audit: new Auditor(store, logger, now),
     limits,
+    versionScheduler: new VersionScheduler(config.versionQuietMs, logger),
     logger,
     authSecret,
     trustProxy: config.trustProxy,
@@ -185,6 +188,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     .filter(Boolean)
     .map((origin) => ` ${origin}`)
     .join('');
+  services.versionScheduler.bind((artifactId, author) => cutVersion(services, { artifactId, author, kind: 'auto', message: '' }));
   const router = buildApiRouter(services);
   const collab = createCollabEndpoint(services);
   cutOffSockets = (match, code, reason) => collab.cutOff(match, code, reason);
@@ -273,6 +277,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
       // Stop accepting, tell live clients, flush every room, then close storage.
       const closed = Promise.all([closeServer(app), closeServer(sandbox)]);
       collab.close();
+      await services.versionScheduler.flush();
       await registry.closeAll();
       app.closeAllConnections();
       sandbox.closeAllConnections();

@@ -4,6 +4,7 @@ import type { RoomRegistry } from './collab/registry';
 import type { Auditor } from './audit/audit';
 import type { Limits } from './limits/rate-limiter';
 import type { Logger } from './log';
+import type { VersionScheduler } from './versions/scheduler';
 
 /** Which live connections to close when access is taken away. */
 export interface CutOff {
@@ -21,6 +22,8 @@ export interface Services {
   identifier: Identifier;
   audit: Auditor;
   limits: Limits;
+  /** Cuts automatic versions when writes to a page go quiet. */
+  versionScheduler: VersionScheduler;
   logger: Logger;
   authSecret: string;
   trustProxy: boolean;

@@ -75,4 +75,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
   `,
+  `
+  CREATE TABLE versions (
+    artifact_id TEXT NOT NULL, n INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('named','auto','restore')), message TEXT NOT NULL,
+    author_kind TEXT NOT NULL, author_id TEXT NOT NULL, author_name TEXT NOT NULL, created_at INTEGER NOT NULL,
+    session TEXT, commit_sha TEXT, pr_url TEXT,
+    size_bytes INTEGER NOT NULL, change_bytes INTEGER NOT NULL, restored_from INTEGER, content_hash TEXT NOT NULL,
+    keyframe INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (artifact_id, n)
+  );
+  `,
 ];

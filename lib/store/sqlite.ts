@@ -20,6 +20,9 @@ import {
   type OrgSettings,
   type Role,
   type SessionRecord,
+  type StoredVersion,
+  type VersionChain,
+  type VersionRecord,
   type Store,
   type StoredDoc,
   type TokenQuery,
@@ -32,6 +35,10 @@ import { SQLITE_MIGRATIONS } from './sqlite-schema';
 import { decodeCursor, encodeCursor } from './cursor';
 
 type Row = Record<string, unknown>;
+
+/** Version facts without the page bytes. */
+const VERSION_COLUMNS = `artifact_id, n, kind, message, author_kind, author_id, author_name, created_at, session, commit_sha, pr_url,
+  size_bytes, change_bytes, restored_from, content_hash`;
 
 /** Every artifact read carries its access list as one space-separated column. */
 const ARTIFACT_COLUMNS = `artifacts.*, (SELECT group_concat(user_id, ' ') FROM artifact_members m WHERE m.artifact_id = artifacts.id) AS member_ids`;
@@ -137,6 +144,26 @@ export class SqliteStore implements Store {
          VALUES (@orgId, @seq, @at, @action, @actorKind, @actorId, @actorName, @artifactId, @targetType, @targetId,
            @targetLabel, @details, @ip, @userAgent, @prevHash, @hash)`,
       ),
+      insertVersion: db.prepare(
+        `INSERT INTO versions (artifact_id, n, kind, message, author_kind, author_id, author_name, created_at, session, commit_sha,
+           pr_url, size_bytes, change_bytes, restored_from, content_hash, keyframe, data)
+         VALUES (@artifactId, @n, @kind, @message, @authorKind, @authorId, @authorName, @createdAt, @session, @commitSha,
+           @prUrl, @sizeBytes, @changeBytes, @restoredFrom, @contentHash, @keyframe, @data)`,
+      ),
+      listVersions: db.prepare(`SELECT ${VERSION_COLUMNS} FROM versions WHERE artifact_id = ? ORDER BY n DESC`),
+      listNamedVersions: db.prepare(`SELECT ${VERSION_COLUMNS} FROM versions WHERE artifact_id = ? AND kind != 'auto' ORDER BY n DESC`),
+      getVersion: db.prepare(`SELECT ${VERSION_COLUMNS} FROM versions WHERE artifact_id = ? AND n = ?`),
+      latestVersion: db.prepare(`SELECT ${VERSION_COLUMNS} FROM versions WHERE artifact_id = ? ORDER BY n DESC LIMIT 1`),
+      chainSinceKeyframe: db.prepare(
+        `SELECT COUNT(*) AS deltas, COALESCE(SUM(length(data)), 0) AS bytes FROM versions
+         WHERE artifact_id = @artifactId AND keyframe = 0
+           AND n > (SELECT COALESCE(MAX(n), 0) FROM versions WHERE artifact_id = @artifactId AND keyframe = 1)`,
+      ),
+      keyframeAtOrBelow: db.prepare('SELECT n, data FROM versions WHERE artifact_id = ? AND keyframe = 1 AND n <= ? ORDER BY n DESC LIMIT 1'),
+      deltasBetween: db.prepare('SELECT data FROM versions WHERE artifact_id = ? AND n > ? AND n <= ? ORDER BY n'),
+      rewriteAsKeyframe: db.prepare('UPDATE versions SET keyframe = 1, data = ? WHERE artifact_id = ? AND n = ?'),
+      deleteVersionsBelow: db.prepare('DELETE FROM versions WHERE artifact_id = ? AND n < ?'),
+      deleteVersions: db.prepare('DELETE FROM versions WHERE artifact_id = ?'),
       auditChain: db.prepare('SELECT * FROM audit_log WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       countUsers: db.prepare('SELECT COUNT(*) AS n FROM users'),
       putMembership: db.prepare(
@@ -297,8 +324,47 @@ export class SqliteStore implements Store {
         this.stmts.deleteDocUpdates.run(name);
         this.stmts.deleteDocRow.run(name);
       }
+      this.stmts.deleteVersions.run(id);
       this.stmts.deleteArtifactMembers.run(id);
       this.stmts.deleteArtifact.run(id);
+    })();
+  }
+
+  async appendVersion(version: StoredVersion): Promise<void> {
+    this.stmts.insertVersion.run({ ...version, keyframe: version.keyframe ? 1 : 0 });
+  }
+
+  async listVersions(artifactId: string, options: { namedOnly?: boolean } = {}): Promise<VersionRecord[]> {
+    const stmt = options.namedOnly ? this.stmts.listNamedVersions : this.stmts.listVersions;
+    return (stmt.all(artifactId) as Row[]).map(toVersion);
+  }
+
+  async getVersion(artifactId: string, n: number): Promise<VersionRecord | null> {
+    const row = this.stmts.getVersion.get(artifactId, n) as Row | undefined;
+    return row ? toVersion(row) : null;
+  }
+
+  async latestVersion(artifactId: string) {
+    const row = this.stmts.latestVersion.get(artifactId) as Row | undefined;
+    if (!row) return null;
+    const chain = this.stmts.chainSinceKeyframe.get({ artifactId }) as { deltas: number; bytes: number };
+    return { ...toVersion(row), deltaBytesSinceKeyframe: Number(chain.bytes), deltasSinceKeyframe: Number(chain.deltas) };
+  }
+
+  async readVersionChain(artifactId: string, n: number): Promise<VersionChain | null> {
+    return this.db.transaction(() => {
+      if (!this.stmts.getVersion.get(artifactId, n)) return null;
+      const key = this.stmts.keyframeAtOrBelow.get(artifactId, n) as { n: number; data: Buffer } | undefined;
+      if (!key) throw new Error(`version ${n} of ${artifactId} has no keyframe below it`);
+      const deltas = (this.stmts.deltasBetween.all(artifactId, key.n, n) as Array<{ data: Buffer }>).map((row) => toBytes(row.data));
+      return { keyframe: toBytes(key.data), deltas };
+    })();
+  }
+
+  async pruneVersions(artifactId: string, keepFrom: number, keyframe: Uint8Array): Promise<number> {
+    return this.db.transaction(() => {
+      this.stmts.rewriteAsKeyframe.run(keyframe, artifactId, keepFrom);
+      return this.stmts.deleteVersionsBelow.run(artifactId, keepFrom).changes;
     })();
   }
 
@@ -544,6 +610,26 @@ function nullableNumber(value: unknown): number | null {
 
 function nullableString(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
+}
+
+function toVersion(row: Row): VersionRecord {
+  return {
+    artifactId: String(row.artifact_id),
+    n: Number(row.n),
+    kind: String(row.kind) as VersionRecord['kind'],
+    message: String(row.message),
+    authorKind: row.author_kind === 'agent' ? 'agent' : 'user',
+    authorId: String(row.author_id),
+    authorName: String(row.author_name),
+    createdAt: Number(row.created_at),
+    session: nullableString(row.session),
+    commitSha: nullableString(row.commit_sha),
+    prUrl: nullableString(row.pr_url),
+    sizeBytes: Number(row.size_bytes),
+    changeBytes: Number(row.change_bytes),
+    restoredFrom: nullableNumber(row.restored_from),
+    contentHash: String(row.content_hash),
+  };
 }
 
 function toOrg(row: Row): OrgRecord {

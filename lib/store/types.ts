@@ -218,6 +218,41 @@ export interface TokenQuery {
   userId?: string;
 }
 
+export type VersionKind = 'named' | 'auto' | 'restore';
+
+/** A version's facts; its page is stored separately (a keyframe or a delta, see lib/versions/codec.ts). */
+export interface VersionRecord {
+  artifactId: string;
+  /** 1, 2, 3… per artifact. */
+  n: number;
+  kind: VersionKind;
+  message: string;
+  authorKind: 'user' | 'agent';
+  authorId: string;
+  authorName: string;
+  createdAt: number;
+  session: string | null;
+  commitSha: string | null;
+  prUrl: string | null;
+  sizeBytes: number;
+  /** Bytes inserted plus deleted against the previous version. */
+  changeBytes: number;
+  restoredFrom: number | null;
+  /** sha256 of the page: "nothing changed since the last version" is a hash compare. */
+  contentHash: string;
+}
+
+export interface StoredVersion extends VersionRecord {
+  keyframe: boolean;
+  data: Uint8Array;
+}
+
+/** What rebuilding one version needs: its nearest keyframe and the deltas after it, in order. */
+export interface VersionChain {
+  keyframe: Uint8Array;
+  deltas: Uint8Array[];
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
 
@@ -241,6 +276,16 @@ export interface Store {
    * list and every document named in `docNames` (updates and snapshots).
    */
   purgeArtifact(id: string, docNames: string[]): Promise<void>;
+
+  // Versions
+  /** Appends a version; fails if that n exists (two writers raced: the caller re-reads and retries). */
+  appendVersion(version: StoredVersion): Promise<void>;
+  listVersions(artifactId: string, options?: { namedOnly?: boolean }): Promise<VersionRecord[]>;
+  getVersion(artifactId: string, n: number): Promise<VersionRecord | null>;
+  latestVersion(artifactId: string): Promise<(VersionRecord & { deltaBytesSinceKeyframe: number; deltasSinceKeyframe: number }) | null>;
+  readVersionChain(artifactId: string, n: number): Promise<VersionChain | null>;
+  /** Drops versions below `keepFrom`, first rewriting `keepFrom` as a keyframe so newer versions still read. */
+  pruneVersions(artifactId: string, keepFrom: number, keyframe: Uint8Array): Promise<number>;
 
   // Identity
   createOrg(org: NewOrg): Promise<void>;

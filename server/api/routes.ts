@@ -10,6 +10,7 @@ import { recordView } from '../artifacts/record-view';
 import { describeMe } from '../governance/profile';
 import { authenticate } from './guard';
 import { addGovernanceRoutes } from './governance-routes';
+import { addVersionRoutes } from './version-routes';
 import { createArtifact } from '../artifacts/create-artifact';
 import { putContent, readContent, streamContent, writableArtifact } from '../artifacts/write-content';
 import { decodeText, parseIfMatch, readBody, readJson, requireTextBody, sendJson } from './http';
@@ -108,5 +109,5 @@ export function buildApiRouter(services: Services): Router {
       );
       sendJson(ctx.res, 200, { token, expiresAt: new Date(expiresAt).toISOString() });
     });
-  return addGovernanceRoutes(router, services);
+  return addVersionRoutes(addGovernanceRoutes(router, services), services);
 }

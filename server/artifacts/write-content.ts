@@ -9,6 +9,7 @@ import type { Services } from '../services';
 import { formatEtag } from '../api/http';
 import { getVisibleArtifact } from './artifact-view';
 import type { Room } from '../collab/room';
+import { authorOf } from '../versions/author';
 
 export interface WriteResult {
   id: string;
@@ -58,6 +59,7 @@ export async function putContent(
     await room.whenDurable();
     const sizeBytes = Buffer.byteLength(html);
     await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes });
+    if (changed) services.versionScheduler.noteWrite(id, authorOf(principal));
     return { id, etag: formatEtag(room.lastSeq), changed, sizeBytes };
   });
 }
@@ -103,6 +105,7 @@ export async function streamContent(
     }
     const sizeBytes = Buffer.byteLength(text.toString());
     await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes });
+    if (changed) services.versionScheduler.noteWrite(id, authorOf(principal));
     return { id, etag: formatEtag(room.lastSeq), changed, sizeBytes };
   });
 }

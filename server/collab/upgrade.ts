@@ -10,6 +10,7 @@ import { AppError, isAppError } from '../../lib/errors';
 import type { CutOff, Services } from '../services';
 import { colorFor, type Peer } from './peer';
 import type { Room } from './room';
+import { authorOf } from '../versions/author';
 
 /** Live sockets re-check their credentials this often: a revoked token or removed member is cut off within it. */
 export const REVALIDATE_INTERVAL_MS = 3_000;
@@ -136,7 +137,12 @@ export function createCollabEndpoint(services: Services): CollabEndpoint {
         return;
       }
       try {
-        room.receive(peer, toBytes(data));
+        const bytes = toBytes(data);
+        room.receive(peer, bytes);
+        // A writer's page edit (sync step 2 or update) re-arms the automatic version of this page.
+        if (access === 'write' && room.name.kind === 'content' && bytes[0] === 0 && (bytes[1] === 1 || bytes[1] === 2)) {
+          services.versionScheduler.noteWrite(room.name.artifactId, authorOf(principal));
+        }
       } catch (error) {
         const appError = isAppError(error) ? error : new AppError('bad_request', 'Message could not be processed.');
         if (!isAppError(error)) services.logger.warn('message failed', { doc: room.name.docName, error });

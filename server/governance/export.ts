@@ -7,6 +7,7 @@ import { buildZip } from '../../lib/zip';
 import type { RequestMeta } from '../audit/audit';
 import { getVisibleArtifact, presentArtifact } from '../artifacts/artifact-view';
 import type { Services } from '../services';
+import { readVersionPage, versionView } from '../versions/versions';
 
 /**
  * A compliance export of one artifact: a ZIP holding `artifact.json` (the
@@ -27,6 +28,7 @@ export async function exportArtifact(services: Services, principal: Principal, i
     const doc = reviewRoom.doc;
     return Object.fromEntries(Array.from(doc.share.keys()).map((key) => [key, doc.share.get(key)!.toJSON() as unknown]));
   });
+  const versions = (await services.store.listVersions(id)).reverse();
   const exportedAt = new Date(services.now()).toISOString();
   const manifest = {
     format: 'loupe-artifact-export/1',
@@ -35,13 +37,18 @@ export async function exportArtifact(services: Services, principal: Principal, i
     artifact: await presentArtifact(services, principal, artifact),
     meta: docMeta,
     review,
-    versions: [] as unknown[],
-    files: { page: 'page.html' },
+    versions: versions.map(versionView),
+    files: { page: 'page.html', versions: versions.map((v) => `versions/${v.n}.html`) },
   };
+  const versionFiles = [];
+  for (const version of versions) {
+    versionFiles.push({ name: `versions/${version.n}.html`, data: (await readVersionPage(services, id, version.n)) ?? '' });
+  }
   const zip = buildZip(
     [
       { name: 'artifact.json', data: JSON.stringify(manifest, null, 2) },
       { name: 'page.html', data: html },
+      ...versionFiles,
     ],
     new Date(services.now()),
   );

@@ -3,11 +3,13 @@ import { docNameFor } from '../../lib/protocol/ids';
 import type { ArtifactRecord } from '../../lib/store/types';
 import { SYSTEM_ACTOR } from '../audit/audit';
 import type { Services } from '../services';
+import { encodeKeyframe } from '../../lib/versions/codec';
+import { readVersionPage } from '../versions/versions';
 
 const DAY_MS = 24 * 3600 * 1000;
 const BATCH = 100;
 
-/** Every stored document of an artifact: the page and the review layer (versions join this list). */
+/** Every stored document of an artifact: the page and the review layer (its versions go with its row). */
 export function artifactDocNames(id: string): string[] {
   return [docNameFor(id, 'content'), docNameFor(id, 'review')];
 }
@@ -49,8 +51,42 @@ export async function runRetentionSweep(services: Services): Promise<number> {
       }
       if (expired.length < BATCH) break;
     }
+    await pruneOldVersions(services, org.id, cutoff);
   }
   return purged;
+}
+
+/**
+ * Versions older than the retention period go too, from artifacts that stay
+ * (recently edited ones): the oldest kept version becomes a keyframe first,
+ * so every newer version still reads back. The latest version always stays.
+ */
+async function pruneOldVersions(services: Services, orgId: string, cutoff: number): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await services.store.listArtifacts({ orgId, limit: 200, cursor, viewer: { userId: '', isAdmin: true } });
+    for (const artifact of page.items) {
+      if (artifact.legalHold) continue;
+      const versions = await services.store.listVersions(artifact.id);
+      const keep = versions.filter((v) => v.createdAt >= cutoff);
+      const oldestKept = keep.length > 0 ? keep[keep.length - 1] : versions[0];
+      if (!oldestKept || oldestKept.n === versions[versions.length - 1].n) continue;
+      const pageText = await readVersionPage(services, artifact.id, oldestKept.n);
+      if (pageText === null) continue;
+      const dropped = await services.store.pruneVersions(artifact.id, oldestKept.n, encodeKeyframe(pageText));
+      if (dropped > 0) {
+        await services.audit.record({
+          orgId,
+          actor: SYSTEM_ACTOR,
+          action: 'artifact.purge',
+          artifactId: artifact.id,
+          target: { type: 'artifact', id: artifact.id, label: artifact.title },
+          details: { versionsPurged: dropped, keptFrom: oldestKept.n },
+        });
+      }
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
 }
 
 /** Runs the sweep now and then every `intervalMs`; one pass at a time. Returns a stop function. */

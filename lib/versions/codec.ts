@@ -1,0 +1,171 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { computeTextDelta, type DeltaOp } from '../artifact/text-delta';
+
+/**
+ * How a version's page is stored: either a keyframe (the whole page,
+ * gzipped) or a delta against the previous version (the minimal edit, as a
+ * compact op list). A version costs about the bytes that changed; reading
+ * one back is its nearest keyframe plus the deltas after it, composed into
+ * one edit and applied once.
+ */
+export type StoredPage = { keyframe: true; data: Uint8Array } | { keyframe: false; data: Uint8Array };
+
+/** A new keyframe once the deltas since the last one add up to this share of the page (bounds read cost). */
+const KEYFRAME_DELTA_RATIO = 0.5;
+/** …or to this many bytes, for small pages. */
+const KEYFRAME_DELTA_MIN_BYTES = 64 * 1024;
+/** …or after this many deltas, whatever their size. */
+const KEYFRAME_MAX_CHAIN = 500;
+
+export function encodeKeyframe(page: string): Uint8Array {
+  return gzipSync(Buffer.from(page, 'utf8'), { level: 6 });
+}
+
+export function decodeKeyframe(data: Uint8Array): string {
+  return gunzipSync(data).toString('utf8');
+}
+
+/** Ops as JSON: [n] retain, [-n] delete, "s" insert. Small for small edits. */
+export function encodeDelta(ops: DeltaOp[]): Uint8Array {
+  const compact = ops.map((op) => ('retain' in op ? op.retain : 'delete' in op ? -op.delete : op.insert));
+  return Buffer.from(JSON.stringify(compact), 'utf8');
+}
+
+export function decodeDelta(data: Uint8Array): DeltaOp[] {
+  const compact = JSON.parse(Buffer.from(data).toString('utf8')) as Array<number | string>;
+  return compact.map((item) =>
+    typeof item === 'string' ? { insert: item } : item >= 0 ? { retain: item } : { delete: -item },
+  );
+}
+
+/** Applies a delta to a text (what is not covered by the ops is kept). */
+export function applyDelta(text: string, ops: DeltaOp[]): string {
+  const parts: string[] = [];
+  let index = 0;
+  for (const op of ops) {
+    if ('retain' in op) {
+      parts.push(text.slice(index, index + op.retain));
+      index += op.retain;
+    } else if ('delete' in op) index += op.delete;
+    else parts.push(op.insert);
+  }
+  parts.push(text.slice(index));
+  return parts.join('');
+}
+
+/**
+ * One delta equal to applying `a` then `b` (Quill's compose for plain
+ * text), so a chain of deltas costs one pass over the page, not one per
+ * delta.
+ */
+export function composeDeltas(a: DeltaOp[], b: DeltaOp[]): DeltaOp[] {
+  const out = new OpBuilder();
+  const left = new OpCursor(a);
+  const right = new OpCursor(b);
+  while (left.hasNext() || right.hasNext()) {
+    const r = right.peek();
+    if (r && 'insert' in r) {
+      out.push(right.take(Infinity));
+      continue;
+    }
+    const l = left.peek();
+    if (l && 'delete' in l) {
+      out.push(left.take(Infinity));
+      continue;
+    }
+    if (!r) {
+      // Past b's end everything of a is kept as it is.
+      out.push(left.take(Infinity));
+      continue;
+    }
+    // r is retain or delete over a's output; a's output is l (retain/insert) or, past a's end, the untouched rest.
+    const length = Math.min(r.length, l ? l.length : Infinity);
+    const rightOp = right.take(length);
+    const leftOp = l ? left.take(length) : { retain: length };
+    if ('retain' in rightOp) out.push(leftOp);
+    else if ('retain' in leftOp) out.push({ delete: length });
+    // an insert of a deleted by b: nothing
+  }
+  return out.finish();
+}
+
+/** Decides how to store the page of a new version, given the previous version's page and the chain since its keyframe. */
+export function encodeVersion(
+  previous: { page: string; deltaBytesSinceKeyframe: number; deltasSinceKeyframe: number } | null,
+  page: string,
+): { stored: StoredPage; changeBytes: number } {
+  if (!previous) return { stored: { keyframe: true, data: encodeKeyframe(page) }, changeBytes: Buffer.byteLength(page) };
+  const ops = computeTextDelta(previous.page, page);
+  const delta = encodeDelta(ops);
+  const changeBytes = ops.reduce((sum, op) => sum + ('insert' in op ? Buffer.byteLength(op.insert) : 'delete' in op ? op.delete : 0), 0);
+  const budget = Math.max(KEYFRAME_DELTA_MIN_BYTES, Buffer.byteLength(page) * KEYFRAME_DELTA_RATIO);
+  if (previous.deltaBytesSinceKeyframe + delta.byteLength > budget || previous.deltasSinceKeyframe + 1 >= KEYFRAME_MAX_CHAIN) {
+    return { stored: { keyframe: true, data: encodeKeyframe(page) }, changeBytes };
+  }
+  return { stored: { keyframe: false, data: delta }, changeBytes };
+}
+
+/** Rebuilds a page from its keyframe and the deltas after it, in order. */
+export function decodeVersion(keyframe: Uint8Array, deltas: Uint8Array[]): string {
+  const base = decodeKeyframe(keyframe);
+  if (deltas.length === 0) return base;
+  let composed = decodeDelta(deltas[0]);
+  for (let i = 1; i < deltas.length; i++) composed = composeDeltas(composed, decodeDelta(deltas[i]));
+  return applyDelta(base, composed);
+}
+
+type Op = DeltaOp;
+
+function opLength(op: Op): number {
+  return 'retain' in op ? op.retain : 'delete' in op ? op.delete : op.insert.length;
+}
+
+class OpCursor {
+  private index = 0;
+  private offset = 0;
+  constructor(private readonly ops: Op[]) {}
+
+  hasNext(): boolean {
+    return this.index < this.ops.length;
+  }
+
+  peek(): (Op & { length: number }) | null {
+    const op = this.ops[this.index];
+    if (!op) return null;
+    const length = opLength(op) - this.offset;
+    return { ...op, length } as Op & { length: number };
+  }
+
+  take(max: number): Op {
+    const op = this.ops[this.index];
+    const remaining = opLength(op) - this.offset;
+    const length = Math.min(max, remaining);
+    const start = this.offset;
+    if (length === remaining) {
+      this.index += 1;
+      this.offset = 0;
+    } else this.offset += length;
+    if ('retain' in op) return { retain: length };
+    if ('delete' in op) return { delete: length };
+    return { insert: op.insert.slice(start, start + length) };
+  }
+}
+
+class OpBuilder {
+  private readonly ops: Op[] = [];
+
+  push(op: Op): void {
+    if (opLength(op) === 0) return;
+    const last = this.ops[this.ops.length - 1];
+    if (last && 'retain' in last && 'retain' in op) last.retain += op.retain;
+    else if (last && 'delete' in last && 'delete' in op) last.delete += op.delete;
+    else if (last && 'insert' in last && 'insert' in op) last.insert += op.insert;
+    else this.ops.push({ ...op });
+  }
+
+  finish(): Op[] {
+    const last = this.ops[this.ops.length - 1];
+    if (last && 'retain' in last) this.ops.pop();
+    return this.ops;
+  }
+}

@@ -1,0 +1,45 @@
+import type { Services } from '../services';
+import { authenticate } from './guard';
+import { parseIfMatch, readJson, sendJson } from './http';
+import type { Router } from './router';
+import { checkpoint, getVersion, getVersionContent, listVersions, restoreVersion, versionView } from '../versions/versions';
+
+const MAX_BODY = 64 * 1024;
+
+/** Versions: checkpoint, list, read, restore (thin handlers over server/versions). */
+export function addVersionRoutes(router: Router, services: Services): Router {
+  return router
+    .on('GET', '/api/v1/artifacts/:id/versions', async (ctx) => {
+      const { principal } = await authenticate(services, ctx);
+      const named = ctx.url.searchParams.get('named');
+      sendJson(ctx.res, 200, await listVersions(services, principal, ctx.params.id, named === '1' || named === 'true'));
+    })
+    .on('POST', '/api/v1/artifacts/:id/versions', async (ctx) => {
+      const { principal } = await authenticate(services, ctx);
+      const hasBody = Number(ctx.req.headers['content-length'] ?? 0) > 0 || Boolean(ctx.req.headers['transfer-encoding']);
+      const raw = hasBody ? await readJson(ctx.req, MAX_BODY) : {};
+      const { version, created } = await checkpoint(services, principal, ctx.params.id, raw, parseIfMatch(ctx.req.headers['if-match']));
+      sendJson(ctx.res, created ? 201 : 200, versionView(version));
+    })
+    .on('GET', '/api/v1/artifacts/:id/versions/:n', async (ctx) => {
+      const { principal } = await authenticate(services, ctx);
+      sendJson(ctx.res, 200, await getVersion(services, principal, ctx.params.id, ctx.params.n));
+    })
+    .on('GET', '/api/v1/artifacts/:id/versions/:n/content', async (ctx) => {
+      const { principal } = await authenticate(services, ctx);
+      const body = Buffer.from(await getVersionContent(services, principal, ctx.params.id, ctx.params.n));
+      ctx.res.writeHead(200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': body.byteLength,
+        // A version never changes.
+        'cache-control': 'private, max-age=31536000, immutable',
+        'x-content-type-options': 'nosniff',
+      });
+      ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
+    })
+    .on('POST', '/api/v1/artifacts/:id/versions/:n/restore', async (ctx) => {
+      const { principal, meta } = await authenticate(services, ctx);
+      const version = await restoreVersion(services, principal, ctx.params.id, ctx.params.n, parseIfMatch(ctx.req.headers['if-match']), meta);
+      sendJson(ctx.res, 201, version);
+    });
+}

@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { AppError } from '../../lib/errors';
+import type { Principal } from '../../lib/auth/principal';
+import { htmlOf, metaOf, replacePage } from '../../lib/artifact/doc-shape';
+import { docNameFor } from '../../lib/protocol/ids';
+import type { VersionKind, VersionRecord } from '../../lib/store/types';
+import { decodeVersion, encodeVersion } from '../../lib/versions/codec';
+import type { RequestMeta } from '../audit/audit';
+import { formatEtag } from '../api/http';
+import { getVisibleArtifact } from '../artifacts/artifact-view';
+import { writableArtifact } from '../artifacts/write-content';
+import type { Services } from '../services';
+import { label } from '../validation';
+import { authorOf, type VersionAuthor } from './author';
+
+
+const CheckpointInput = z.object({
+  message: label(500).default(''),
+  session: label(200).optional(),
+  commitSha: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a hex commit SHA').optional(),
+  prUrl: z.string().url().max(500).optional(),
+});
+
+export function versionView(version: VersionRecord) {
+  return {
+    n: version.n,
+    kind: version.kind,
+    message: version.message,
+    author: { kind: version.authorKind, id: version.authorId, name: version.authorName },
+    createdAt: new Date(version.createdAt).toISOString(),
+    session: version.session,
+    commitSha: version.commitSha,
+    prUrl: version.prUrl,
+    sizeBytes: version.sizeBytes,
+    changeBytes: version.changeBytes,
+    restoredFrom: version.restoredFrom,
+  };
+}
+
+const contentRoom = (id: string) => ({ artifactId: id, kind: 'content' as const, docName: docNameFor(id, 'content') });
+
+function hashPage(page: string): string {
+  return createHash('sha256').update(page).digest('hex');
+}
+
+/** Versions of one artifact are cut one at a time (each is a delta against the one before). */
+const chains = new Map<string, Promise<unknown>>();
+
+function serially<T>(artifactId: string, task: () => Promise<T>): Promise<T> {
+  const previous = chains.get(artifactId) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(task);
+  chains.set(artifactId, next);
+  void next.finally(() => {
+    if (chains.get(artifactId) === next) chains.delete(artifactId);
+  });
+  return next;
+}
+
+export async function readVersionPage(services: Services, artifactId: string, n: number): Promise<string | null> {
+  const chain = await services.store.readVersionChain(artifactId, n);
+  return chain ? decodeVersion(chain.keyframe, chain.deltas) : null;
+}
+
+interface CutInput {
+  artifactId: string;
+  author: VersionAuthor;
+  kind: VersionKind;
+  message: string;
+  session?: string | null;
+  commitSha?: string | null;
+  prUrl?: string | null;
+  restoredFrom?: number | null;
+}
+
+/**
+ * Cuts a version of the page as it stands now (durable first). When the page
+ * has not changed since the latest version, that version is returned instead
+ * (except for restores, which always record the act).
+ */
+export function cutVersion(services: Services, input: CutInput): Promise<{ version: VersionRecord; created: boolean }> {
+  return serially(input.artifactId, () =>
+    services.registry.withRoom(contentRoom(input.artifactId), async (room) => {
+      await room.whenDurable();
+      const page = htmlOf(room.doc).toString();
+      const contentHash = hashPage(page);
+      const latest = await services.store.latestVersion(input.artifactId);
+      if (latest && latest.contentHash === contentHash && input.kind !== 'restore') return { version: latest, created: false };
+      const previousPage = latest ? await readVersionPage(services, input.artifactId, latest.n) : null;
+      const { stored, changeBytes } = encodeVersion(
+        latest && previousPage !== null
+          ? { page: previousPage, deltaBytesSinceKeyframe: latest.deltaBytesSinceKeyframe, deltasSinceKeyframe: latest.deltasSinceKeyframe }
+          : null,
+        page,
+      );
+      const version: VersionRecord = {
+        artifactId: input.artifactId,
+        n: (latest?.n ?? 0) + 1,
+        kind: input.kind,
+        message: input.message,
+        authorKind: input.author.kind,
+        authorId: input.author.id,
+        authorName: input.author.name,
+        createdAt: services.now(),
+        session: input.session ?? null,
+        commitSha: input.commitSha ?? null,
+        prUrl: input.prUrl ?? null,
+        sizeBytes: Buffer.byteLength(page),
+        changeBytes,
+        restoredFrom: input.restoredFrom ?? null,
+        contentHash,
+      };
+      await services.store.appendVersion({ ...version, keyframe: stored.keyframe, data: stored.data });
+      // Open pages learn of the new version through the document they already hold.
+      room.applyLocal((doc) => metaOf(doc).set('latestVersion', version.n), 'http');
+      await room.whenDurable();
+      return { version, created: true };
+    }),
+  );
+}
+
+function checkIfMatch(ifMatch: string[] | null, current: string): void {
+  if (ifMatch && !ifMatch.includes('*') && !ifMatch.includes(current)) {
+    throw new AppError('precondition_failed', 'The page changed since the version you based this on.', {
+      details: { etag: current },
+      headers: { etag: current },
+    });
+  }
+}
+
+async function currentEtag(services: Services, id: string): Promise<string> {
+  return services.registry.withRoom(contentRoom(id), async (room) => {
+    await room.whenDurable();
+    return formatEtag(room.lastSeq);
+  });
+}
+
+export async function checkpoint(services: Services, principal: Principal, id: string, raw: unknown, ifMatch: string[] | null) {
+  await writableArtifact(services, principal, id);
+  const input = CheckpointInput.parse(raw ?? {});
+  checkIfMatch(ifMatch, await currentEtag(services, id));
+  services.versionScheduler.cancel(id);
+  return cutVersion(services, {
+    artifactId: id,
+    author: authorOf(principal),
+    kind: 'named',
+    message: input.message,
+    session: input.session ?? null,
+    commitSha: input.commitSha ?? null,
+    prUrl: input.prUrl ?? null,
+  });
+}
+
+export async function listVersions(services: Services, principal: Principal, id: string, namedOnly: boolean) {
+  await getVisibleArtifact(services, principal, id);
+  return { items: (await services.store.listVersions(id, { namedOnly })).map(versionView) };
+}
+
+function parseN(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 1e9) throw new AppError('not_found', 'No version with that number.');
+  return n;
+}
+
+export async function getVersion(services: Services, principal: Principal, id: string, rawN: string) {
+  await getVisibleArtifact(services, principal, id);
+  const version = await services.store.getVersion(id, parseN(rawN));
+  if (!version) throw new AppError('not_found', 'No version with that number.');
+  return versionView(version);
+}
+
+export async function getVersionContent(services: Services, principal: Principal, id: string, rawN: string): Promise<string> {
+  await getVisibleArtifact(services, principal, id);
+  const page = await readVersionPage(services, id, parseN(rawN));
+  if (page === null) throw new AppError('not_found', 'No version with that number.');
+  return page;
+}
+
+/**
+ * Restore: the live page becomes version n's page through the minimal diff
+ * (open viewers see it change and keep their place), recorded as a new
+ * version; history is never rewritten.
+ */
+export async function restoreVersion(
+  services: Services,
+  principal: Principal,
+  id: string,
+  rawN: string,
+  ifMatch: string[] | null,
+  meta: RequestMeta,
+) {
+  const artifact = await writableArtifact(services, principal, id);
+  const n = parseN(rawN);
+  const page = await readVersionPage(services, id, n);
+  if (page === null) throw new AppError('not_found', 'No version with that number.');
+  await services.registry.withRoom(contentRoom(id), async (room) => {
+    await room.whenDurable();
+    checkIfMatch(ifMatch, formatEtag(room.lastSeq));
+    room.applyLocal((doc) => replacePage(doc, page, 'http'), 'http');
+    await room.whenDurable();
+  });
+  await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes: Buffer.byteLength(page) });
+  services.versionScheduler.cancel(id);
+  const { version } = await cutVersion(services, {
+    artifactId: id,
+    author: authorOf(principal),
+    kind: 'restore',
+    message: `Restored from v${n}`,
+    restoredFrom: n,
+  });
+  await services.audit.artifactEvent(principal, 'version.restore', artifact, meta, { from: n, version: version.n });
+  return versionView(version);
+}
