@@ -27,6 +27,13 @@ export interface WriteResult {
   sizeBytes: number;
 }
 
+export interface VersionInfo {
+  n: number;
+  kind: string;
+  message: string;
+  restoredFrom: number | null;
+}
+
 export class LoupeClient {
   constructor(private readonly config: ClientConfig) {}
 
@@ -36,6 +43,14 @@ export class LoupeClient {
 
   async getArtifact(id: string): Promise<ArtifactInfo> {
     return this.json<ArtifactInfo>('GET', `/api/v1/artifacts/${encodeURIComponent(id)}`);
+  }
+
+  async checkpoint(id: string, input: { message: string; session?: string; commitSha?: string; prUrl?: string }): Promise<VersionInfo> {
+    return this.json<VersionInfo>('POST', `/api/v1/artifacts/${encodeURIComponent(id)}/versions`, JSON.stringify(input), 'application/json');
+  }
+
+  async restore(id: string, n: number): Promise<VersionInfo> {
+    return this.json<VersionInfo>('POST', `/api/v1/artifacts/${encodeURIComponent(id)}/versions/${n}/restore`);
   }
 
   async putContent(id: string, html: string, ifMatch?: string): Promise<WriteResult> {

@@ -11,6 +11,9 @@ Usage:
   loupe push <file> [--title T] [--project P] [--session S] [--kind K] [--id ID] [--new]
   loupe watch <file> [same options] [--debounce MS]
   loupe stream [--id ID | --title T] [--reset]   (reads the page from stdin, live as it arrives)
+  loupe push <file> --checkpoint -m "message"     (push, then cut a named version)
+  loupe checkpoint [<file> | --id ID] -m "message" [--session S] [--commit SHA] [--pr URL]
+  loupe restore <n> [<file> | --id ID]            (the live page becomes version n, as a new version)
   loupe audit verify [--data-dir DIR] [--org ID] | [--file export.json]
       checks the audit log's hash chain in the server's database (DATA_DIR / DATABASE_URL)
       or in a complete JSON export; exits 1 and names the first broken entry
@@ -30,6 +33,10 @@ const OPTIONS = {
   new: { type: 'boolean' },
   reset: { type: 'boolean' },
   debounce: { type: 'string' },
+  checkpoint: { type: 'boolean' },
+  message: { type: 'string', short: 'm' },
+  commit: { type: 'string' },
+  pr: { type: 'string' },
   file: { type: 'string' },
   'data-dir': { type: 'string' },
   org: { type: 'string' },
@@ -72,7 +79,14 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'push':
         if (!file) return usage('push needs a file');
-        process.stdout.write(`${(await push(client, file, values)).url}\n`);
+        {
+          const pushed = await push(client, file, values);
+          process.stdout.write(`${pushed.url}\n`);
+          if (values.checkpoint) {
+            const version = await client.checkpoint(pushed.id, checkpointInput(values));
+            process.stdout.write(`v${version.n}${version.message ? ` ${version.message}` : ''}\n`);
+          }
+        }
         return 0;
       case 'watch':
         if (!file) return usage('watch needs a file');
@@ -81,6 +95,20 @@ export async function main(argv: string[]): Promise<number> {
       case 'stream':
         process.stdout.write(`${await streamStdin(client, values)}\n`);
         return 0;
+      case 'checkpoint': {
+        const id = await targetArtifact(file, values);
+        const version = await client.checkpoint(id, checkpointInput(values));
+        process.stdout.write(`v${version.n}${version.message ? ` ${version.message}` : ''}\n`);
+        return 0;
+      }
+      case 'restore': {
+        const n = Number(file);
+        if (!Number.isInteger(n) || n < 1) return usage('restore needs a version number, e.g. `loupe restore 3 report.html`');
+        const id = await targetArtifact(positionals[2], values);
+        const version = await client.restore(id, n);
+        process.stdout.write(`v${version.n} restored from v${version.restoredFrom}\n`);
+        return 0;
+      }
       default:
         return usage(`unknown command "${command}"`);
     }
@@ -91,6 +119,24 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+function checkpointInput(options: Options): { message: string; session?: string; commitSha?: string; prUrl?: string } {
+  return { message: options.message ?? '', session: options.session, commitSha: options.commit, prUrl: options.pr };
+}
+
+/** The artifact a command is about: --id, else the one a file was pushed to, else the only one this folder knows. */
+async function targetArtifact(file: string | undefined, options: Options): Promise<string> {
+  if (options.id) return options.id;
+  const links = await readLinks();
+  if (file) {
+    const id = links[resolve(file)];
+    if (!id) throw new ApiError(0, 'unknown_file', `${file} has not been pushed from this folder; push it first or pass --id.`);
+    return id;
+  }
+  const ids = Array.from(new Set(Object.values(links)));
+  if (ids.length === 1) return ids[0];
+  throw new ApiError(0, 'which_artifact', ids.length === 0 ? 'Nothing was pushed from this folder; pass --id.' : 'Several artifacts were pushed from this folder; name the file or pass --id.');
 }
 
 function usage(problem: string): number {

@@ -127,6 +127,24 @@ describe('versions through the API', () => {
     expect(audit[0]).toMatchObject({ artifactId: id, details: { from: 1, version: 4 } });
   });
 
+  it('lets readers read versions but not cut or restore them; other orgs see nothing', async () => {
+    const id = await loupe.createArtifact('<p>guarded</p>');
+    expect((await checkpoint(id, { message: 'v1' })).status).toBe(201);
+    const viewer = await loupe.makeToken({ role: 'viewer', scopes: ['artifacts:write'] });
+    const outsider = await loupe.makeToken({ role: 'owner', scopes: ['artifacts:write'], orgId: crypto.randomUUID() });
+    const as = (token: string, path: string, method = 'GET') => loupe.api(path, { token, method });
+    expect((await as(viewer, `/api/v1/artifacts/${id}/versions`)).status).toBe(200);
+    expect((await as(viewer, `/api/v1/artifacts/${id}/versions/1/content`)).status).toBe(200);
+    expect((await as(viewer, `/api/v1/artifacts/${id}/versions`, 'POST')).status).toBe(403);
+    expect((await as(viewer, `/api/v1/artifacts/${id}/versions/1/restore`, 'POST')).status).toBe(403);
+    for (const path of [`/api/v1/artifacts/${id}/versions`, `/api/v1/artifacts/${id}/versions/1`, `/api/v1/artifacts/${id}/versions/1/content`]) {
+      expect((await as(outsider, path)).status).toBe(404);
+    }
+    expect((await as(outsider, `/api/v1/artifacts/${id}/versions/1/restore`, 'POST')).status).toBe(404);
+    expect((await fetch(`${loupe.url}/api/v1/artifacts/${id}/versions`)).status).toBe(401);
+    expect(await loupe.store.listVersions(id)).toHaveLength(1);
+  });
+
   it('cuts one automatic version when a stream of writes goes quiet', async () => {
     const id = await loupe.createArtifact('<p>0</p>');
     for (let i = 1; i <= 10; i++) await put(id, `<p>${i}</p>`);
@@ -195,5 +213,42 @@ describe('versions through the API', () => {
     const chain = await loupe.store.readVersionChain(id, 21);
     expect(chain!.deltas.length).toBe(20);
     expect(Math.max(...chain!.deltas.map((d) => d.byteLength))).toBeLessThan(200);
+  });
+});
+
+describe('versions from the CLI', () => {
+  it('push --checkpoint, checkpoint and restore', async () => {
+    const { execFile } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { fileURLToPath } = await import('node:url');
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const loupe = await startTestLoupe();
+    const cwd = mkdtempSync(join(tmpdir(), 'loupe-cli-'));
+    const run = (...args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) => {
+        execFile(process.execPath, [join(root, 'bin/loupe.mjs'), ...args], { cwd, env: { ...process.env, LOUPE_URL: loupe.url, LOUPE_TOKEN: loupe.token } }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }),
+        );
+      });
+    try {
+      writeFileSync(join(cwd, 'report.html'), '<h1>one</h1>');
+      const pushed = await run('push', 'report.html', '--title', 'CLI versions', '--checkpoint', '-m', 'first');
+      expect(pushed.code, pushed.out).toBe(0);
+      expect(pushed.out).toMatch(/^v1 first$/m);
+      writeFileSync(join(cwd, 'report.html'), '<h1>two</h1>');
+      expect((await run('push', 'report.html')).code).toBe(0);
+      const cut = await run('checkpoint', '-m', 'second', '--commit', 'deadbeef');
+      expect(cut.out).toMatch(/^v2 second$/m);
+      const restored = await run('restore', '1', 'report.html');
+      expect(restored.code, restored.out).toBe(0);
+      expect(restored.out).toMatch(/^v3 restored from v1$/m);
+      const bad = await run('restore', 'x');
+      expect(bad.code).toBe(2);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+      await loupe.stop();
+    }
   });
 });
