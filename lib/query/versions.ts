@@ -15,8 +15,8 @@ export type VersionKind = z.infer<typeof versionKindSchema>;
 export const versionSchema = z.object({
   n: z.number().int().positive(),
   kind: versionKindSchema,
-  message: z.string().default(''),
-  author: z.object({ kind: z.enum(['user', 'agent']), id: z.string(), name: z.string().default('') }),
+  message: z.string().nullish().transform((value) => value ?? ''),
+  author: z.object({ kind: z.enum(['user', 'agent']), id: z.string(), name: z.string().nullish().transform((value) => value ?? '') }),
   createdAt: z.string(),
   session: z.string().nullable().default(null),
   commitSha: z.string().nullable().default(null),
