@@ -9,10 +9,11 @@ import { nowUs, summarize } from './stats';
 import { markedEdit, openWriter, ReaderPool, sleep, timeJoin, yieldToLoop } from './clients';
 import { startLoupe, startStock, WRITER_TOKEN, type BenchServer } from './servers';
 import { renderMarkdown } from './report';
+import { versionStorage } from './versions';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['paced', 'flood', 'ingest', 'cold', 'put'];
+const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['paced', 'flood', 'ingest', 'cold', 'put', 'versions'];
 const serverNames = argv.find((a) => a.startsWith('--servers='))?.slice(10).split(',') ?? ['stock', 'loupe'];
 
 const EDITS = quick ? 500 : 2000;
@@ -213,6 +214,7 @@ for (const name of serverNames) {
     if (only.includes('ingest')) await ingest(server);
     if (only.includes('cold')) for (const mib of COLD_SIZES_MIB) await cold(server, mib);
     if (only.includes('put')) await putPath(server);
+    if (only.includes('versions') && server.name === 'loupe') record('versions', await versionStorage(server, quick ? 100 : 1000));
   } finally {
     await server.stop();
   }

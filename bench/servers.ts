@@ -10,6 +10,8 @@ export const READER_TOKEN = 'loupe_' + 'R'.repeat(43);
 export interface BenchServer {
   name: 'loupe' | 'stock';
   pid: number;
+  /** Loupe's data directory (its SQLite file), for storage figures. */
+  dataDir?: string;
   /** ws base; rooms are `${wsBase}/${room}`. */
   wsBase: string;
   httpBase: string;
@@ -79,6 +81,7 @@ export async function startLoupe(): Promise<BenchServer> {
   return {
     name: 'loupe',
     pid: child.pid!,
+    dataDir,
     wsBase: `ws://127.0.0.1:${port}/collab`,
     httpBase,
     writerParams: { token: WRITER_TOKEN },

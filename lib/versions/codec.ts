@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { computeTextDelta, type DeltaOp } from '../artifact/text-delta';
+import type { DeltaOp } from '../artifact/text-delta';
+import { diffTokens } from '../artifact/myers';
 
 /**
  * How a version's page is stored: either a keyframe (the whole page,
@@ -79,7 +80,7 @@ export function composeDeltas(a: DeltaOp[], b: DeltaOp[]): DeltaOp[] {
       continue;
     }
     // r is retain or delete over a's output; a's output is l (retain/insert) or, past a's end, the untouched rest.
-    const length = Math.min(r.length, l ? l.length : Infinity);
+    const length = Math.min(right.remaining(), left.remaining());
     const rightOp = right.take(length);
     const leftOp = l ? left.take(length) : { retain: length };
     if ('retain' in rightOp) out.push(leftOp);
@@ -89,13 +90,83 @@ export function composeDeltas(a: DeltaOp[], b: DeltaOp[]): DeltaOp[] {
   return out.finish();
 }
 
+const LINE_DIFF_MAX_EDITS = 4_000;
+const LINE_DIFF_BUDGET_MS = 200;
+
+/**
+ * The edit from one version's page to the next, by whole lines: a few ops
+ * per changed region (unlike the live diff, which goes down to characters to
+ * keep CRDT items). Few ops keep deltas small and composing them cheap.
+ */
+export function computeLineDelta(before: string, after: string): DeltaOp[] {
+  if (before === after) return [];
+  let prefix = 0;
+  const max = Math.min(before.length, after.length);
+  while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  // Back to a line start, so the middle is whole lines.
+  prefix = before.lastIndexOf('\n', prefix - 1) + 1;
+  let suffix = 0;
+  while (
+    suffix < before.length - prefix &&
+    suffix < after.length - prefix &&
+    before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)
+  ) {
+    suffix++;
+  }
+  // Back to just after a newline, so the middle ends on a line end (only alignment: any split is correct).
+  while (suffix > 0 && before.charCodeAt(before.length - suffix - 1) !== 10) suffix--;
+  const a = splitLines(before.slice(prefix, before.length - suffix));
+  const b = splitLines(after.slice(prefix, after.length - suffix));
+  const ids = new Map<string, number>();
+  const idOf = (line: string) => {
+    let id = ids.get(line);
+    if (id === undefined) ids.set(line, (id = ids.size));
+    return id;
+  };
+  const script = diffTokens(Int32Array.from(a, idOf), Int32Array.from(b, idOf), LINE_DIFF_MAX_EDITS, Date.now() + LINE_DIFF_BUDGET_MS);
+  const out = new OpBuilder();
+  out.push({ retain: prefix });
+  if (!script) {
+    out.push({ delete: before.length - prefix - suffix });
+    out.push({ insert: after.slice(prefix, after.length - suffix) });
+    return out.finish();
+  }
+  let ai = 0;
+  let bi = 0;
+  for (const step of script) {
+    if (step.op === 'equal') {
+      out.push({ retain: lengthOf(a, ai, step.count) });
+      ai += step.count;
+      bi += step.count;
+    } else if (step.op === 'delete') {
+      out.push({ delete: lengthOf(a, ai, step.count) });
+      ai += step.count;
+    } else {
+      out.push({ insert: b.slice(bi, bi + step.count).join('') });
+      bi += step.count;
+    }
+  }
+  return out.finish();
+}
+
+function splitLines(text: string): string[] {
+  const lines = text.split(/(?<=\n)/);
+  return lines.length === 1 && lines[0] === '' ? [] : lines;
+}
+
+function lengthOf(lines: string[], from: number, count: number): number {
+  let total = 0;
+  for (let i = from; i < from + count; i++) total += lines[i].length;
+  return total;
+}
+
 /** Decides how to store the page of a new version, given the previous version's page and the chain since its keyframe. */
 export function encodeVersion(
   previous: { page: string; deltaBytesSinceKeyframe: number; deltasSinceKeyframe: number } | null,
   page: string,
 ): { stored: StoredPage; changeBytes: number } {
   if (!previous) return { stored: { keyframe: true, data: encodeKeyframe(page) }, changeBytes: Buffer.byteLength(page) };
-  const ops = computeTextDelta(previous.page, page);
+  const ops = computeLineDelta(previous.page, page);
   const delta = encodeDelta(ops);
   const changeBytes = ops.reduce((sum, op) => sum + ('insert' in op ? Buffer.byteLength(op.insert) : 'delete' in op ? op.delete : 0), 0);
   const budget = Math.max(KEYFRAME_DELTA_MIN_BYTES, Buffer.byteLength(page) * KEYFRAME_DELTA_RATIO);
@@ -109,9 +180,14 @@ export function encodeVersion(
 export function decodeVersion(keyframe: Uint8Array, deltas: Uint8Array[]): string {
   const base = decodeKeyframe(keyframe);
   if (deltas.length === 0) return base;
-  let composed = decodeDelta(deltas[0]);
-  for (let i = 1; i < deltas.length; i++) composed = composeDeltas(composed, decodeDelta(deltas[i]));
-  return applyDelta(base, composed);
+  // Pairwise, like a merge sort: each op is touched about log2(deltas) times, not once per delta.
+  let level = deltas.map(decodeDelta);
+  while (level.length > 1) {
+    const next: DeltaOp[][] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? composeDeltas(level[i], level[i + 1]) : level[i]);
+    level = next;
+  }
+  return applyDelta(base, level[0]);
 }
 
 type Op = DeltaOp;
@@ -129,11 +205,14 @@ class OpCursor {
     return this.index < this.ops.length;
   }
 
-  peek(): (Op & { length: number }) | null {
+  peek(): Op | null {
+    return this.ops[this.index] ?? null;
+  }
+
+  /** What is left of the current op. */
+  remaining(): number {
     const op = this.ops[this.index];
-    if (!op) return null;
-    const length = opLength(op) - this.offset;
-    return { ...op, length } as Op & { length: number };
+    return op ? opLength(op) - this.offset : Infinity;
   }
 
   take(max: number): Op {

@@ -57,6 +57,28 @@ function serially<T>(artifactId: string, task: () => Promise<T>): Promise<T> {
   return next;
 }
 
+/**
+ * The page of each artifact's latest version, so cutting the next one is a
+ * diff, not a rebuild. Bounded by total size; keyed by n, so a version cut by
+ * another process is noticed and read from storage instead.
+ */
+const latestPages = new Map<string, { n: number; page: string }>();
+const LATEST_PAGES_MAX_UNITS = 32 * 1024 * 1024;
+let latestPagesUnits = 0;
+
+function rememberLatest(artifactId: string, n: number, page: string): void {
+  const old = latestPages.get(artifactId);
+  if (old) latestPagesUnits -= old.page.length;
+  latestPages.delete(artifactId);
+  latestPages.set(artifactId, { n, page });
+  latestPagesUnits += page.length;
+  for (const [key, value] of latestPages) {
+    if (latestPagesUnits <= LATEST_PAGES_MAX_UNITS) break;
+    latestPages.delete(key);
+    latestPagesUnits -= value.page.length;
+  }
+}
+
 export async function readVersionPage(services: Services, artifactId: string, n: number): Promise<string | null> {
   const chain = await services.store.readVersionChain(artifactId, n);
   return chain ? decodeVersion(chain.keyframe, chain.deltas) : null;
@@ -86,7 +108,8 @@ export function cutVersion(services: Services, input: CutInput): Promise<{ versi
       const contentHash = hashPage(page);
       const latest = await services.store.latestVersion(input.artifactId);
       if (latest && latest.contentHash === contentHash && input.kind !== 'restore') return { version: latest, created: false };
-      const previousPage = latest ? await readVersionPage(services, input.artifactId, latest.n) : null;
+      const cached = latestPages.get(input.artifactId);
+      const previousPage = !latest ? null : cached && cached.n === latest.n ? cached.page : await readVersionPage(services, input.artifactId, latest.n);
       const { stored, changeBytes } = encodeVersion(
         latest && previousPage !== null
           ? { page: previousPage, deltaBytesSinceKeyframe: latest.deltaBytesSinceKeyframe, deltasSinceKeyframe: latest.deltasSinceKeyframe }
@@ -111,6 +134,7 @@ export function cutVersion(services: Services, input: CutInput): Promise<{ versi
         contentHash,
       };
       await services.store.appendVersion({ ...version, keyframe: stored.keyframe, data: stored.data });
+      rememberLatest(input.artifactId, version.n, page);
       // Open pages learn of the new version through the document they already hold.
       room.applyLocal((doc) => metaOf(doc).set('latestVersion', version.n), 'http');
       await room.whenDurable();

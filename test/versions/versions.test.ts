@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { computeTextDelta } from '../../lib/artifact/text-delta';
-import { applyDelta, composeDeltas, decodeVersion, encodeVersion } from '../../lib/versions/codec';
+import { applyDelta, composeDeltas, computeLineDelta, decodeVersion, encodeVersion } from '../../lib/versions/codec';
 import { startTestLoupe, type TestLoupe } from '../helpers/loupe';
 
 /** A small deterministic generator, so a failure reproduces. */
@@ -35,6 +35,8 @@ describe('version codec', () => {
       const bc = computeTextDelta(b, c);
       expect(applyDelta(a, ab)).toBe(b);
       expect(applyDelta(a, composeDeltas(ab, bc))).toBe(c);
+      expect(applyDelta(a, computeLineDelta(a, c))).toBe(c);
+      expect(applyDelta(a, composeDeltas(computeLineDelta(a, b), computeLineDelta(b, c)))).toBe(c);
     }
   });
 
