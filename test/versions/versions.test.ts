@@ -199,6 +199,40 @@ describe('versions through the API', () => {
     }
   });
 
+  it('retention drops versions older than the period and every newer one still reads back', async () => {
+    const { runRetentionSweep } = await import('../../server/governance/retention');
+    const id = await loupe.createArtifact('<p>one</p>\n');
+    const pages = ['<p>one</p>\n', '<p>one</p>\n<p>two</p>\n', '<p>one</p>\n<p>two</p>\n<p>three</p>\n'];
+    for (const [i, page] of pages.entries()) {
+      if (i > 0) await put(id, page);
+      await checkpoint(id, { message: `old ${i}` });
+    }
+    const services = loupe.server.services;
+    const realNow = services.now;
+    const later = Date.now() + 40 * 24 * 3600 * 1000;
+    services.now = () => later;
+    const admin = await loupe.sessionHeaders(await loupe.userOfToken(loupe.token));
+    try {
+      await put(id, '<p>four</p>\n');
+      await checkpoint(id, { message: 'new 4' });
+      await put(id, '<p>four</p>\n<p>five</p>\n');
+      await checkpoint(id, { message: 'new 5' });
+      // The page itself was edited "now" (40 days on): it stays; only its old versions go.
+      await loupe.store.touchArtifact(id, { updatedAt: later });
+      await fetch(`${loupe.url}/api/v1/org`, { method: 'PATCH', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ retentionDays: 30 }) });
+      await runRetentionSweep(services);
+    } finally {
+      services.now = realNow;
+      await fetch(`${loupe.url}/api/v1/org`, { method: 'PATCH', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ retentionDays: null }) });
+    }
+    expect((await loupe.store.listVersions(id)).map((v) => v.n)).toEqual([5, 4]);
+    expect((await loupe.api(`/api/v1/artifacts/${id}/versions/1/content`)).status).toBe(404);
+    expect(await content(id, 4)).toBe('<p>four</p>\n');
+    expect(await content(id, 5)).toBe('<p>four</p>\n<p>five</p>\n');
+    const purges = await loupe.store.listAudit({ orgId: await loupe.orgId(), action: 'artifact.purge', artifactId: id, limit: 5 });
+    expect(purges[0].details).toMatchObject({ versionsPurged: 3, keptFrom: 4 });
+  });
+
   it('stores a version in about the bytes that changed', async () => {
     const base = Array.from({ length: 2000 }, (_, i) => `<p id="p${i}">Paragraph ${i}: ${'x'.repeat(40)}</p>\n`).join('');
     const id = await loupe.createArtifact(base);
