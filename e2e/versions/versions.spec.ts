@@ -1,0 +1,72 @@
+import { createArtifact, expect, test } from '../fixtures/server';
+import { pushVersion, VERSION_PAGES } from './pages';
+
+/**
+ * Versions end to end: an agent pushes three versions; a reviewer compares
+ * v1 → v3 (the change is marked in the source diff and in both rendered
+ * frames) and restores v1 from the timeline; someone else watching the live
+ * page sees it go back to v1, and their timeline gain v4 "Restored from v1",
+ * without reloading.
+ */
+test('compare, restore, and the live page and timeline follow', async ({ api, browser, baseURL, signIn }) => {
+  const id = await createArtifact(api, { title: 'Rollout plan', project: 'platform', kind: 'plan', html: VERSION_PAGES[0].html });
+  const numbers: number[] = [];
+  for (const version of VERSION_PAGES) numbers.push(await pushVersion(api, id, version.html, version.message));
+  expect(numbers).toEqual([1, 2, 3]);
+
+  // Someone watching the live page, history open.
+  const watcherContext = await browser.newContext({ baseURL });
+  await signIn(watcherContext);
+  const watcher = await watcherContext.newPage();
+  await watcher.goto(`/a/${id}`);
+  await expect(watcher.frameLocator('iframe').getByRole('heading', { name: 'Rollout plan, reviewed' })).toBeVisible();
+  await watcher.getByRole('button', { name: /History/ }).click();
+  const watcherEntries = watcher.getByTestId('version-entry');
+  await expect(watcherEntries).toHaveCount(3);
+  await expect(watcherEntries.first()).toContainText('v3');
+
+  // The reviewer compares v1 with v3.
+  const reviewerContext = await browser.newContext({ baseURL });
+  await signIn(reviewerContext);
+  const reviewer = await reviewerContext.newPage();
+  await reviewer.goto(`/a/${id}/compare?from=1&to=3`);
+  await expect(reviewer.getByTestId('diff-stats')).toContainText('+3 −2 lines');
+  const removed = reviewer.getByTestId('diff-del').filter({ hasText: 'Backfill in batches' });
+  const added = reviewer.getByTestId('diff-ins').filter({ hasText: 'Backfill in batches' });
+  await expect(removed.locator('mark')).toHaveText('10k');
+  await expect(added.locator('mark').first()).toHaveText('2k');
+  await expect(reviewer.getByTestId('diff-ins').filter({ hasText: 'Rollback: flip the flag' })).toBeVisible();
+
+  await reviewer.getByRole('tab', { name: 'Rendered' }).click();
+  await expect(reviewer).toHaveURL(/mode=rendered/);
+  const toFrame = reviewer.frameLocator('[data-testid="rendered-to"] iframe');
+  const fromFrame = reviewer.frameLocator('[data-testid="rendered-from"] iframe');
+  await expect(toFrame.locator('li[data-loupe-changed="changed"]')).toHaveText('Backfill in batches of 2k rows, paced.');
+  await expect(toFrame.locator('li[data-loupe-changed="added"]')).toHaveText('Rollback: flip the flag and drop the new table.');
+  await expect(fromFrame.locator('li[data-loupe-changed="changed"]')).toHaveText('Backfill in batches of 10k rows.');
+  // Unchanged blocks carry no mark, and the outline is really drawn.
+  await expect(toFrame.getByText('Watch p99 latency for a day.')).not.toHaveAttribute('data-loupe-changed', /.*/);
+  await expect(toFrame.locator('li[data-loupe-changed="changed"]')).toHaveCSS('outline-style', 'solid');
+
+  // Restore v1 from the timeline.
+  await reviewer.goto(`/a/${id}`);
+  await expect(reviewer.frameLocator('iframe').getByRole('heading', { name: 'Rollout plan, reviewed' })).toBeVisible();
+  await reviewer.getByRole('button', { name: /History/ }).click();
+  await reviewer.getByRole('button', { name: 'Restore v1' }).click();
+  const dialog = reviewer.getByRole('dialog', { name: 'Restore v1?' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Restore v1' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(reviewer.frameLocator('iframe').getByRole('heading', { name: 'Rollout plan', exact: true })).toBeVisible();
+
+  // The watcher sees the page go back to v1 and the timeline gain v4, live.
+  await expect(watcher.frameLocator('iframe').getByRole('heading', { name: 'Rollout plan', exact: true })).toBeVisible();
+  await expect(watcher.frameLocator('iframe').getByText('Backfill in batches of 10k rows.')).toBeVisible();
+  await expect(watcherEntries).toHaveCount(4);
+  await expect(watcherEntries.first()).toContainText('v4');
+  await expect(watcherEntries.first()).toContainText('Restored from v1');
+  await expect(watcherEntries.first()).toContainText('Current');
+
+  await watcherContext.close();
+  await reviewerContext.close();
+});
