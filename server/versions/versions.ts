@@ -186,11 +186,14 @@ function parseN(raw: string): number {
   return n;
 }
 
+/** One version with the page as it stood (`html`), as the public contract has it. */
 export async function getVersion(services: Services, principal: Principal, id: string, rawN: string) {
   await getVisibleArtifact(services, principal, id);
-  const version = await services.store.getVersion(id, parseN(rawN));
-  if (!version) throw new AppError('not_found', 'No version with that number.');
-  return versionView(version);
+  const n = parseN(rawN);
+  const version = await services.store.getVersion(id, n);
+  const html = version ? await readVersionPage(services, id, n) : null;
+  if (!version || html === null) throw new AppError('not_found', 'No version with that number.');
+  return { ...versionView(version), html };
 }
 
 export async function getVersionContent(services: Services, principal: Principal, id: string, rawN: string): Promise<string> {

@@ -111,6 +111,7 @@ describe('versions through the API', () => {
     expect(list.items[0].changeBytes).toBeGreaterThan(0);
     expect(await content(id, 1)).toBe('<h1>v1</h1>');
     expect(await content(id, 2)).toBe('<h1>v2</h1><p>more</p>');
+    expect(await (await loupe.api(`/api/v1/artifacts/${id}/versions/2`)).json()).toMatchObject({ n: 2, message: 'second', html: '<h1>v2</h1><p>more</p>' });
     expect((await loupe.api(`/api/v1/artifacts/${id}/versions/9`)).status).toBe(404);
     expect((await loupe.api(`/api/v1/artifacts/${id}/versions/nope/content`)).status).toBe(404);
 
