@@ -29,6 +29,12 @@ test('compare, restore, and the live page and timeline follow', async ({ api, br
   const reviewerContext = await browser.newContext({ baseURL });
   await signIn(reviewerContext);
   const reviewer = await reviewerContext.newPage();
+  const workers: string[] = [];
+  const errors: string[] = [];
+  reviewer.on('worker', (worker) => workers.push(worker.url()));
+  reviewer.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
   await reviewer.goto(`/a/${id}/compare?from=1&to=3`);
   await expect(reviewer.getByTestId('diff-stats')).toContainText('+3 −2 lines');
   const removed = reviewer.getByTestId('diff-del').filter({ hasText: 'Backfill in batches' });
@@ -36,6 +42,9 @@ test('compare, restore, and the live page and timeline follow', async ({ api, br
   await expect(removed.locator('mark')).toHaveText('10k');
   await expect(added.locator('mark').first()).toHaveText('2k');
   await expect(reviewer.getByTestId('diff-ins').filter({ hasText: 'Rollback: flip the flag' })).toBeVisible();
+  // The diff ran in a Web Worker, and nothing (CSP included) complained.
+  expect(workers.length, 'a diff worker started').toBeGreaterThan(0);
+  expect(errors).toEqual([]);
 
   await reviewer.getByRole('tab', { name: 'Rendered' }).click();
   await expect(reviewer).toHaveURL(/mode=rendered/);
