@@ -79,3 +79,20 @@ test('compare, restore, and the live page and timeline follow', async ({ api, br
   await watcherContext.close();
   await reviewerContext.close();
 });
+
+test('an unknown artifact is a real 404 on its version and compare pages; an unknown version is a panel', async ({ api, page, signIn }) => {
+  await signIn(page);
+  for (const path of ['/a/00000000-0000-4000-8000-000000000000/v/1', '/a/00000000-0000-4000-8000-000000000000/compare?from=1&to=2']) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(404);
+    await expect(page.getByRole('heading', { name: 'Artifact not found' })).toBeVisible();
+  }
+  const id = await createArtifact(api, { title: 'One version', html: VERSION_PAGES[0].html });
+  await pushVersion(api, id, VERSION_PAGES[0].html, VERSION_PAGES[0].message);
+  await page.goto(`/a/${id}/v/7`);
+  await expect(page.getByRole('heading', { name: 'Version not found' })).toBeVisible();
+  await expect(page.getByTestId('version-not-found')).toContainText('only v1');
+  await page.getByRole('link', { name: 'See v1' }).click();
+  await expect(page.getByTestId('version-position')).toHaveText('Viewing v1 of 1');
+  await expect(page.frameLocator('iframe').getByRole('heading', { name: 'Rollout plan' })).toBeVisible();
+});
