@@ -96,3 +96,23 @@ test('an unknown artifact is a real 404 on its version and compare pages; an unk
   await expect(page.getByTestId('version-position')).toHaveText('Viewing v1 of 1');
   await expect(page.frameLocator('iframe').getByRole('heading', { name: 'Rollout plan' })).toBeVisible();
 });
+
+test('a 1 MiB page compares far-apart versions, with the edits found and marked', async ({ api, page, signIn }) => {
+  const line = (i: number, edit = '') => `<p id="p${i}">Finding ${i}${edit}: ${'the agent looked at this part of the system and wrote it down. '.repeat(3)}</p>`;
+  const lines = Array.from({ length: 5000 }, (_, i) => line(i));
+  const html = () => `<!doctype html><main>\n${lines.join('\n')}\n</main>`;
+  expect(Buffer.byteLength(html())).toBeGreaterThan(1024 * 1024);
+  const id = await createArtifact(api, { title: 'Big page', html: html() });
+  await pushVersion(api, id, html(), 'baseline');
+  // Many versions between the two being compared, each a small edit far from the others.
+  for (let v = 1; v <= 5; v++) {
+    lines[v * 900] = line(v * 900, ` (revised ${v})`);
+    await pushVersion(api, id, html(), `revision ${v}`);
+  }
+  await signIn(page);
+  await page.goto(`/a/${id}/compare?from=1&to=6`);
+  await expect(page.getByTestId('diff-stats')).toContainText('+5 −5 lines', { timeout: 30_000 });
+  for (let v = 1; v <= 5; v++) {
+    await expect(page.getByTestId('diff-ins').filter({ hasText: `Finding ${v * 900} (revised ${v})` }).locator('mark').first()).toContainText(`revised ${v}`);
+  }
+});
