@@ -116,3 +116,30 @@ test('a 1 MiB page compares far-apart versions, with the edits found and marked'
     await expect(page.getByTestId('diff-ins').filter({ hasText: `Finding ${v * 900} (revised ${v})` }).locator('mark').first()).toContainText(`revised ${v}`);
   }
 });
+
+test('stepping between versions swaps the page in place and keeps the reader’s place', async ({ api, page, signIn }) => {
+  const paragraphs = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, i) => `<p id="${prefix}${i}">Paragraph ${prefix}${i}: what the agent found.</p>`).join('\n');
+  const pageOf = (body: string) =>
+    `<!doctype html><html><head><style>body{font:16px/1.5 sans-serif;margin:0;padding:16px}p{margin:0 0 12px}</style></head><body>${body}</body></html>`;
+  const first = pageOf(paragraphs('p', 300));
+  // v2 adds 40 paragraphs above the one the reader is at.
+  const second = pageOf(`${paragraphs('n', 40)}\n${paragraphs('p', 300)}`);
+  const id = await createArtifact(api, { title: 'Two versions, long', html: first });
+  await pushVersion(api, id, first, 'first');
+  await pushVersion(api, id, second, 'second');
+
+  await signIn(page);
+  await page.goto(`/a/${id}/v/1`);
+  const frame = page.frameLocator('iframe');
+  await expect(frame.locator('#p299')).toBeAttached();
+  const topOf = (selector: string) => frame.locator(selector).evaluate((el) => el.getBoundingClientRect().top);
+  await frame.locator('#p150').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await expect.poll(() => topOf('#p150')).toBeLessThan(1);
+  const before = await topOf('#p150');
+
+  await page.getByRole('button', { name: 'Next version, v2' }).click();
+  await expect(page.getByTestId('version-position')).toHaveText('Viewing v2 of 2');
+  await expect(frame.locator('#n39')).toBeAttached();
+  await expect.poll(async () => Math.abs((await topOf('#p150')) - before)).toBeLessThanOrEqual(3);
+});
