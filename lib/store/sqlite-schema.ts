@@ -86,4 +86,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (artifact_id, n)
   );
   `,
+  `
+  CREATE TABLE version_seen (
+    artifact_id TEXT NOT NULL, user_id TEXT NOT NULL, n INTEGER NOT NULL, seen_at INTEGER NOT NULL,
+    PRIMARY KEY (artifact_id, user_id)
+  );
+  `,
 ];

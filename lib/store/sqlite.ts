@@ -164,6 +164,12 @@ export class SqliteStore implements Store {
       rewriteAsKeyframe: db.prepare('UPDATE versions SET keyframe = 1, data = ? WHERE artifact_id = ? AND n = ?'),
       deleteVersionsBelow: db.prepare('DELETE FROM versions WHERE artifact_id = ? AND n < ?'),
       deleteVersions: db.prepare('DELETE FROM versions WHERE artifact_id = ?'),
+      getSeen: db.prepare('SELECT n FROM version_seen WHERE artifact_id = ? AND user_id = ?'),
+      markSeen: db.prepare(
+        `INSERT INTO version_seen (artifact_id, user_id, n, seen_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(artifact_id, user_id) DO UPDATE SET n = MAX(n, excluded.n), seen_at = excluded.seen_at`,
+      ),
+      deleteSeen: db.prepare('DELETE FROM version_seen WHERE artifact_id = ?'),
       auditChain: db.prepare('SELECT * FROM audit_log WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       countUsers: db.prepare('SELECT COUNT(*) AS n FROM users'),
       putMembership: db.prepare(
@@ -325,6 +331,7 @@ export class SqliteStore implements Store {
         this.stmts.deleteDocRow.run(name);
       }
       this.stmts.deleteVersions.run(id);
+      this.stmts.deleteSeen.run(id);
       this.stmts.deleteArtifactMembers.run(id);
       this.stmts.deleteArtifact.run(id);
     })();
@@ -359,6 +366,15 @@ export class SqliteStore implements Store {
       const deltas = (this.stmts.deltasBetween.all(artifactId, key.n, n) as Array<{ data: Buffer }>).map((row) => toBytes(row.data));
       return { keyframe: toBytes(key.data), deltas };
     })();
+  }
+
+  async getSeenVersion(artifactId: string, userId: string): Promise<number | null> {
+    const row = this.stmts.getSeen.get(artifactId, userId) as { n: number } | undefined;
+    return row ? Number(row.n) : null;
+  }
+
+  async markSeenVersion(artifactId: string, userId: string, n: number, at: number): Promise<void> {
+    this.stmts.markSeen.run(artifactId, userId, n, at);
   }
 
   async pruneVersions(artifactId: string, keepFrom: number, keyframe: Uint8Array): Promise<number> {

@@ -284,6 +284,10 @@ export interface Store {
   getVersion(artifactId: string, n: number): Promise<VersionRecord | null>;
   latestVersion(artifactId: string): Promise<(VersionRecord & { deltaBytesSinceKeyframe: number; deltasSinceKeyframe: number }) | null>;
   readVersionChain(artifactId: string, n: number): Promise<VersionChain | null>;
+  /** The highest version a person has seen of an artifact ("new since you last looked"). */
+  getSeenVersion(artifactId: string, userId: string): Promise<number | null>;
+  /** Records that they saw version n; never lowers what was recorded. */
+  markSeenVersion(artifactId: string, userId: string, n: number, at: number): Promise<void>;
   /** Drops versions below `keepFrom`, first rewriting `keepFrom` as a keyframe so newer versions still read. */
   pruneVersions(artifactId: string, keepFrom: number, keyframe: Uint8Array): Promise<number>;
 

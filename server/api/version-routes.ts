@@ -2,7 +2,7 @@ import type { Services } from '../services';
 import { authenticate } from './guard';
 import { parseIfMatch, readJson, sendJson } from './http';
 import type { Router } from './router';
-import { checkpoint, getVersion, getVersionContent, listVersions, restoreVersion, versionView } from '../versions/versions';
+import { checkpoint, getSeen, getVersion, getVersionContent, listVersions, markSeen, restoreVersion, versionView } from '../versions/versions';
 
 const MAX_BODY = 64 * 1024;
 
@@ -20,6 +20,14 @@ export function addVersionRoutes(router: Router, services: Services): Router {
       const raw = hasBody ? await readJson(ctx.req, MAX_BODY) : {};
       const { version, created } = await checkpoint(services, principal, ctx.params.id, raw, parseIfMatch(ctx.req.headers['if-match']));
       sendJson(ctx.res, created ? 201 : 200, versionView(version));
+    })
+    .on('GET', '/api/v1/artifacts/:id/seen', async (ctx) => {
+      const { principal } = await authenticate(services, ctx);
+      sendJson(ctx.res, 200, await getSeen(services, principal, ctx.params.id));
+    })
+    .on('PUT', '/api/v1/artifacts/:id/seen', async (ctx) => {
+      const { principal } = await authenticate(services, ctx);
+      sendJson(ctx.res, 200, await markSeen(services, principal, ctx.params.id, await readJson(ctx.req, MAX_BODY)));
     })
     .on('GET', '/api/v1/artifacts/:id/versions/:n', async (ctx) => {
       const { principal } = await authenticate(services, ctx);

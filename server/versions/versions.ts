@@ -203,6 +203,27 @@ export async function getVersionContent(services: Services, principal: Principal
   return page;
 }
 
+function requirePerson(principal: Principal): void {
+  if (principal.kind !== 'user') throw new AppError('forbidden', 'What a reviewer has seen is kept for people, not tokens.');
+}
+
+/** "New since you last looked": the highest version this person has seen, kept per account so it follows them across devices. */
+export async function getSeen(services: Services, principal: Principal, id: string) {
+  requirePerson(principal);
+  await getVisibleArtifact(services, principal, id);
+  return { lastSeen: await services.store.getSeenVersion(id, principal.userId) };
+}
+
+export async function markSeen(services: Services, principal: Principal, id: string, raw: unknown) {
+  requirePerson(principal);
+  await getVisibleArtifact(services, principal, id);
+  const { n } = z.object({ n: z.number().int().min(1) }).parse(raw);
+  const latest = await services.store.latestVersion(id);
+  if (!latest || n > latest.n) throw new AppError('bad_request', 'n: no such version.');
+  await services.store.markSeenVersion(id, principal.userId, n, services.now());
+  return { lastSeen: await services.store.getSeenVersion(id, principal.userId) };
+}
+
 /**
  * Restore: the live page becomes version n's page through the minimal diff
  * (open viewers see it change and keep their place), recorded as a new

@@ -289,3 +289,30 @@ describe('versions from the CLI', () => {
     }
   });
 });
+
+describe('new since you last looked', () => {
+  it('keeps the highest version each person has seen, never lowering it', async () => {
+    const loupe = await startTestLoupe();
+    try {
+      const id = await loupe.createArtifact('<p>a</p>');
+      for (const html of ['<p>a</p>', '<p>b</p>', '<p>c</p>']) {
+        await loupe.api(`/api/v1/artifacts/${id}/content`, { method: 'PUT', headers: { 'content-type': 'text/html' }, body: html });
+        await loupe.api(`/api/v1/artifacts/${id}/versions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      }
+      const alice = await loupe.sessionHeaders(await loupe.makeUser({ role: 'member' }));
+      const bob = await loupe.sessionHeaders(await loupe.makeUser({ role: 'viewer' }));
+      const seen = (who: Record<string, string>) => fetch(`${loupe.url}/api/v1/artifacts/${id}/seen`, { headers: who }).then((r) => r.json());
+      const mark = (who: Record<string, string>, n: number) =>
+        fetch(`${loupe.url}/api/v1/artifacts/${id}/seen`, { method: 'PUT', headers: { ...who, 'content-type': 'application/json' }, body: JSON.stringify({ n }) });
+      expect(await seen(alice)).toEqual({ lastSeen: null });
+      expect((await mark(alice, 2)).status).toBe(200);
+      expect((await mark(alice, 1)).status).toBe(200);
+      expect(await seen(alice)).toEqual({ lastSeen: 2 });
+      expect(await seen(bob)).toEqual({ lastSeen: null });
+      expect((await mark(bob, 9)).status).toBe(400);
+      expect((await loupe.api(`/api/v1/artifacts/${id}/seen`)).status).toBe(403);
+    } finally {
+      await loupe.stop();
+    }
+  });
+});

@@ -1,26 +1,25 @@
 'use client';
 
 import { useEffect, useState } from 'react';
+import { z } from 'zod';
+import { fetchJson, sendJson } from '../../../../lib/query/api-client';
 
-const PREFIX = 'loupe:versions-seen:';
+const seenSchema = z.object({ lastSeen: z.number().int().nullable() });
+const seenPath = (artifactId: string) => `/api/v1/artifacts/${encodeURIComponent(artifactId)}/seen`;
 
-export function readSeenVersion(artifactId: string): number | null {
+/** The highest version this person has seen of an artifact, kept on the server so it follows them across devices. */
+export async function readSeenVersion(artifactId: string): Promise<number | null> {
   try {
-    const value = Number(window.localStorage.getItem(PREFIX + artifactId));
-    return Number.isInteger(value) && value > 0 ? value : null;
+    return (await fetchJson(seenPath(artifactId), seenSchema)).lastSeen;
   } catch {
+    // "New" marks are a nicety: without them the timeline still works.
     return null;
   }
 }
 
-/** Remembers the highest version this reader has seen of an artifact; never goes down. */
+/** Records that they saw version n (the server never lowers it). */
 export function rememberSeenVersion(artifactId: string, n: number): void {
-  try {
-    const seen = readSeenVersion(artifactId);
-    if (seen === null || n > seen) window.localStorage.setItem(PREFIX + artifactId, String(n));
-  } catch {
-    // Storage full or disabled: "New" marks are a nicety.
-  }
+  sendJson('PUT', seenPath(artifactId), { n }, seenSchema).catch(() => undefined);
 }
 
 /**
@@ -32,7 +31,13 @@ export function rememberSeenVersion(artifactId: string, n: number): void {
 export function useSeenBaseline(artifactId: string, latest: number | null): number | null {
   const [baseline, setBaseline] = useState<{ id: string; n: number | null } | null>(null);
   useEffect(() => {
-    setBaseline({ id: artifactId, n: readSeenVersion(artifactId) });
+    let cancelled = false;
+    void readSeenVersion(artifactId).then((n) => {
+      if (!cancelled) setBaseline({ id: artifactId, n });
+    });
+    return () => {
+      cancelled = true;
+    };
   }, [artifactId]);
   useEffect(() => {
     if (latest !== null && baseline?.id === artifactId) rememberSeenVersion(artifactId, latest);
