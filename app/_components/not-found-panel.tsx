@@ -16,3 +16,13 @@ export function NotFoundPanel({ title, message }: { title: string; message: stri
     </section>
   );
 }
+
+/** The same words wherever an artifact is missing or not the reader's: the two must read alike. */
+export function ArtifactNotFoundPanel() {
+  return (
+    <NotFoundPanel
+      title="Artifact not found"
+      message="It may have been removed, or it belongs to an organization you are not a member of. Check the link with whoever shared it."
+    />
+  );
+}

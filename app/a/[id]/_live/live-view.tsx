@@ -7,7 +7,7 @@ import { artifactQueryOptions } from '../../../../lib/query/artifacts';
 import { meQueryOptions } from '../../../../lib/query/me';
 import { CloseCode } from '../../../../lib/protocol/close-codes';
 import { Announcer } from '../../../_components/announcer';
-import { NotFoundPanel } from '../../../_components/not-found-panel';
+import { ArtifactNotFoundPanel } from '../../../_components/not-found-panel';
 import { describeAccess } from './artifact-access';
 import { ArtifactFrame } from './artifact-frame';
 import { AccessChips, GovernanceActions, type GovernanceNotice } from './artifact-governance';
@@ -54,10 +54,7 @@ export function LiveView({ artifactId }: { artifactId: string }) {
       <div className={styles.notFound}>
         <LiveHeader title="" context="" status={status} participants={[]} />
         <main id="main" tabIndex={-1}>
-          <NotFoundPanel
-            title="Artifact not found"
-            message="It may have been removed, or it belongs to an organization you are not a member of. Check the link with whoever shared it."
-          />
+          <ArtifactNotFoundPanel />
         </main>
       </div>
     );

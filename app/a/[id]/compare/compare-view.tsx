@@ -8,7 +8,7 @@ import { artifactQueryOptions } from '../../../../lib/query/artifacts';
 import { meQueryOptions } from '../../../../lib/query/me';
 import { versionContentQueryOptions, versionListQueryOptions, type Version } from '../../../../lib/query/versions';
 import { LoadError } from '../../../_components/form-error';
-import { NotFoundPanel } from '../../../_components/not-found-panel';
+import { ArtifactNotFoundPanel } from '../../../_components/not-found-panel';
 import { VersionFrame, type FrameMetrics, type VersionFrameHandle } from '../_live/versions-frame';
 import { VersionsHeader } from '../_live/versions-header';
 import notFoundStyles from '../../../_components/not-found-panel.module.css';
@@ -77,10 +77,7 @@ export function CompareView({ artifactId, initialFrom, initialTo, initialMode }:
       <div className={styles.view}>
         <VersionsHeader artifactId={artifactId} title="" context="" />
         <main id="main" tabIndex={-1}>
-          <NotFoundPanel
-            title="Artifact not found"
-            message="It may have been removed, or it belongs to an organization you are not a member of. Check the link with whoever shared it."
-          />
+          <ArtifactNotFoundPanel />
         </main>
       </div>
     );

@@ -9,7 +9,7 @@ import { meQueryOptions } from '../../../../../lib/query/me';
 import { relativeTime, versionContentQueryOptions, versionListQueryOptions, type Version } from '../../../../../lib/query/versions';
 import { Announcer } from '../../../../_components/announcer';
 import { LoadError } from '../../../../_components/form-error';
-import { NotFoundPanel } from '../../../../_components/not-found-panel';
+import { ArtifactNotFoundPanel } from '../../../../_components/not-found-panel';
 import { VersionFrame } from '../../_live/versions-frame';
 import { VersionsHeader } from '../../_live/versions-header';
 import { rememberSeenVersion } from '../../_live/versions-seen';
@@ -76,10 +76,7 @@ export function VersionView({ artifactId, initialN }: { artifactId: string; init
       <div className={styles.view}>
         <VersionsHeader artifactId={artifactId} title="" context="" />
         <main id="main" tabIndex={-1}>
-          <NotFoundPanel
-            title="Artifact not found"
-            message="It may have been removed, or it belongs to an organization you are not a member of. Check the link with whoever shared it."
-          />
+          <ArtifactNotFoundPanel />
         </main>
       </div>
     );
