@@ -164,6 +164,12 @@ export class SqliteStore implements Store {
       rewriteAsKeyframe: db.prepare('UPDATE versions SET keyframe = 1, data = ? WHERE artifact_id = ? AND n = ?'),
       deleteVersionsBelow: db.prepare('DELETE FROM versions WHERE artifact_id = ? AND n < ?'),
       deleteVersions: db.prepare('DELETE FROM versions WHERE artifact_id = ?'),
+      artifactsWithOldVersions: db.prepare(
+        `SELECT ${ARTIFACT_COLUMNS} FROM artifacts WHERE org_id = ? AND legal_hold = 0 AND EXISTS (
+           SELECT 1 FROM versions v WHERE v.artifact_id = artifacts.id AND v.created_at < ?
+             AND v.n < (SELECT MAX(n) FROM versions w WHERE w.artifact_id = artifacts.id))
+         LIMIT ?`,
+      ),
       getSeen: db.prepare('SELECT n FROM version_seen WHERE artifact_id = ? AND user_id = ?'),
       markSeen: db.prepare(
         `INSERT INTO version_seen (artifact_id, user_id, n, seen_at) VALUES (?, ?, ?, ?)
@@ -366,6 +372,10 @@ export class SqliteStore implements Store {
       const deltas = (this.stmts.deltasBetween.all(artifactId, key.n, n) as Array<{ data: Buffer }>).map((row) => toBytes(row.data));
       return { keyframe: toBytes(key.data), deltas };
     })();
+  }
+
+  async listArtifactsWithVersionsBefore(orgId: string, before: number, limit: number): Promise<ArtifactRecord[]> {
+    return (this.stmts.artifactsWithOldVersions.all(orgId, before, limit) as Row[]).map(toArtifact);
   }
 
   async getSeenVersion(artifactId: string, userId: string): Promise<number | null> {

@@ -288,6 +288,8 @@ export interface Store {
   getSeenVersion(artifactId: string, userId: string): Promise<number | null>;
   /** Records that they saw version n; never lowers what was recorded. */
   markSeenVersion(artifactId: string, userId: string, n: number, at: number): Promise<void>;
+  /** Artifacts of the org, not on legal hold, with a version older than `before` that is not their latest. */
+  listArtifactsWithVersionsBefore(orgId: string, before: number, limit: number): Promise<ArtifactRecord[]>;
   /** Drops versions below `keepFrom`, first rewriting `keepFrom` as a keyframe so newer versions still read. */
   pruneVersions(artifactId: string, keepFrom: number, keyframe: Uint8Array): Promise<number>;
 

@@ -62,31 +62,26 @@ export async function runRetentionSweep(services: Services): Promise<number> {
  * so every newer version still reads back. The latest version always stays.
  */
 async function pruneOldVersions(services: Services, orgId: string, cutoff: number): Promise<void> {
-  let cursor: string | undefined;
-  do {
-    const page = await services.store.listArtifacts({ orgId, limit: 200, cursor, viewer: { userId: '', isAdmin: true } });
-    for (const artifact of page.items) {
-      if (artifact.legalHold) continue;
-      const versions = await services.store.listVersions(artifact.id);
-      const keep = versions.filter((v) => v.createdAt >= cutoff);
-      const oldestKept = keep.length > 0 ? keep[keep.length - 1] : versions[0];
-      if (!oldestKept || oldestKept.n === versions[versions.length - 1].n) continue;
-      const pageText = await readVersionPage(services, artifact.id, oldestKept.n);
-      if (pageText === null) continue;
-      const dropped = await services.store.pruneVersions(artifact.id, oldestKept.n, encodeKeyframe(pageText));
-      if (dropped > 0) {
-        await services.audit.record({
-          orgId,
-          actor: SYSTEM_ACTOR,
-          action: 'artifact.purge',
-          artifactId: artifact.id,
-          target: { type: 'artifact', id: artifact.id, label: artifact.title },
-          details: { versionsPurged: dropped, keptFrom: oldestKept.n },
-        });
-      }
+  // Only artifacts that have something to prune (drafts included); what is left waits for the next sweep.
+  for (const artifact of await services.store.listArtifactsWithVersionsBefore(orgId, cutoff, 1000)) {
+    const versions = await services.store.listVersions(artifact.id);
+    const keep = versions.filter((v) => v.createdAt >= cutoff);
+    const oldestKept = keep.length > 0 ? keep[keep.length - 1] : versions[0];
+    if (!oldestKept || oldestKept.n === versions[versions.length - 1].n) continue;
+    const pageText = await readVersionPage(services, artifact.id, oldestKept.n);
+    if (pageText === null) continue;
+    const dropped = await services.store.pruneVersions(artifact.id, oldestKept.n, encodeKeyframe(pageText));
+    if (dropped > 0) {
+      await services.audit.record({
+        orgId,
+        actor: SYSTEM_ACTOR,
+        action: 'artifact.purge',
+        artifactId: artifact.id,
+        target: { type: 'artifact', id: artifact.id, label: artifact.title },
+        details: { versionsPurged: dropped, keptFrom: oldestKept.n },
+      });
     }
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+  }
 }
 
 /** Runs the sweep now and then every `intervalMs`; one pass at a time. Returns a stop function. */
