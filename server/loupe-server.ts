@@ -14,6 +14,8 @@ import { ARTIFACT_VISIBILITY_HEADER } from '../lib/protocol/headers';
 import type { Config } from './config';
 import { createLogger, type Logger } from './log';
 import { LocalPubSub } from './pubsub/local';
+import { reconcileReviewRoom } from './review/projection';
+import { AgentPresence } from './review/agent-presence';
 import type { PubSub } from './pubsub/types';
 import { Identifier } from './auth/identify';
 import { bootstrapFirstStart, ensureAuthSecret, type FirstStart } from './auth/bootstrap';
@@ -93,6 +95,12 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     nodeId,
     logger,
     idleUnloadMs: config.roomIdleUnloadMs,
+    // The review room is a projection of the review tables: brought in line before anyone joins.
+    prepare: async (room) => {
+      if (room.name.kind !== 'review') return;
+      await reconcileReviewRoom(services, room);
+      services.agentPresence.apply(room);
+    },
     onPersisted: (room) => {
       if (room.name.kind !== 'content') return;
       const now = Date.now();
@@ -112,10 +120,12 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
   const services: Services = {
     store,
     registry,
+    pubsub,
     identifier,
     audit: new Auditor(store, logger, now),
     limits,
     versionScheduler: new VersionScheduler(config.versionQuietMs, logger),
+    agentPresence: new AgentPresence(registry, now),
     logger,
     authSecret,
     trustProxy: config.trustProxy,
@@ -274,6 +284,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     stopping ??= (async () => {
       isReady = false;
       stopRetention();
+      services.agentPresence.close();
       // Stop accepting, tell live clients, flush every room, then close storage.
       const closed = Promise.all([closeServer(app), closeServer(sandbox)]);
       collab.close();

@@ -4,6 +4,8 @@ import type { RoomRegistry } from './collab/registry';
 import type { Auditor } from './audit/audit';
 import type { Limits } from './limits/rate-limiter';
 import type { Logger } from './log';
+import type { PubSub } from './pubsub/types';
+import type { AgentPresence } from './review/agent-presence';
 import type { VersionScheduler } from './versions/scheduler';
 
 /** Which live connections to close when access is taken away. */
@@ -19,9 +21,13 @@ export interface CutOff {
 export interface Services {
   store: Store;
   registry: RoomRegistry;
+  /** Fan-out between processes: rooms, and the inbox signals of server/review/inbox.ts. */
+  pubsub: PubSub;
   identifier: Identifier;
   audit: Auditor;
   limits: Limits;
+  /** Shows agents as present in review rooms while they write. */
+  agentPresence: AgentPresence;
   /** Cuts automatic versions when writes to a page go quiet. */
   versionScheduler: VersionScheduler;
   logger: Logger;

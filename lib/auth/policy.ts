@@ -157,5 +157,9 @@ export function reviewAccess(principal: Principal, artifact: ArtifactRecord): Ac
 }
 
 export function roomAccess(principal: Principal, artifact: ArtifactRecord, room: RoomKind): Access {
-  return room === 'review' ? reviewAccess(principal, artifact) : contentAccess(principal, artifact);
+  if (room === 'content') return contentAccess(principal, artifact);
+  if (room === 'notes') return reviewAccess(principal, artifact);
+  // The review room's document is written by the server only (the review use cases validate every
+  // change); whoever may see the artifact reads it and shares their presence there.
+  return reviewAccess(principal, artifact) === 'none' ? 'none' : 'read';
 }

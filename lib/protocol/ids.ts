@@ -5,28 +5,29 @@ export function isArtifactId(value: string): boolean {
   return UUID_RE.test(value);
 }
 
-export type RoomKind = 'content' | 'review';
+/** The page, the review layer (server-written: threads, statuses; presence), the shared notes (reviewers write). */
+export type RoomKind = 'content' | 'review' | 'notes';
 
 export interface RoomName {
   artifactId: string;
   kind: RoomKind;
-  /** The storage key of the room's document: `<id>` or `<id>/review`. */
+  /** The storage key of the room's document: `<id>`, `<id>/review` or `<id>/notes`. */
   docName: string;
 }
 
 /**
- * Parses a collab path (`/collab/<id>` or `/collab/<id>/review`, query
+ * Parses a collab path (`/collab/<id>`, `/collab/<id>/review` or `/collab/<id>/notes`, query
  * already stripped). Returns null for anything else: no traversal, no odd bytes.
  */
 export function parseRoomPath(pathname: string): RoomName | null {
-  const match = /^\/collab\/([^/]+)(\/review)?\/?$/.exec(pathname);
+  const match = /^\/collab\/([^/]+)(?:\/(review|notes))?\/?$/.exec(pathname);
   if (!match) return null;
   const artifactId = match[1];
   if (!isArtifactId(artifactId)) return null;
-  const kind: RoomKind = match[2] ? 'review' : 'content';
+  const kind: RoomKind = match[2] === 'review' || match[2] === 'notes' ? match[2] : 'content';
   return { artifactId, kind, docName: docNameFor(artifactId, kind) };
 }
 
 export function docNameFor(artifactId: string, kind: RoomKind): string {
-  return kind === 'review' ? `${artifactId}/review` : artifactId;
+  return kind === 'content' ? artifactId : `${artifactId}/${kind}`;
 }

@@ -92,4 +92,45 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (artifact_id, user_id)
   );
   `,
+  `
+  ALTER TABLE orgs ADD COLUMN required_approvals INTEGER NOT NULL DEFAULT 1;
+  CREATE TABLE review_threads (
+    id TEXT PRIMARY KEY, artifact_id TEXT NOT NULL, org_id TEXT NOT NULL, anchor TEXT, version INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('open','resolved')),
+    author TEXT NOT NULL, author_user_id TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    resolved_by TEXT, resolved_at INTEGER, addressed TEXT
+  );
+  CREATE INDEX review_threads_artifact ON review_threads(artifact_id, created_at);
+  CREATE TABLE review_comments (
+    id TEXT PRIMARY KEY, thread_id TEXT NOT NULL, artifact_id TEXT NOT NULL,
+    author TEXT NOT NULL, author_user_id TEXT NOT NULL, body TEXT NOT NULL, text TEXT NOT NULL, mentions TEXT NOT NULL,
+    created_at INTEGER NOT NULL, edited_at INTEGER, deleted_at INTEGER, edits INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX review_comments_thread ON review_comments(thread_id, created_at);
+  CREATE INDEX review_comments_artifact ON review_comments(artifact_id);
+  CREATE TABLE review_comment_revisions (
+    comment_id TEXT NOT NULL, n INTEGER NOT NULL, body TEXT NOT NULL, text TEXT NOT NULL, replaced_at INTEGER NOT NULL,
+    PRIMARY KEY (comment_id, n)
+  );
+  CREATE TABLE review_reactions (
+    comment_id TEXT NOT NULL, artifact_id TEXT NOT NULL, user_id TEXT NOT NULL, user_name TEXT NOT NULL,
+    reaction TEXT NOT NULL, created_at INTEGER NOT NULL,
+    PRIMARY KEY (comment_id, user_id, reaction)
+  );
+  CREATE INDEX review_reactions_artifact ON review_reactions(artifact_id);
+  CREATE TABLE reviews (
+    id TEXT PRIMARY KEY, artifact_id TEXT NOT NULL, org_id TEXT NOT NULL, version INTEGER NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('approve','request_changes','comment')), summary TEXT NOT NULL,
+    reviewer TEXT NOT NULL, created_at INTEGER NOT NULL
+  );
+  CREATE INDEX reviews_artifact ON reviews(artifact_id, created_at);
+  CREATE TABLE notifications (
+    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, org_id TEXT NOT NULL, kind TEXT NOT NULL, artifact_id TEXT NOT NULL,
+    thread_id TEXT, comment_id TEXT, actor TEXT NOT NULL, excerpt TEXT NOT NULL, verdict TEXT, version INTEGER,
+    created_at INTEGER NOT NULL, read_at INTEGER
+  );
+  CREATE INDEX notifications_user ON notifications(user_id, org_id, created_at DESC, id DESC);
+  CREATE INDEX notifications_unread ON notifications(user_id, org_id) WHERE read_at IS NULL;
+  CREATE INDEX notifications_artifact ON notifications(artifact_id);
+  `,
 ];

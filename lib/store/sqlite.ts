@@ -32,6 +32,7 @@ import {
 } from './types';
 import { GENESIS_HASH, chainHash } from '../audit/chain';
 import { SQLITE_MIGRATIONS } from './sqlite-schema';
+import { SqliteReviewStore } from './sqlite-review';
 import { decodeCursor, encodeCursor } from './cursor';
 
 type Row = Record<string, unknown>;
@@ -66,6 +67,7 @@ export class SqliteStore implements Store {
   private readonly appendTx: (entries: UpdateEntry[]) => number[];
   private readonly compactTx: (docName: string, snapshot: Uint8Array, uptoSeq: number) => void;
   private readonly auditTx: (entry: NewAuditEntry) => AuditRecord;
+  readonly review: SqliteReviewStore;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -80,6 +82,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
     const db = this.db;
+    this.review = new SqliteReviewStore(db);
     this.stmts = {
       getSnapshot: db.prepare('SELECT snapshot, snapshot_seq FROM docs WHERE name = ?'),
       getUpdates: db.prepare('SELECT seq, data FROM doc_updates WHERE doc_name = ? AND seq > ? ORDER BY seq'),
@@ -105,8 +108,8 @@ export class SqliteStore implements Store {
         `SELECT ${ARTIFACT_COLUMNS} FROM artifacts WHERE org_id = ? AND legal_hold = 0 AND updated_at < ? ORDER BY updated_at LIMIT ?`,
       ),
       insertOrg: db.prepare(
-        `INSERT INTO orgs (id, name, created_at, default_visibility, publish_role, retention_days)
-         VALUES (@id, @name, @createdAt, @defaultVisibility, @publishRole, @retentionDays)`,
+        `INSERT INTO orgs (id, name, created_at, default_visibility, publish_role, retention_days, required_approvals)
+         VALUES (@id, @name, @createdAt, @defaultVisibility, @publishRole, @retentionDays, @requiredApprovals)`,
       ),
       listOrgs: db.prepare('SELECT * FROM orgs ORDER BY created_at'),
       getOrg: db.prepare('SELECT * FROM orgs WHERE id = ?'),
@@ -338,6 +341,7 @@ export class SqliteStore implements Store {
       }
       this.stmts.deleteVersions.run(id);
       this.stmts.deleteSeen.run(id);
+      this.review.purgeArtifactNow(id);
       this.stmts.deleteArtifactMembers.run(id);
       this.stmts.deleteArtifact.run(id);
     })();
@@ -408,7 +412,13 @@ export class SqliteStore implements Store {
   }
 
   async updateOrg(id: string, patch: { name?: string; settings?: Partial<OrgSettings> }): Promise<OrgRecord | null> {
-    const columns = { name: 'name', defaultVisibility: 'default_visibility', publishRole: 'publish_role', retentionDays: 'retention_days' };
+    const columns = {
+      name: 'name',
+      defaultVisibility: 'default_visibility',
+      publishRole: 'publish_role',
+      retentionDays: 'retention_days',
+      requiredApprovals: 'required_approvals',
+    };
     const values: Record<string, unknown> = { name: patch.name, ...patch.settings };
     const sets: string[] = [];
     const params: Record<string, unknown> = { id };
@@ -667,6 +677,7 @@ function toOrg(row: Row): OrgRecord {
       defaultVisibility: row.default_visibility === 'members' ? 'members' : 'org',
       publishRole: row.publish_role === 'admin' ? 'admin' : 'member',
       retentionDays: nullableNumber(row.retention_days),
+      requiredApprovals: Number(row.required_approvals ?? 1),
     },
   };
 }

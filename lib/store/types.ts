@@ -12,6 +12,8 @@
  * Times are milliseconds since the epoch, from the server clock.
  */
 
+import type { ReviewStore } from './review-types';
+
 export type Role = 'owner' | 'admin' | 'member' | 'viewer';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'viewer'];
 
@@ -29,9 +31,11 @@ export interface OrgSettings {
   publishRole: 'member' | 'admin';
   /** Artifacts untouched this many days are purged; null keeps them forever. */
   retentionDays: number | null;
+  /** Approvals on the latest version an artifact needs to be ready for hand-off. */
+  requiredApprovals: number;
 }
 
-export const DEFAULT_ORG_SETTINGS: OrgSettings = { defaultVisibility: 'org', publishRole: 'member', retentionDays: null };
+export const DEFAULT_ORG_SETTINGS: OrgSettings = { defaultVisibility: 'org', publishRole: 'member', retentionDays: null, requiredApprovals: 1 };
 
 export interface OrgRecord {
   id: string;
@@ -346,6 +350,9 @@ export interface Store {
   // Small key/value settings (the server's signing secret lives here).
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
+
+  /** The review layer: threads, comments, reactions, reviews, inbox (lib/store/review-types.ts). */
+  readonly review: ReviewStore;
 
   close(): Promise<void>;
 }

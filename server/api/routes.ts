@@ -11,6 +11,7 @@ import { describeMe } from '../governance/profile';
 import { authenticate } from './guard';
 import { addGovernanceRoutes } from './governance-routes';
 import { addVersionRoutes } from './version-routes';
+import { addReviewRoutes } from './review-routes';
 import { createArtifact } from '../artifacts/create-artifact';
 import { putContent, readContent, streamContent, writableArtifact } from '../artifacts/write-content';
 import { decodeText, parseIfMatch, readBody, readJson, requireTextBody, sendJson } from './http';
@@ -109,5 +110,5 @@ export function buildApiRouter(services: Services): Router {
       );
       sendJson(ctx.res, 200, { token, expiresAt: new Date(expiresAt).toISOString() });
     });
-  return addVersionRoutes(addGovernanceRoutes(router, services), services);
+  return addReviewRoutes(addVersionRoutes(addGovernanceRoutes(router, services), services), services);
 }

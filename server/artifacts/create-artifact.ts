@@ -6,6 +6,7 @@ import { canCreateArtifact, mayPublishInOrg } from '../../lib/auth/policy';
 import { DEFAULT_ORG_SETTINGS } from '../../lib/store/types';
 import type { RequestMeta } from '../audit/audit';
 import { docNameFor } from '../../lib/protocol/ids';
+import { refreshReview } from '../review/projection';
 import { MAX_PAGE_BYTES } from '../../lib/protocol/messages';
 import { metaOf, replacePage } from '../../lib/artifact/doc-shape';
 import type { Services } from '../services';
@@ -68,6 +69,8 @@ export async function createArtifact(services: Services, principal: Principal, r
     await services.store.touchArtifact(id, { updatedAt: now, sizeBytes });
     artifact.sizeBytes = sizeBytes;
   }
+  // The review room starts with its (empty) projection, so a reader's first visit writes nothing.
+  await refreshReview(services, artifact);
   await services.audit.artifactEvent(principal, 'artifact.create', { id, title: input.title }, meta, { status: artifact.status, project: input.project, session: input.session, kind: input.kind });
   return presentArtifact(services, principal, artifact);
 }

@@ -59,7 +59,10 @@ export async function putContent(
     await room.whenDurable();
     const sizeBytes = Buffer.byteLength(html);
     await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes });
-    if (changed) services.versionScheduler.noteWrite(id, authorOf(principal));
+    if (changed) {
+      services.versionScheduler.noteWrite(id, authorOf(principal));
+      services.agentPresence.touch(id, principal);
+    }
     return { id, etag: formatEtag(room.lastSeq), changed, sizeBytes };
   });
 }
@@ -83,6 +86,8 @@ export async function streamContent(
     let size = Buffer.byteLength(text.toString());
     const decoder = new TextDecoder('utf-8', { fatal: true });
     let changed = reset;
+    // The agent shows as present in the review room for as long as its stream is open.
+    const release = services.agentPresence.hold(id, principal);
     try {
       for await (const chunk of chunks) {
         size += chunk.byteLength;
@@ -100,6 +105,7 @@ export async function streamContent(
       if (error instanceof TypeError) throw new AppError('unsupported_media_type', 'The stream is not valid UTF-8 text.', { cause: error });
       throw error;
     } finally {
+      release();
       // What was appended before a failure is already live; it is made durable either way.
       await room.whenDurable();
     }

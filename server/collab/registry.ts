@@ -13,6 +13,8 @@ export interface RegistryOptions {
   /** How long an unused room stays in memory (a grace for agents that push again soon). */
   idleUnloadMs: number;
   onPersisted?: (room: Room) => void;
+  /** Runs on a freshly loaded room before anyone can use it (the review projection's reconcile). A failure fails the load. */
+  prepare?: (room: Room) => Promise<void>;
 }
 
 /**
@@ -95,7 +97,13 @@ export class RoomRegistry {
       onPersisted: this.options.onPersisted,
       onBroken: (room) => this.forget(room),
     })
-      .then((room) => {
+      .then(async (room) => {
+        try {
+          await this.options.prepare?.(room);
+        } catch (error) {
+          room.destroy();
+          throw error;
+        }
         this.rooms.set(name.docName, room);
         return room;
       })

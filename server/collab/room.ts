@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { AppError } from '../../lib/errors';
 import { MAX_PAGE_BYTES, MessageType, SyncMessageType } from '../../lib/protocol/messages';
@@ -23,6 +24,7 @@ import { rewriteAwarenessUpdate } from './awareness-filter';
 /** Origins of Yjs changes that must not be persisted again. */
 export const ORIGIN_LOAD = Symbol('load');
 export const ORIGIN_REMOTE = Symbol('remote');
+const ORIGIN_SERVER_PRESENCE = Symbol('server-presence');
 
 /** Compact the update log into a snapshot after this many updates or bytes. */
 const COMPACT_AFTER_UPDATES = 1_000;
@@ -84,6 +86,8 @@ export class Room {
   private readonly awarenessToPublish = new Set<number>();
   private awarenessTimer: NodeJS.Timeout | null = null;
   private readonly unsubscribe: () => void;
+  /** Awareness entries the server speaks for (agents writing over HTTP); no connection may claim them. */
+  private readonly serverPresence = new Set<number>();
 
   private constructor(options: RoomOptions, doc: Y.Doc) {
     this.options = options;
@@ -267,10 +271,32 @@ export class Room {
   }
 
   private isOwnedByOther(member: Member, clientId: number): boolean {
+    if (this.serverPresence.has(clientId)) return true;
     for (const other of this.members.values()) {
       if (other !== member && other.awarenessIds.has(clientId)) return true;
     }
     return false;
+  }
+
+  /**
+   * Sets (or, with null, removes) a presence entry the server speaks for,
+   * such as an agent streaming over HTTP. Like any awareness state it times
+   * out after 30 s unless set again, so the caller renews it while it holds.
+   */
+  setServerPresence(clientId: number, state: Record<string, unknown> | null): void {
+    if (state === null && !this.awareness.getStates().has(clientId)) {
+      this.serverPresence.delete(clientId);
+      return;
+    }
+    const clock = (this.awareness.meta.get(clientId)?.clock ?? 0) + 1;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, 1);
+    encoding.writeVarUint(encoder, clientId);
+    encoding.writeVarUint(encoder, clock);
+    encoding.writeVarString(encoder, JSON.stringify(state));
+    if (state) this.serverPresence.add(clientId);
+    else this.serverPresence.delete(clientId);
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, encoding.toUint8Array(encoder), ORIGIN_SERVER_PRESENCE);
   }
 
   // ---- the write path --------------------------------------------------

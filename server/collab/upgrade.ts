@@ -142,6 +142,7 @@ export function createCollabEndpoint(services: Services): CollabEndpoint {
         // A writer's page edit (sync step 2 or update) re-arms the automatic version of this page.
         if (access === 'write' && room.name.kind === 'content' && bytes[0] === 0 && (bytes[1] === 1 || bytes[1] === 2)) {
           services.versionScheduler.noteWrite(room.name.artifactId, authorOf(principal));
+          services.agentPresence.touch(room.name.artifactId, principal);
         }
       } catch (error) {
         const appError = isAppError(error) ? error : new AppError('bad_request', 'Message could not be processed.');

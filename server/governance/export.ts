@@ -18,16 +18,19 @@ import { readVersionPage, versionView } from '../versions/versions';
 export async function exportArtifact(services: Services, principal: Principal, id: string, meta: RequestMeta) {
   const artifact = await getVisibleArtifact(services, principal, id);
   if (!canExportArtifact(principal, artifact)) throw new AppError('forbidden', 'Only admins can export artifacts.');
-  const room = (kind: 'content' | 'review') => ({ artifactId: id, kind, docName: docNameFor(id, kind) });
+  const room = (kind: 'content' | 'review' | 'notes') => ({ artifactId: id, kind, docName: docNameFor(id, kind) });
   const { html, meta: docMeta } = await services.registry.withRoom(room('content'), async (content) => {
     await content.whenDurable();
     return { html: htmlOf(content.doc).toString(), meta: metaOf(content.doc).toJSON() };
   });
-  const review = await services.registry.withRoom(room('review'), async (reviewRoom) => {
-    await reviewRoom.whenDurable();
-    const doc = reviewRoom.doc;
-    return Object.fromEntries(Array.from(doc.share.keys()).map((key) => [key, doc.share.get(key)!.toJSON() as unknown]));
-  });
+  const rootsOf = (kind: 'review' | 'notes') =>
+    services.registry.withRoom(room(kind), async (live) => {
+      await live.whenDurable();
+      const doc = live.doc;
+      return Object.fromEntries(Array.from(doc.share.keys()).map((key) => [key, doc.share.get(key)!.toJSON() as unknown]));
+    });
+  const review = await rootsOf('review');
+  const notes = await rootsOf('notes');
   const versions = (await services.store.listVersions(id)).reverse();
   const exportedAt = new Date(services.now()).toISOString();
   const manifest = {
@@ -37,6 +40,7 @@ export async function exportArtifact(services: Services, principal: Principal, i
     artifact: await presentArtifact(services, principal, artifact),
     meta: docMeta,
     review,
+    notes,
     versions: versions.map(versionView),
     files: { page: 'page.html', versions: versions.map((v) => `versions/${v.n}.html`) },
   };

@@ -14,6 +14,7 @@ const OrgPatch = z.object({
   defaultVisibility: z.enum(['org', 'members']).optional(),
   publishRole: z.enum(['member', 'admin']).optional(),
   retentionDays: z.number().int().min(1).max(3650).nullable().optional(),
+  requiredApprovals: z.number().int().min(0).max(10).optional(),
 });
 
 const RoleInput = z.object({ role: z.enum(ROLES as [Role, ...Role[]]) });

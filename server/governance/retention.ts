@@ -11,7 +11,7 @@ const BATCH = 100;
 
 /** Every stored document of an artifact: the page and the review layer (its versions go with its row). */
 export function artifactDocNames(id: string): string[] {
-  return [docNameFor(id, 'content'), docNameFor(id, 'review')];
+  return [docNameFor(id, 'content'), docNameFor(id, 'review'), docNameFor(id, 'notes')];
 }
 
 /**

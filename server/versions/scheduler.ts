@@ -38,6 +38,19 @@ export class VersionScheduler {
     this.timers.delete(artifactId);
   }
 
+  /**
+   * The author of a pending automatic version, taken off the timer so the
+   * caller can cut it now (a review must attach to a version of the page as
+   * it stands, not wait for the quiet period).
+   */
+  takePending(artifactId: string): VersionAuthor | null {
+    const existing = this.timers.get(artifactId);
+    if (!existing) return null;
+    clearTimeout(existing.timer);
+    this.timers.delete(artifactId);
+    return existing.author;
+  }
+
   /** On shutdown: cut what is pending now rather than lose it. */
   async flush(): Promise<void> {
     const pending = Array.from(this.timers.entries());

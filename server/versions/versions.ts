@@ -13,6 +13,7 @@ import { writableArtifact } from '../artifacts/write-content';
 import type { Services } from '../services';
 import { label } from '../validation';
 import { authorOf, type VersionAuthor } from './author';
+import { refreshReview } from '../review/projection';
 
 
 const CheckpointInput = z.object({
@@ -138,6 +139,11 @@ export function cutVersion(services: Services, input: CutInput): Promise<{ versi
       // Open pages learn of the new version through the document they already hold.
       room.applyLocal((doc) => metaOf(doc).set('latestVersion', version.n), 'http');
       await room.whenDurable();
+      // Approvals of the previous version are stale now: the review room's summary says so live.
+      const artifact = await services.store.getArtifact(input.artifactId);
+      if (artifact) await refreshReview(services, artifact, { threadIds: [] }).catch((error: unknown) => {
+        services.logger.warn('could not refresh the review summary after a version', { error });
+      });
       return { version, created: true };
     }),
   );

@@ -1068,7 +1068,7 @@ const CSRF_CASES: HttpCase[] = CSRF_TEMPLATES.flatMap((c) => [
 // Rooms: stock y-websocket clients.
 // ---------------------------------------------------------------------------
 
-type RoomKind = 'content' | 'review';
+type RoomKind = 'content' | 'review' | 'notes';
 type Via =
   | 'default'
   | 'cookie'
@@ -1187,11 +1187,14 @@ function serverState(client: RoomClient): Promise<Y.Doc> {
 
 function probe(doc: Y.Doc, room: RoomKind, marker: string): void {
   if (room === 'content') doc.getText('html').insert(0, marker);
+  else if (room === 'notes') doc.getText('notes').insert(0, marker);
   else doc.getMap('threads').set(marker, { body: 'probe comment' });
 }
 
 function hasProbe(doc: Y.Doc, room: RoomKind, marker: string): boolean {
-  return room === 'content' ? doc.getText('html').toString().includes(marker) : doc.getMap('threads').has(marker);
+  if (room === 'content') return doc.getText('html').toString().includes(marker);
+  if (room === 'notes') return doc.getText('notes').toString().includes(marker);
+  return doc.getMap('threads').has(marker);
 }
 
 async function collabToken(session: Record<string, string>): Promise<string> {
@@ -1243,7 +1246,9 @@ function expectRoom(room: RoomKind, p: PModel, target: Target): RoomCase['expect
   if (!hasCredential(p)) return CloseCode.UNAUTHORIZED;
   if (target === 'missing') return CloseCode.NOT_FOUND;
   const access = room === 'content' ? contentAccess(p, TMODEL[target]) : reviewAccess(p, TMODEL[target]);
-  return access === 'none' ? CloseCode.NOT_FOUND : access;
+  if (access === 'none') return CloseCode.NOT_FOUND;
+  // The review room's document is the server's projection: everyone who sees it reads it, nobody writes it directly.
+  return room === 'review' ? 'read' : access;
 }
 
 function roomCaseName(c: RoomCase): string {
@@ -1257,7 +1262,7 @@ async function runRoomCase(c: RoomCase): Promise<void> {
   const live = W.live.get(c.as)!;
   const write = c.expect === 'write';
   const id = c.target === 'missing' ? randomUUID() : write ? await makeArtifact(c.target, 'matrix-fresh') : W.artifact[c.target];
-  const docName = c.room === 'review' ? `${id}/review` : id;
+  const docName = c.room === 'content' ? id : `${id}/${c.room}`;
   const watch: Watch = { artifacts: [...SHARED.map((t) => W.artifact[t]), ...(c.target === 'missing' ? [] : [id])], ids: [] };
   const before = await snapshot(watch);
   const via = c.via ?? 'default';
@@ -1269,7 +1274,7 @@ async function runRoomCase(c: RoomCase): Promise<void> {
       expect(await snapshot(watch)).toEqual(before);
       if (c.target !== 'missing' && TMODEL[c.target].org !== live.model.org && hasCredential(live.model)) {
         // Another org's artifact closes exactly like one that does not exist.
-        const missing = await outcomeOf(c.room === 'review' ? `${randomUUID()}/review` : randomUUID(), await roomAuth(live, via));
+        const missing = await outcomeOf(c.room === 'content' ? randomUUID() : `${randomUUID()}/${c.room}`, await roomAuth(live, via));
         expect(missing).toEqual(outcome);
       }
       return;
@@ -1292,7 +1297,7 @@ async function runRoomCase(c: RoomCase): Promise<void> {
 
 function roomCases(): RoomCase[] {
   const cases: RoomCase[] = [];
-  for (const room of ['content', 'review'] as const) {
+  for (const room of ['content', 'review', 'notes'] as const) {
     for (const as of VALID) for (const target of MATRIX_TARGETS) cases.push({ as, room, target, expect: expectRoom(room, MODEL[as], target) });
     for (const as of BAD) cases.push({ as, room, target: 'orgWide', expect: CloseCode.UNAUTHORIZED });
     // People's other ways in: the cookie itself (our pages only), and collab tokens gone bad.

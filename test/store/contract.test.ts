@@ -152,8 +152,8 @@ for (const backend of backends) {
 
     it('purges an artifact with its documents, and lists only unheld expired ones', async () => {
       const orgId = randomUUID();
-      await store.createOrg({ id: orgId, name: 'Org', createdAt: 1, settings: { defaultVisibility: 'members', publishRole: 'admin', retentionDays: 30 } });
-      expect((await store.getOrg(orgId))!.settings).toEqual({ defaultVisibility: 'members', publishRole: 'admin', retentionDays: 30 });
+      await store.createOrg({ id: orgId, name: 'Org', createdAt: 1, settings: { defaultVisibility: 'members', publishRole: 'admin', retentionDays: 30, requiredApprovals: 2 } });
+      expect((await store.getOrg(orgId))!.settings).toEqual({ defaultVisibility: 'members', publishRole: 'admin', retentionDays: 30, requiredApprovals: 2 });
       const base = { orgId, project: '', session: '', kind: 'page', status: 'published' as const, visibility: 'org' as const, createdBy: 'u', title: 't' };
       await store.createArtifact({ ...base, id: 'old', createdAt: 10 });
       await store.createArtifact({ ...base, id: 'held', createdAt: 10 });

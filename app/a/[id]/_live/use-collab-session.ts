@@ -16,31 +16,40 @@ export interface LocalPresence {
   scroll?: { y: number; height: number };
 }
 
+/** The artifact's three rooms: the page, the review layer (threads, statuses, presence), the shared notes. */
+export type CollabRoom = 'content' | 'review' | 'notes';
+
 /**
- * Joins the artifact's content room over y-websocket. The session cookie
+ * Joins one of the artifact's rooms over y-websocket. The session cookie
  * authenticates the socket (same origin). Created in an effect, so React's
  * strict-mode double mount makes and destroys a throwaway first session.
  */
-export function useCollabSession(artifactId: string): CollabSession | null {
+export function useCollabSession(artifactId: string, room: CollabRoom = 'content'): CollabSession | null {
   const [session, setSession] = useState<CollabSession | null>(null);
 
   useEffect(() => {
     const doc = new Y.Doc();
     const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-    const provider = new WebsocketProvider(`${scheme}://${window.location.host}/collab`, artifactId, doc, {
+    const roomName = room === 'content' ? artifactId : `${artifactId}/${room}`;
+    const provider = new WebsocketProvider(`${scheme}://${window.location.host}/collab`, roomName, doc, {
       // Presence comes from the server only; tabs must not short-circuit it.
       disableBc: true,
       shouldReconnect: (event) => !isFinalClose(event.code),
     });
-    const presence: LocalPresence = { view: 'live' };
-    provider.awareness.setLocalState(presence);
+    if (room === 'content') {
+      const presence: LocalPresence = { view: 'live' };
+      provider.awareness.setLocalState(presence);
+    } else {
+      // Review-room presence is set by its users (use-review-presence); notes presence by Lexical.
+      provider.awareness.setLocalState(null);
+    }
     setSession({ doc, provider });
     return () => {
       setSession(null);
       provider.destroy();
       doc.destroy();
     };
-  }, [artifactId]);
+  }, [artifactId, room]);
 
   return session;
 }

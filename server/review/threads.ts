@@ -1,0 +1,416 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { isAdmin, reviewAccess } from '../../lib/auth/policy';
+import type { Principal } from '../../lib/auth/principal';
+import { AppError } from '../../lib/errors';
+import { htmlOf } from '../../lib/artifact/doc-shape';
+import { describeAnchorSource, resolveAnchor } from '../../lib/review/anchor';
+import { bodyMentions, bodyText, parseCommentBody, type CommentBody } from '../../lib/review/body';
+import { scanElements } from '../../lib/review/html-source';
+import { markdownToBody } from '../../lib/review/markdown';
+import {
+  ANCHOR_KINDS,
+  REACTIONS,
+  REVIEW_LIMITS,
+  type AnchorView,
+  type MentionableView,
+  type ReactionKey,
+  type ThreadWithStateView,
+} from '../../lib/review/types';
+import type { ArtifactRecord } from '../../lib/store/types';
+import type { CommentRecord, ThreadRecord } from '../../lib/store/review-types';
+import { docNameFor } from '../../lib/protocol/ids';
+import type { RequestMeta } from '../audit/audit';
+import { getVisibleArtifact } from '../artifacts/artifact-view';
+import type { Services } from '../services';
+import { versionOfCurrentPage } from './current-version';
+import { notify, type NotificationDraft } from './inbox';
+import { AGENT_MENTION_ID, isAuthor, mentionablesOf, reviewActorOf } from './people';
+import { refreshReview } from './projection';
+import { groupReactions, threadView } from './views';
+
+// ---- input ------------------------------------------------------------
+
+const relativePosition = z.string().max(400).regex(/^[A-Za-z0-9+/=_-]*$/, 'must be base64').nullable();
+
+const AnchorInputSchema = z.object({
+  kind: z.enum(ANCHOR_KINDS),
+  start: relativePosition,
+  end: relativePosition,
+  tag: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a lower-case tag name'),
+  ordinal: z.number().int().min(0).max(10_000_000),
+  selector: z.string().max(REVIEW_LIMITS.selectorChars),
+  quote: z.string().max(REVIEW_LIMITS.quoteChars),
+  prefix: z.string().max(REVIEW_LIMITS.contextChars * 2),
+  suffix: z.string().max(REVIEW_LIMITS.contextChars * 2),
+});
+
+/** A comment is sent as structured `body` (the app's composer) or as markdown `text` (agents, the CLI). */
+const CommentInput = z
+  .object({ body: z.unknown().optional(), text: z.string().max(REVIEW_LIMITS.commentChars * 2).optional() })
+  .refine((input) => (input.body === undefined) !== (input.text === undefined), 'send exactly one of "body" or "text"');
+
+const NewThreadInput = CommentInput.and(z.object({ anchor: AnchorInputSchema.nullable().optional() }));
+const StatusInput = z.object({ status: z.enum(['open', 'resolved']) });
+const AddressedInput = z.object({
+  version: z.number().int().positive().optional(),
+  note: z.string().trim().max(500).default(''),
+});
+
+interface ParsedComment {
+  body: CommentBody;
+  text: string;
+  mentions: string[];
+}
+
+/** Parses a comment, checks every mention against who may be mentioned here, and stamps their real names. */
+function parseComment(raw: { body?: unknown; text?: string }, mentionables: MentionableView[]): ParsedComment {
+  const byId = new Map(mentionables.map((m) => [m.id, m]));
+  const resolveHandle = (handle: string) => {
+    const wanted = handle.toLowerCase();
+    const found = mentionables.find(
+      (m) => m.id === wanted || m.email?.toLowerCase() === wanted || m.name.toLowerCase().replace(/\s+/g, '') === wanted.replace(/\s+/g, ''),
+    );
+    return found ? { kind: found.kind, id: found.id, name: found.name } : null;
+  };
+  const body = raw.text !== undefined ? markdownToBody(raw.text, resolveHandle) : parseCommentBody(raw.body);
+  const mentions = bodyMentions(body);
+  for (const mention of mentions) {
+    if (!byId.has(mention.id) || byId.get(mention.id)!.kind !== mention.kind) {
+      throw new AppError('bad_request', `Comment mentions someone who is not a member who can see this artifact (${mention.id}).`, {
+        details: { field: 'body', mention: mention.id },
+      });
+    }
+  }
+  const stamped = stampMentionNames(body, byId);
+  return { body: stamped, text: bodyText(stamped), mentions: mentions.map((m) => m.id) };
+}
+
+function stampMentionNames(body: CommentBody, byId: Map<string, MentionableView>): CommentBody {
+  // Mentions show the server's name for the person, never one the client made up.
+  return JSON.parse(JSON.stringify(body), (key, value: unknown) => {
+    if (value && typeof value === 'object' && (value as { t?: unknown }).t === 'mention') {
+      const mention = value as { id: string };
+      const known = byId.get(mention.id);
+      return known ? { ...mention, name: known.name } : value;
+    }
+    return value;
+  }) as CommentBody;
+}
+
+// ---- access -------------------------------------------------------------
+
+async function reviewableArtifact(services: Services, principal: Principal, id: string): Promise<ArtifactRecord> {
+  const artifact = await getVisibleArtifact(services, principal, id);
+  if (reviewAccess(principal, artifact) !== 'write') {
+    throw new AppError(
+      'forbidden',
+      principal.kind === 'agent' ? 'This token needs the comments:write scope to comment.' : 'Viewers can read the review but not write to it.',
+    );
+  }
+  return artifact;
+}
+
+async function threadOf(services: Services, artifact: ArtifactRecord, threadId: string): Promise<ThreadRecord> {
+  const thread = z.string().uuid().safeParse(threadId).success ? await services.store.review.getThread(threadId) : null;
+  if (!thread || thread.artifactId !== artifact.id) throw new AppError('not_found', 'No such thread on this artifact.');
+  return thread;
+}
+
+async function commentOf(services: Services, artifact: ArtifactRecord, commentId: string): Promise<CommentRecord> {
+  const comment = z.string().uuid().safeParse(commentId).success ? await services.store.review.getComment(commentId) : null;
+  if (!comment || comment.artifactId !== artifact.id) throw new AppError('not_found', 'No such comment on this artifact.');
+  return comment;
+}
+
+const contentRoom = (id: string) => ({ artifactId: id, kind: 'content' as const, docName: docNameFor(id, 'content') });
+
+// ---- reads ------------------------------------------------------------
+
+const ListQuery = z.object({ status: z.enum(['open', 'resolved', 'all']).default('open') });
+
+/** `GET /api/v1/artifacts/:id/threads`: threads with comments and where each anchor stands on the page now. */
+export async function listThreads(services: Services, principal: Principal, id: string, raw: Record<string, string>) {
+  const artifact = await getVisibleArtifact(services, principal, id);
+  const { status } = ListQuery.parse(raw);
+  const threads = (await services.store.review.listThreads(artifact.id)).filter((t) => status === 'all' || t.status === status);
+  return { items: await withStates(services, artifact, threads) };
+}
+
+export async function getThread(services: Services, principal: Principal, id: string, threadId: string) {
+  const artifact = await getVisibleArtifact(services, principal, id);
+  const [view] = await withStates(services, artifact, [await threadOf(services, artifact, threadId)]);
+  return view;
+}
+
+async function withStates(services: Services, artifact: ArtifactRecord, threads: ThreadRecord[]): Promise<ThreadWithStateView[]> {
+  if (threads.length === 0) return [];
+  const [comments, reactions] = await Promise.all([
+    services.store.review.listCommentsOfArtifact(artifact.id),
+    services.store.review.listReactions(artifact.id),
+  ]);
+  const grouped = groupReactions(reactions);
+  const states = await services.registry.withRoom(contentRoom(artifact.id), async (room) => {
+    await room.whenDurable();
+    const text = htmlOf(room.doc);
+    const elements = scanElements(text.toString());
+    return threads.map((thread) => (thread.anchor ? resolveAnchor(text, thread.anchor, elements).state : null));
+  });
+  return threads.map((thread, index) => {
+    const view = threadView(
+      thread,
+      comments.filter((c) => c.threadId === thread.id),
+      grouped,
+    );
+    return {
+      ...view,
+      anchorState: states[index],
+      mentionsAgent: view.comments.some((c) => c.mentions.includes(AGENT_MENTION_ID)),
+    };
+  });
+}
+
+export async function listMentionables(services: Services, principal: Principal, id: string) {
+  const artifact = await getVisibleArtifact(services, principal, id);
+  return { items: await mentionablesOf(services, artifact) };
+}
+
+export async function commentHistory(services: Services, principal: Principal, id: string, commentId: string) {
+  const artifact = await getVisibleArtifact(services, principal, id);
+  const comment = await commentOf(services, artifact, commentId);
+  const revisions = await services.store.review.listCommentRevisions(comment.id);
+  return {
+    current: { body: comment.body, text: comment.text, at: new Date(comment.editedAt ?? comment.createdAt).toISOString() },
+    revisions: revisions.map((r) => ({ n: r.n, body: r.body, text: r.text, replacedAt: new Date(r.replacedAt).toISOString() })),
+  };
+}
+
+// ---- writes -----------------------------------------------------------
+
+/** `POST /api/v1/artifacts/:id/threads`: a new thread, pinned (anchor) or about the whole page (no anchor). */
+export async function createThread(services: Services, principal: Principal, id: string, raw: unknown, meta: RequestMeta) {
+  const artifact = await reviewableArtifact(services, principal, id);
+  const input = NewThreadInput.parse(raw);
+  if ((await services.store.review.countThreads(artifact.id)) >= REVIEW_LIMITS.threadsPerArtifact) {
+    throw new AppError('conflict', `This artifact has reached ${REVIEW_LIMITS.threadsPerArtifact} threads.`);
+  }
+  const mentionables = await mentionablesOf(services, artifact);
+  const comment = parseComment(input, mentionables);
+  const anchor = input.anchor ? await anchorOnPage(services, artifact.id, input.anchor) : null;
+  const latest = await services.store.latestVersion(artifact.id);
+  const at = services.now();
+  const actor = reviewActorOf(principal);
+  const thread: ThreadRecord = {
+    id: randomUUID(),
+    artifactId: artifact.id,
+    orgId: artifact.orgId,
+    anchor,
+    version: latest?.n ?? null,
+    status: 'open',
+    author: actor,
+    authorUserId: principal.userId,
+    createdAt: at,
+    updatedAt: at,
+    resolvedBy: null,
+    resolvedAt: null,
+    addressed: null,
+  };
+  const first: CommentRecord = {
+    id: randomUUID(),
+    threadId: thread.id,
+    artifactId: artifact.id,
+    author: actor,
+    authorUserId: principal.userId,
+    ...comment,
+    createdAt: at,
+    editedAt: null,
+    deletedAt: null,
+    edits: 0,
+  };
+  await services.store.review.createThread(thread, first);
+  await refreshReview(services, artifact, { threadIds: [thread.id] });
+  await services.audit.artifactEvent(principal, 'comment.create', artifact, meta, { threadId: thread.id, commentId: first.id, pinned: anchor !== null });
+  await notifyMentions(services, principal, artifact, thread, first, comment.mentions, []);
+  return getThread(services, principal, artifact.id, thread.id);
+}
+
+async function anchorOnPage(services: Services, artifactId: string, input: z.infer<typeof AnchorInputSchema>): Promise<AnchorView> {
+  return services.registry.withRoom(contentRoom(artifactId), async (room) => {
+    await room.whenDurable();
+    const described = describeAnchorSource(htmlOf(room.doc), input);
+    if (!described.ok) throw new AppError('bad_request', `Anchor: ${described.reason}`, { details: { field: 'anchor' } });
+    return { ...input, source: described.source, sourceHash: described.sourceHash };
+  });
+}
+
+/** `POST .../threads/:tid/replies`. */
+export async function reply(services: Services, principal: Principal, id: string, threadId: string, raw: unknown, meta: RequestMeta) {
+  const artifact = await reviewableArtifact(services, principal, id);
+  const thread = await threadOf(services, artifact, threadId);
+  if ((await services.store.review.countComments(thread.id)) >= REVIEW_LIMITS.commentsPerThread) {
+    throw new AppError('conflict', `This thread has reached ${REVIEW_LIMITS.commentsPerThread} comments.`);
+  }
+  const comment = parseComment(CommentInput.parse(raw), await mentionablesOf(services, artifact));
+  const at = services.now();
+  const record: CommentRecord = {
+    id: randomUUID(),
+    threadId: thread.id,
+    artifactId: artifact.id,
+    author: reviewActorOf(principal),
+    authorUserId: principal.userId,
+    ...comment,
+    createdAt: at,
+    editedAt: null,
+    deletedAt: null,
+    edits: 0,
+  };
+  await services.store.review.addComment(record);
+  await refreshReview(services, artifact, { threadIds: [thread.id] });
+  await services.audit.artifactEvent(principal, 'comment.create', artifact, meta, { threadId: thread.id, commentId: record.id });
+  const participants = (await services.store.review.listComments(thread.id)).map((c) => c.authorUserId);
+  await notifyMentions(services, principal, artifact, thread, record, comment.mentions, [thread.authorUserId, ...participants]);
+  return getThread(services, principal, artifact.id, thread.id);
+}
+
+/** Mentioned people first (a mention beats a reply), then the thread's participants. */
+async function notifyMentions(
+  services: Services,
+  principal: Principal,
+  artifact: ArtifactRecord,
+  thread: ThreadRecord,
+  comment: CommentRecord,
+  mentions: string[],
+  participants: string[],
+): Promise<void> {
+  const drafts: NotificationDraft[] = [
+    ...mentions
+      .filter((m) => m !== AGENT_MENTION_ID)
+      .map((userId) => ({ userId, kind: 'mention' as const, threadId: thread.id, commentId: comment.id, excerpt: comment.text })),
+    ...participants.map((userId) => ({ userId, kind: 'reply' as const, threadId: thread.id, commentId: comment.id, excerpt: comment.text })),
+  ];
+  await notify(services, { orgId: artifact.orgId, artifactId: artifact.id, actor: reviewActorOf(principal), actorUserId: principal.userId }, drafts);
+}
+
+/** `PATCH .../comments/:cid`: the author edits; the previous body stays in the history. */
+export async function editComment(services: Services, principal: Principal, id: string, commentId: string, raw: unknown, meta: RequestMeta) {
+  const artifact = await reviewableArtifact(services, principal, id);
+  const existing = await commentOf(services, artifact, commentId);
+  if (!isAuthor(principal, existing.author)) throw new AppError('forbidden', 'Only the author can edit a comment.');
+  if (existing.deletedAt !== null) throw new AppError('conflict', 'This comment was deleted.');
+  const comment = parseComment(CommentInput.parse(raw), await mentionablesOf(services, artifact));
+  const updated = await services.store.review.editComment(existing.id, { ...comment, at: services.now() });
+  if (!updated) throw new AppError('conflict', 'This comment was deleted.');
+  await refreshReview(services, artifact, { threadIds: [existing.threadId] });
+  await services.audit.artifactEvent(principal, 'comment.edit', artifact, meta, { threadId: existing.threadId, commentId: existing.id });
+  const thread = await threadOf(services, artifact, existing.threadId);
+  const added = comment.mentions.filter((m) => !existing.mentions.includes(m));
+  await notifyMentions(services, principal, artifact, thread, updated, added, []);
+  return getThread(services, principal, artifact.id, existing.threadId);
+}
+
+/**
+ * `DELETE .../comments/:cid`: the author (or an admin) deletes. A thread's
+ * only comment takes the thread with it; otherwise a tombstone keeps the
+ * conversation readable.
+ */
+export async function deleteComment(services: Services, principal: Principal, id: string, commentId: string, meta: RequestMeta) {
+  const artifact = await reviewableArtifact(services, principal, id);
+  const comment = await commentOf(services, artifact, commentId);
+  if (!isAuthor(principal, comment.author) && !(principal.kind === 'user' && isAdmin(principal))) {
+    throw new AppError('forbidden', 'Only the author or an admin can delete a comment.');
+  }
+  const live = (await services.store.review.listComments(comment.threadId)).filter((c) => c.deletedAt === null);
+  const removesThread = live.length === 1 && live[0].id === comment.id;
+  if (removesThread) await services.store.review.deleteThread(comment.threadId);
+  else if (comment.deletedAt === null) await services.store.review.deleteComment(comment.id, services.now());
+  await refreshReview(services, artifact, { threadIds: [comment.threadId] });
+  await services.audit.artifactEvent(principal, 'comment.delete', artifact, meta, { threadId: comment.threadId, commentId: comment.id, thread: removesThread });
+  return { deleted: true, threadDeleted: removesThread };
+}
+
+const ReactionKeySchema = z.string().max(40).refine((key): key is ReactionKey => (REACTIONS as readonly string[]).includes(key), {
+  message: `must be one of ${REACTIONS.join(', ')}`,
+});
+
+/** `PUT` (on) / `DELETE` (off) `.../comments/:cid/reactions/:key`. */
+export async function react(services: Services, principal: Principal, id: string, commentId: string, rawKey: string, on: boolean) {
+  const artifact = await reviewableArtifact(services, principal, id);
+  const parsed = ReactionKeySchema.safeParse(rawKey);
+  if (!parsed.success) throw new AppError('bad_request', `Unknown reaction; use one of ${REACTIONS.join(', ')}.`, { details: { field: 'reaction' } });
+  const comment = await commentOf(services, artifact, commentId);
+  if (comment.deletedAt !== null) throw new AppError('conflict', 'This comment was deleted.');
+  const actor = reviewActorOf(principal);
+  await services.store.review.setReaction(
+    { commentId: comment.id, artifactId: artifact.id, userId: actor.id, userName: actor.name, reaction: parsed.data as ReactionKey, createdAt: services.now() },
+    on,
+  );
+  await refreshReview(services, artifact, { threadIds: [comment.threadId] });
+  return getThread(services, principal, artifact.id, comment.threadId);
+}
+
+/** `PATCH .../threads/:tid` `{status}`: people resolve and reopen; agents mark threads addressed instead. */
+export async function setThreadStatus(services: Services, principal: Principal, id: string, threadId: string, raw: unknown, meta: RequestMeta) {
+  const artifact = await reviewableArtifact(services, principal, id);
+  if (principal.kind === 'agent') {
+    throw new AppError('forbidden', 'Agents mark a thread addressed (POST .../addressed); a reviewer confirms by resolving it.');
+  }
+  const thread = await threadOf(services, artifact, threadId);
+  const { status } = StatusInput.parse(raw);
+  if (thread.status !== status) {
+    const at = services.now();
+    await services.store.review.updateThread(thread.id, {
+      status,
+      resolvedBy: status === 'resolved' ? reviewActorOf(principal) : null,
+      resolvedAt: status === 'resolved' ? at : null,
+      updatedAt: at,
+    });
+    await refreshReview(services, artifact, { threadIds: [thread.id] });
+    await services.audit.artifactEvent(principal, status === 'resolved' ? 'thread.resolve' : 'thread.reopen', artifact, meta, { threadId: thread.id });
+    if (status === 'resolved') {
+      const first = (await services.store.review.listComments(thread.id))[0];
+      await notify(services, { orgId: artifact.orgId, artifactId: artifact.id, actor: reviewActorOf(principal), actorUserId: principal.userId }, [
+        { userId: thread.authorUserId, kind: 'resolved', threadId: thread.id, excerpt: first?.text ?? '' },
+      ]);
+    }
+  }
+  return getThread(services, principal, artifact.id, thread.id);
+}
+
+/**
+ * `POST .../threads/:tid/addressed` `{version?, note?}`: the agent says a
+ * version deals with the thread (default: the version of the page as it
+ * stands now, cut if needed). The thread stays open until a reviewer resolves it.
+ */
+export async function markAddressed(services: Services, principal: Principal, id: string, threadId: string, raw: unknown, meta: RequestMeta) {
+  const artifact = await reviewableArtifact(services, principal, id);
+  const thread = await threadOf(services, artifact, threadId);
+  const input = AddressedInput.parse(raw ?? {});
+  const actor = reviewActorOf(principal);
+  let version: number;
+  if (input.version !== undefined) {
+    if (!(await services.store.getVersion(artifact.id, input.version))) {
+      throw new AppError('bad_request', `Version ${input.version} does not exist.`, { details: { field: 'version' } });
+    }
+    version = input.version;
+  } else {
+    version = await versionOfCurrentPage(services, artifact.id, actor);
+  }
+  const at = services.now();
+  await services.store.review.updateThread(thread.id, { addressed: { version, by: actor, at, note: input.note }, updatedAt: at });
+  await refreshReview(services, artifact, { threadIds: [thread.id] });
+  await services.audit.artifactEvent(principal, 'thread.addressed', artifact, meta, { threadId: thread.id, version });
+  const participants = (await services.store.review.listComments(thread.id)).map((c) => c.authorUserId);
+  await notify(
+    services,
+    { orgId: artifact.orgId, artifactId: artifact.id, actor, actorUserId: principal.userId },
+    [thread.authorUserId, ...participants].map((userId) => ({
+      userId,
+      kind: 'addressed' as const,
+      threadId: thread.id,
+      excerpt: input.note || `Addressed in v${version}`,
+      version,
+    })),
+  );
+  return getThread(services, principal, artifact.id, thread.id);
+}
+
