@@ -1,3 +1,5 @@
+import type { AnchorInput, ThreadStatus, ThreadWithStateView } from '../lib/review/types';
+
 /** A minimal typed client of Loupe's REST API, used by the CLI (and by MCP later). */
 export interface ClientConfig {
   url: string;
@@ -53,6 +55,26 @@ export class LoupeClient {
     return this.json<VersionInfo>('POST', `/api/v1/artifacts/${encodeURIComponent(id)}/versions/${n}/restore`);
   }
 
+  /** Threads with their comments and where each anchor stands on the page now (default: open ones). */
+  async listThreads(id: string, status: ThreadStatus | 'all' = 'open'): Promise<{ items: ThreadWithStateView[] }> {
+    return this.json('GET', `${this.artifactPath(id)}/threads?status=${status}`);
+  }
+
+  /** A new thread: pinned to `anchor`, or about the whole page when it is omitted. `text` is markdown. */
+  async createThread(id: string, input: { text: string; anchor?: AnchorInput | null }): Promise<ThreadWithStateView> {
+    return this.json('POST', `${this.artifactPath(id)}/threads`, JSON.stringify(input), 'application/json');
+  }
+
+  /** Replies to a thread; `text` is markdown. */
+  async reply(id: string, threadId: string, text: string): Promise<ThreadWithStateView> {
+    return this.json('POST', `${this.threadPath(id, threadId)}/replies`, JSON.stringify({ text }), 'application/json');
+  }
+
+  /** Says a version deals with the thread (default: the page as it stands now); a reviewer confirms by resolving it. */
+  async markAddressed(id: string, threadId: string, input: { version?: number; note?: string }): Promise<ThreadWithStateView> {
+    return this.json('POST', `${this.threadPath(id, threadId)}/addressed`, JSON.stringify(input), 'application/json');
+  }
+
   async putContent(id: string, html: string, ifMatch?: string): Promise<WriteResult> {
     return this.json<WriteResult>('PUT', `/api/v1/artifacts/${encodeURIComponent(id)}/content`, html, 'text/html; charset=utf-8', ifMatch);
   }
@@ -67,6 +89,14 @@ export class LoupeClient {
       },
     });
     return this.json<WriteResult>('POST', `/api/v1/artifacts/${encodeURIComponent(id)}/stream${reset ? '?reset=1' : ''}`, body, 'text/html; charset=utf-8');
+  }
+
+  private artifactPath(id: string): string {
+    return `/api/v1/artifacts/${encodeURIComponent(id)}`;
+  }
+
+  private threadPath(id: string, threadId: string): string {
+    return `${this.artifactPath(id)}/threads/${encodeURIComponent(threadId)}`;
   }
 
   private async json<T>(method: string, path: string, body?: string | ReadableStream<Uint8Array>, contentType?: string, ifMatch?: string): Promise<T> {

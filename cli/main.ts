@@ -4,8 +4,9 @@ import { parseArgs } from 'node:util';
 import { ApiError, LoupeClient } from './client';
 import { readLinks, writeLink } from './links';
 import { auditVerify } from './audit';
+import { isReviewCommand, processIo, runReviewCommand, UsageError } from './review';
 
-const HELP = `loupe — publish pages to Loupe
+const HELP = `loupe — publish pages to Loupe and work through their review
 
 Usage:
   loupe push <file> [--title T] [--project P] [--session S] [--kind K] [--id ID] [--new]
@@ -17,6 +18,18 @@ Usage:
   loupe audit verify [--data-dir DIR] [--org ID] | [--file export.json]
       checks the audit log's hash chain in the server's database (DATA_DIR / DATABASE_URL)
       or in a complete JSON export; exits 1 and names the first broken entry
+
+Review (<artifact> is an id, an artifact URL, or a file pushed from this folder):
+  loupe comments <artifact> [--all | --resolved] [--json]
+      the open threads (or all, or resolved ones): id, where each is pinned and
+      whether that part of the page changed since, and every comment
+  loupe reply <artifact> <thread> <text...> [--addressed [--version N] [--note "..."]]
+      reply in markdown (\`-\` or no text reads it from stdin); --addressed also marks
+      the thread addressed (default: in the version of the page as it stands now)
+  loupe address <artifact> <thread> [--version N] [--note "..."]
+      says a version deals with the thread; a reviewer confirms by resolving it
+  loupe comment <artifact> <text...>              (a new thread about the whole page)
+  <thread> is a thread id or any unique start of one (the 8 characters \`comments\` shows).
 
 Config: LOUPE_URL and LOUPE_TOKEN, or --url and --token.
 The first push of a file creates an artifact; later pushes of the same file update it
@@ -40,6 +53,12 @@ const OPTIONS = {
   file: { type: 'string' },
   'data-dir': { type: 'string' },
   org: { type: 'string' },
+  all: { type: 'boolean' },
+  resolved: { type: 'boolean' },
+  json: { type: 'boolean' },
+  addressed: { type: 'boolean' },
+  version: { type: 'string' },
+  note: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -76,6 +95,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const client = new LoupeClient({ url, token });
   try {
+    if (isReviewCommand(command)) {
+      await runReviewCommand(command, positionals.slice(1), values, client, processIo());
+      return 0;
+    }
     switch (command) {
       case 'push':
         if (!file) return usage('push needs a file');
@@ -113,6 +136,7 @@ export async function main(argv: string[]): Promise<number> {
         return usage(`unknown command "${command}"`);
     }
   } catch (error) {
+    if (error instanceof UsageError) return usage(error.message);
     if (error instanceof ApiError) {
       process.stderr.write(`loupe: ${error.message}${error.status ? ` (${error.status} ${error.code})` : ''}\n`);
       return 1;
