@@ -261,7 +261,8 @@ describe('versions from the CLI', () => {
     const { tmpdir } = await import('node:os');
     const { fileURLToPath } = await import('node:url');
     const root = fileURLToPath(new URL('../..', import.meta.url));
-    const loupe = await startTestLoupe();
+    // Each CLI start takes seconds on a busy machine: an automatic version must not slip in between the steps.
+    const loupe = await startTestLoupe({ env: { VERSION_QUIET_MS: '600000' } });
     const cwd = mkdtempSync(join(tmpdir(), 'loupe-cli-'));
     const run = (...args: string[]) =>
       new Promise<{ code: number; out: string }>((resolve) => {
