@@ -53,7 +53,7 @@ export interface AnchorInput {
 export interface AnchorView extends AnchorInput {
   /** The source the anchor covered when the thread was written (≤ 4,000 characters). */
   source: string;
-  /** sha256 hex of the full source slice when written: "changed since" compares against it. */
+  /** A 64-bit hash (16 hex digits, lib/review/anchor.ts hashSource) of the full source slice when written: "changed since" compares against it. */
   sourceHash: string;
 }
 
