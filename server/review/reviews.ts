@@ -8,7 +8,7 @@ import type { ReviewRecord } from '../../lib/store/review-types';
 import type { RequestMeta } from '../audit/audit';
 import { getVisibleArtifact } from '../artifacts/artifact-view';
 import type { Services } from '../services';
-import { versionOfCurrentPage } from './current-version';
+import { versionToReview } from './current-version';
 import { notify } from './inbox';
 import { reviewActorOf } from './people';
 import { currentSummary, refreshReview } from './projection';
@@ -41,15 +41,7 @@ export async function submitReview(services: Services, principal: Principal, id:
     throw new AppError('bad_request', 'Say what needs to change: a request for changes needs a summary.', { details: { field: 'summary' } });
   }
   const actor = reviewActorOf(principal);
-  let version: number;
-  if (input.version !== undefined) {
-    if (!(await services.store.getVersion(artifact.id, input.version))) {
-      throw new AppError('bad_request', `Version ${input.version} does not exist.`, { details: { field: 'version' } });
-    }
-    version = input.version;
-  } else {
-    version = await versionOfCurrentPage(services, artifact.id, actor);
-  }
+  const version = await versionToReview(services, artifact.id, input.version, actor);
   const review: ReviewRecord = {
     id: randomUUID(),
     artifactId: artifact.id,

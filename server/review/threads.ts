@@ -23,7 +23,7 @@ import { docNameFor } from '../../lib/protocol/ids';
 import type { RequestMeta } from '../audit/audit';
 import { getVisibleArtifact } from '../artifacts/artifact-view';
 import type { Services } from '../services';
-import { versionOfCurrentPage } from './current-version';
+import { versionToReview } from './current-version';
 import { notify, type NotificationDraft } from './inbox';
 import { AGENT_MENTION_ID, isAuthor, mentionablesOf, reviewActorOf } from './people';
 import { refreshReview } from './projection';
@@ -96,6 +96,21 @@ function stampMentionNames(body: CommentBody, byId: Map<string, MentionableView>
     }
     return value;
   }) as CommentBody;
+}
+
+function newComment(principal: Principal, thread: { id: string; artifactId: string }, comment: ParsedComment, at: number): CommentRecord {
+  return {
+    id: randomUUID(),
+    threadId: thread.id,
+    artifactId: thread.artifactId,
+    author: reviewActorOf(principal),
+    authorUserId: principal.userId,
+    ...comment,
+    createdAt: at,
+    editedAt: null,
+    deletedAt: null,
+    edits: 0,
+  };
 }
 
 // ---- access -------------------------------------------------------------
@@ -215,18 +230,7 @@ export async function createThread(services: Services, principal: Principal, id:
     resolvedAt: null,
     addressed: null,
   };
-  const first: CommentRecord = {
-    id: randomUUID(),
-    threadId: thread.id,
-    artifactId: artifact.id,
-    author: actor,
-    authorUserId: principal.userId,
-    ...comment,
-    createdAt: at,
-    editedAt: null,
-    deletedAt: null,
-    edits: 0,
-  };
+  const first = newComment(principal, thread, comment, at);
   await services.store.review.createThread(thread, first);
   await refreshReview(services, artifact, { threadIds: [thread.id] });
   await services.audit.artifactEvent(principal, 'comment.create', artifact, meta, { threadId: thread.id, commentId: first.id, pinned: anchor !== null });
@@ -252,18 +256,7 @@ export async function reply(services: Services, principal: Principal, id: string
   }
   const comment = parseComment(CommentInput.parse(raw), await mentionablesOf(services, artifact));
   const at = services.now();
-  const record: CommentRecord = {
-    id: randomUUID(),
-    threadId: thread.id,
-    artifactId: artifact.id,
-    author: reviewActorOf(principal),
-    authorUserId: principal.userId,
-    ...comment,
-    createdAt: at,
-    editedAt: null,
-    deletedAt: null,
-    edits: 0,
-  };
+  const record = newComment(principal, thread, comment, at);
   await services.store.review.addComment(record);
   await refreshReview(services, artifact, { threadIds: [thread.id] });
   await services.audit.artifactEvent(principal, 'comment.create', artifact, meta, { threadId: thread.id, commentId: record.id });
@@ -386,15 +379,7 @@ export async function markAddressed(services: Services, principal: Principal, id
   const thread = await threadOf(services, artifact, threadId);
   const input = AddressedInput.parse(raw ?? {});
   const actor = reviewActorOf(principal);
-  let version: number;
-  if (input.version !== undefined) {
-    if (!(await services.store.getVersion(artifact.id, input.version))) {
-      throw new AppError('bad_request', `Version ${input.version} does not exist.`, { details: { field: 'version' } });
-    }
-    version = input.version;
-  } else {
-    version = await versionOfCurrentPage(services, artifact.id, actor);
-  }
+  const version = await versionToReview(services, artifact.id, input.version, actor);
   const at = services.now();
   await services.store.review.updateThread(thread.id, { addressed: { version, by: actor, at, note: input.note }, updatedAt: at });
   await refreshReview(services, artifact, { threadIds: [thread.id] });
