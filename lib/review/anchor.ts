@@ -199,13 +199,16 @@ function commonSuffixLength(a: string, b: string): number {
 // holds the quote (as the frame records it), so edits to other elements do
 // not disturb it; on a side where that element has no more text, it is the
 // page text beyond the element. Element anchors use the page text around
-// them. Context is compared whitespace-free, on its nearest
-// `CONTEXT_CHECK_CHARS` characters.
+// them. Context is compared whitespace-free, on its characters nearest the
+// range: `IDENTITY_CONTEXT_CHARS` of them to take a changed element or text
+// for the anchored one, `COPY_CONTEXT_CHARS` to prefer one unchanged copy
+// of the anchored source over another.
 
 /** Source characters read on each side of a range for its context, doubled until there is enough text. */
 const CONTEXT_WINDOW_CHARS = 1_024;
 const CONTEXT_WINDOW_ROUNDS = 4;
-const CONTEXT_CHECK_CHARS = 16;
+const IDENTITY_CONTEXT_CHARS = 16;
+const COPY_CONTEXT_CHARS = 4;
 
 /**
  * The context recorded for a new anchor: up to `contextChars` characters
@@ -296,9 +299,9 @@ function keyAfter(around: Surroundings, at: number, count: number): string {
 }
 
 /** The recorded context's units nearest the range, as compared. */
-function wantedContext(anchor: AnchorInput): { before: string; after: string } {
+function wantedContext(anchor: AnchorInput, chars: number): { before: string; after: string } {
   const before = textKey(anchor.prefix);
-  return { before: before.slice(Math.max(0, before.length - CONTEXT_CHECK_CHARS)), after: textKey(anchor.suffix).slice(0, CONTEXT_CHECK_CHARS) };
+  return { before: before.slice(Math.max(0, before.length - chars)), after: textKey(anchor.suffix).slice(0, chars) };
 }
 
 /** Whether the context before key index `at` is the recorded one (nothing recorded: nothing there now either). */
@@ -318,8 +321,8 @@ interface ContextAgreement {
   recorded: number;
 }
 
-function contextAgreement(around: Surroundings, anchor: AnchorInput): ContextAgreement {
-  const wanted = wantedContext(anchor);
+function contextAgreement(around: Surroundings, anchor: AnchorInput, chars: number): ContextAgreement {
+  const wanted = wantedContext(anchor, chars);
   return {
     before: agreesBefore(around, around.startKey, wanted.before),
     after: agreesAfter(around, around.endKey, wanted.after),
@@ -571,7 +574,7 @@ function isSameElement(page: Page, anchor: AnchorView, element: SourceElement): 
   if (!before || !now || before.tag !== now.tag) return false;
   const names = identifyingAttributes(before.attributes);
   if (names !== identifyingAttributes(now.attributes)) return false;
-  return names !== '' || contextSurrounds(contextAgreement(surroundings(page, element.start, element.end, null), anchor));
+  return names !== '' || contextSurrounds(contextAgreement(surroundings(page, element.start, element.end, null), anchor, IDENTITY_CONTEXT_CHARS));
 }
 
 /** Most places close by that are checked for the anchored source. */
@@ -595,7 +598,7 @@ function findOriginalElement(page: Page, anchor: AnchorView, original: Original,
   for (const at of occurrencesNear(html, original, startIndex, endIndex, SEARCH_MARGIN)) {
     const element = elementStartingAt(elements, at);
     if (!element || element.tag !== anchor.tag || !isOriginal(html, element.start, element.end, original)) continue;
-    const agreement = contextAgreement(surroundings(page, element.start, element.end, null), anchor);
+    const agreement = contextAgreement(surroundings(page, element.start, element.end, null), anchor, COPY_CONTEXT_CHARS);
     const distance = rangeDistance(element.start, element.end, low, high);
     const rank = ((agreement.before ? 0 : 1) + (agreement.after ? 0 : 1)) * html.length + distance;
     if (rank < bestRank) {
@@ -670,7 +673,7 @@ function changedTextRange(page: Page, anchor: AnchorView, start: Located, end: L
   const container = elementContaining(elements, start.index, end.index, anchor.tag);
   if (!container) return null;
   const around = surroundings(page, start.index, end.index, container);
-  const wanted = wantedContext(anchor);
+  const wanted = wantedContext(anchor, IDENTITY_CONTEXT_CHARS);
   let from = -1;
   const lowest = start.alive ? around.startKey : Math.max(0, around.startKey - REPLACEMENT_SLACK);
   for (let at = around.startKey; at >= lowest && from < 0; at--) if (agreesBefore(around, at, wanted.before)) from = at;
@@ -705,7 +708,7 @@ function findOriginalText(page: Page, anchor: AnchorView, original: Original, st
     if (!container) continue;
     const around = surroundings(page, at, end, container);
     if (around.mapped.starts[around.startKey] !== at || around.mapped.key.slice(around.startKey, around.endKey) !== wanted) continue;
-    const agreement = contextAgreement(around, anchor);
+    const agreement = contextAgreement(around, anchor, COPY_CONTEXT_CHARS);
     // A copy that touches the CRDT range is where a slide put it; one further away needs its context.
     const distance = rangeDistance(at, end, startIndex, endIndex);
     if (distance > 0 && !contextHolds(agreement)) continue;
