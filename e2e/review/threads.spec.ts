@@ -1,0 +1,177 @@
+import type { BrowserContext, FrameLocator, Page } from '@playwright/test';
+import { createArtifact, expect, putContent, signInAs, test } from '../fixtures/server';
+import { pushVersion } from '../versions/pages';
+import { addMember, publishToOrg, type Account } from './inbox-seed';
+import { agentThread, reviewPage, threadAs } from './threads-seed';
+
+/**
+ * Threads pinned to the page, as two reviewers live them: Admin pins a
+ * comment to a paragraph in pick mode; Bea, watching, sees its pin and its
+ * card appear without reloading, clicks the pin to open it, and replies;
+ * Admin hears the reply announced and resolves the thread, which leaves
+ * Bea's open list. Bea comments on a text selection; the agent then removes
+ * that text, and the thread reads as outdated, its quote kept. The filters
+ * (mine, mentioning me, outdated, resolved) narrow the list as they say.
+ */
+
+const BEA: Account = { name: 'Bea Rivera', email: 'bea@loupe.test', password: 'bea has a long password' };
+const VIEWPORT = { width: 1400, height: 900 };
+
+/** Records where the frame says it drew each pin (its `pins-placed` reports), for assertions. */
+async function recordPins(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const record: Record<string, { found: boolean; y: number | null }> = {};
+    Object.defineProperty(window, '__loupePins', { value: record });
+    window.addEventListener('message', (event: MessageEvent) => {
+      const data = event.data as { type?: string; placed?: Array<{ id: string; found: boolean; y: number | null }> } | null;
+      if (data?.type !== 'pins-placed' || !Array.isArray(data.placed)) return;
+      for (const key of Object.keys(record)) delete record[key];
+      for (const placement of data.placed) record[placement.id] = { found: placement.found, y: placement.y };
+    });
+  });
+}
+
+function placedPin(page: Page, threadId: string): Promise<{ found: boolean; y: number | null } | null> {
+  return page.evaluate((id) => (window as unknown as { __loupePins: Record<string, { found: boolean; y: number | null }> }).__loupePins[id] ?? null, threadId);
+}
+
+const panel = (page: Page) => page.getByTestId('review-panel');
+const cards = (page: Page) => panel(page).getByTestId('thread-card');
+const card = (page: Page, text: string) => cards(page).filter({ hasText: text });
+
+async function open(context: BrowserContext, id: string): Promise<{ page: Page; frame: FrameLocator }> {
+  const page = await context.newPage();
+  await page.goto(`/a/${id}`);
+  const frame = page.frameLocator('iframe');
+  await expect(frame.getByRole('heading', { name: 'Split the events table' })).toBeVisible();
+  // Wide screens open the panel by themselves.
+  await expect(panel(page)).toBeVisible();
+  return { page, frame };
+}
+
+test('pin, see it live, reply, resolve, comment on a selection, go outdated, filter', async ({ api, browser, loupe }) => {
+  test.setTimeout(120_000);
+  const id = await createArtifact(api, { title: 'Split the events table', project: 'platform', html: reviewPage() });
+  await pushVersion(api, id, reviewPage(), 'First draft');
+
+  const adminContext = await browser.newContext({ baseURL: loupe.url, viewport: VIEWPORT });
+  const beaContext = await browser.newContext({ baseURL: loupe.url, viewport: VIEWPORT });
+  try {
+    await signInAs(adminContext, loupe);
+    await publishToOrg(adminContext.request, loupe, id);
+    await addMember(adminContext.request, loupe, BEA);
+    await signInAs(beaContext, loupe, BEA.email, BEA.password);
+    await recordPins(beaContext);
+
+    const { page: admin, frame: adminFrame } = await open(adminContext, id);
+    const { page: bea, frame: beaFrame } = await open(beaContext, id);
+    await expect(panel(admin).getByTestId('threads-empty')).toContainText('No open threads');
+    await expect(bea.getByTestId('open-thread-count')).toHaveText('0');
+
+    // 1. Admin pins a comment to the Rollback paragraph: `c` starts pick mode, a click picks.
+    await admin.keyboard.press('c');
+    await expect(admin.getByTestId('pick-banner')).toBeVisible();
+    await expect(panel(admin).getByTestId('add-pin')).toHaveAttribute('aria-pressed', 'true');
+    await adminFrame.locator('#rollback').click();
+    await expect(admin.getByTestId('pick-banner')).toBeHidden();
+    const draft = panel(admin).getByTestId('new-thread');
+    await expect(draft).toContainText('Flip the flag off; the old table keeps taking writes until the cut-over.');
+    await expect(draft.getByRole('textbox', { name: 'New comment' })).toBeFocused();
+    await admin.keyboard.type('Say how long the old table keeps taking writes.');
+    await draft.getByRole('button', { name: 'Comment', exact: true }).click();
+    await expect(draft).toBeHidden();
+    const adminCard = card(admin, 'Say how long the old table keeps taking writes.');
+    await expect(adminCard).toBeVisible();
+    await expect(adminCard.locator('blockquote')).toContainText('Flip the flag off');
+    await expect(adminCard).toContainText('on v1');
+    const threadId = (await adminCard.getAttribute('data-thread-id')) ?? '';
+    expect(threadId).not.toBe('');
+
+    // 2. Bea sees the card, the count and the pin, live; clicking the pin opens the thread.
+    const beaCard = card(bea, 'Say how long the old table keeps taking writes.');
+    await expect(beaCard).toBeVisible();
+    await expect(beaCard.locator('blockquote')).toContainText('Flip the flag off');
+    await expect(bea.getByTestId('open-thread-count')).toHaveText('1');
+    await expect.poll(() => placedPin(bea, threadId)).toMatchObject({ found: true, y: expect.any(Number) });
+    const target = await beaFrame.locator('#rollback').boundingBox();
+    if (!target) throw new Error('the Rollback paragraph has no box');
+    // Pins sit on their element's top-right corner.
+    await bea.mouse.click(target.x + target.width, target.y);
+    await expect(beaCard).toHaveAttribute('data-active', 'true');
+    await expect(beaCard).toBeFocused();
+
+    // 3. Bea replies; Admin sees it and hears it announced.
+    await beaCard.getByRole('button', { name: 'Reply to thread 1' }).click();
+    await bea.keyboard.type('Until the cut-over on Thursday; I will add it.');
+    await beaCard.getByRole('button', { name: 'Reply', exact: true }).click();
+    await expect(beaCard.getByTestId('comment')).toHaveCount(2);
+    await expect(adminCard.getByTestId('comment').nth(1)).toContainText('Until the cut-over on Thursday');
+    await expect(adminCard.getByTestId('comment').nth(1)).toContainText('Bea Rivera');
+    await expect(admin.getByRole('status').filter({ hasText: 'Bea Rivera replied on thread 1: Until the cut-over on Thursday' })).toHaveCount(1);
+
+    // 4. Admin resolves it; it leaves both open lists and shows under Resolved.
+    await adminCard.getByRole('button', { name: 'Resolve thread 1' }).click();
+    await expect(adminCard).toBeHidden();
+    await expect(beaCard).toBeHidden();
+    await expect(bea.getByTestId('open-thread-count')).toHaveText('0');
+    await panel(bea).getByRole('radio', { name: /Resolved/ }).click();
+    await expect(card(bea, 'Say how long')).toContainText('Resolved by Admin');
+    await panel(bea).getByRole('radio', { name: /Open/ }).click();
+
+    // 5. Bea comments on text she selects in the page.
+    await beaFrame.locator('#risks').evaluate((element) => {
+      const range = document.createRange();
+      range.selectNodeContents(element);
+      const selection = window.getSelection();
+      selection?.removeAllRanges();
+      selection?.addRange(range);
+    });
+    await bea.getByTestId('comment-on-selection').click();
+    const beaDraft = panel(bea).getByTestId('new-thread');
+    await expect(beaDraft).toContainText('Replication lag could spike while the backfill runs.');
+    await bea.keyboard.type('How much lag is too much?');
+    await beaDraft.getByRole('button', { name: 'Comment', exact: true }).click();
+    const lagCard = card(bea, 'How much lag is too much?');
+    await expect(lagCard).toBeVisible();
+    await expect(card(admin, 'How much lag is too much?')).toBeVisible();
+
+    // Two more open threads: the agent's about the page, and Bea's mentioning Admin.
+    await agentThread(api, id, 'I split the plan into steps.');
+    await threadAs(beaContext.request, loupe, id, 'Can @admin@loupe.test own the flag flip?');
+    await expect(cards(admin)).toHaveCount(3);
+    await expect(card(admin, 'I split the plan into steps.')).toContainText('Whole page');
+
+    // 6. The agent removes the Risks paragraph: Bea's thread is outdated, its quote kept, and no pin is drawn.
+    await putContent(api, id, reviewPage({ withRisks: false }));
+    await expect(beaFrame.locator('#risks')).toHaveCount(0);
+    await expect(lagCard).toHaveAttribute('data-anchor-state', 'outdated');
+    await expect(lagCard).toContainText('Outdated');
+    await expect(lagCard.locator('blockquote')).toContainText('Replication lag could spike while the backfill runs.');
+    const lagId = (await lagCard.getAttribute('data-thread-id')) ?? '';
+    await expect.poll(() => placedPin(bea, lagId)).toMatchObject({ found: false, y: null });
+
+    // 7. Filters, for Admin: mentioning me, mine (none open), outdated, and clearing them.
+    const filters = panel(admin).getByTestId('thread-filters');
+    await expect(filters.getByRole('button', { name: /Mentioning me/ })).toContainText('1');
+    await filters.getByRole('button', { name: /Mentioning me/ }).click();
+    await expect(cards(admin)).toHaveCount(1);
+    await expect(cards(admin)).toContainText('own the flag flip');
+    await filters.getByRole('button', { name: /Mentioning me/ }).click();
+    await filters.getByRole('button', { name: /Mine/ }).click();
+    await expect(cards(admin)).toHaveCount(0);
+    await expect(panel(admin).getByTestId('threads-empty')).toContainText('No open threads match these filters.');
+    await panel(admin).getByRole('button', { name: 'Clear filters' }).click();
+    await expect(cards(admin)).toHaveCount(3);
+    await filters.getByRole('button', { name: /Outdated/ }).click();
+    await expect(cards(admin)).toHaveCount(1);
+    await expect(cards(admin)).toContainText('How much lag is too much?');
+    await filters.getByRole('radio', { name: /Resolved/ }).click();
+    await expect(cards(admin)).toHaveCount(0);
+    await filters.getByRole('button', { name: /Outdated/ }).click();
+    await expect(cards(admin)).toHaveCount(1);
+    await expect(cards(admin)).toContainText('Say how long the old table keeps taking writes.');
+  } finally {
+    await adminContext.close();
+    await beaContext.close();
+  }
+});
