@@ -330,6 +330,44 @@ function contextAgreement(around: Surroundings, anchor: AnchorInput, chars: numb
   };
 }
 
+/** How alike two short strings are: the Dice coefficient of their character trigrams (0 to 1). */
+function trigramSimilarity(a: string, b: string): number {
+  if (a.length < 3 || b.length < 3) return a === b ? 1 : 0;
+  const counts = new Map<string, number>();
+  for (let i = 0; i + 3 <= a.length; i++) {
+    const gram = a.slice(i, i + 3);
+    counts.set(gram, (counts.get(gram) ?? 0) + 1);
+  }
+  let shared = 0;
+  for (let i = 0; i + 3 <= b.length; i++) {
+    const gram = b.slice(i, i + 3);
+    const left = counts.get(gram) ?? 0;
+    if (left > 0) {
+      shared++;
+      counts.set(gram, left - 1);
+    }
+  }
+  return (2 * shared) / (a.length - 2 + b.length - 2);
+}
+
+/** Context at least this alike on one side marks an unchanged copy as the anchored text's surroundings, edited a little. */
+const SIMILAR_CONTEXT = 0.5;
+
+/**
+ * Whether the text around a copy is still, on at least one side, mostly
+ * the recorded context (all of it, up to `contextChars`, whitespace-free):
+ * it tells the anchored text's own neighbourhood, lightly edited, from a
+ * twin's somewhere else.
+ */
+function contextSimilar(around: Surroundings, anchor: AnchorInput): boolean {
+  const before = textKey(anchor.prefix);
+  const after = textKey(anchor.suffix);
+  return (
+    (before !== '' && trigramSimilarity(before, keyBefore(around, around.startKey, before.length)) >= SIMILAR_CONTEXT) ||
+    (after !== '' && trigramSimilarity(after, keyAfter(around, around.endKey, after.length)) >= SIMILAR_CONTEXT)
+  );
+}
+
 /** At least one recorded side still agrees (or nothing was recorded and nothing is there now): enough to accept an unchanged copy. */
 function contextHolds(agreement: ContextAgreement): boolean {
   if (agreement.recorded === 0) return agreement.before && agreement.after;
@@ -711,7 +749,7 @@ function findOriginalText(page: Page, anchor: AnchorView, original: Original, st
     const agreement = contextAgreement(around, anchor, COPY_CONTEXT_CHARS);
     // A copy that touches the CRDT range is where a slide put it; one further away needs its context.
     const distance = rangeDistance(at, end, startIndex, endIndex);
-    if (distance > 0 && !contextHolds(agreement)) continue;
+    if (distance > 0 && !contextHolds(agreement) && !contextSimilar(around, anchor)) continue;
     const rank = ((agreement.before ? 0 : 1) + (agreement.after ? 0 : 1)) * html.length + distance;
     if (rank < bestRank) {
       best = { start: at, end };
