@@ -1,10 +1,11 @@
 import { AccountMenu } from './account-menu';
 import { Brand } from './brand';
+import { InboxBell } from './inbox-bell';
 import { OrgName } from './org-name';
 import { ThemeToggle } from './theme-toggle';
 import styles from './app-header.module.css';
 
-/** The shell's top bar: brand and organization on the left, theme and account on the right. */
+/** The shell's top bar: brand and organization on the left, inbox, theme and account on the right. */
 export function AppHeader() {
   return (
     <header className={styles.header}>
@@ -14,6 +15,7 @@ export function AppHeader() {
           <OrgName />
         </div>
         <div className={styles.right}>
+          <InboxBell />
           <ThemeToggle />
           <AccountMenu />
         </div>

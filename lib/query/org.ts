@@ -8,11 +8,15 @@ export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
 
+export const REQUIRED_APPROVALS_MAX = 10;
+
 export const orgSettingsSchema = z.object({
   defaultVisibility: z.enum(['org', 'members']),
   publishRole: z.enum(['member', 'admin']),
   /** null keeps artifacts forever; otherwise 1–3650. */
   retentionDays: z.number().int().nullable(),
+  /** Current approvals an artifact needs before it is ready for hand-off (0–10); an open request for changes still blocks. */
+  requiredApprovals: z.number().int().min(0).max(REQUIRED_APPROVALS_MAX).default(1),
 });
 export type OrgSettings = z.infer<typeof orgSettingsSchema>;
 

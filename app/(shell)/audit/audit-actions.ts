@@ -30,8 +30,13 @@ export const ACTION_GROUPS: readonly ActionGroup[] = [
   {
     area: 'Reviews',
     actions: [
+      ['review.status_change', 'reviewed'],
       ['comment.create', 'commented'],
-      ['review.status_change', 'changed review status'],
+      ['comment.edit', 'edited a comment'],
+      ['comment.delete', 'deleted a comment'],
+      ['thread.resolve', 'resolved a thread'],
+      ['thread.reopen', 'reopened a thread'],
+      ['thread.addressed', 'marked a thread addressed'],
     ],
   },
   {
@@ -82,6 +87,13 @@ export function actionWords(entry: Pick<AuditEntry, 'action' | 'details'>): stri
   }
   if (entry.action === 'member.remove' && entry.details.left === true) return 'left the organization';
   return WORDS.get(entry.action) ?? entry.action;
+}
+
+const VERDICT_WORDS: Readonly<Record<string, string>> = { approve: 'approved', request_changes: 'requested changes', comment: 'commented' };
+
+/** "v3", when the details carry a version number. */
+function versionWords(value: unknown): string | null {
+  return typeof value === 'number' && Number.isInteger(value) ? `v${value}` : null;
 }
 
 function visibilityWords(value: unknown): string | null {
@@ -160,6 +172,26 @@ export function summarizeDetails(entry: Pick<AuditEntry, 'action' | 'details'>):
       if (Array.isArray(d.scopes)) parts.push(d.scopes.map(text).join(', ') || 'read only');
       parts.push(typeof d.expiresAt === 'string' ? `expires ${d.expiresAt.slice(0, 10)}` : 'never expires');
       return parts.join(' · ');
+    case 'review.status_change': {
+      const verdict = typeof d.verdict === 'string' ? (VERDICT_WORDS[d.verdict] ?? d.verdict) : null;
+      const version = versionWords(d.version);
+      return verdict || version ? [verdict, version].filter(Boolean).join(' · ') : generic(d);
+    }
+    case 'comment.create':
+      // The first comment of a thread says where it is pinned; a reply does not.
+      if (typeof d.pinned === 'boolean') return d.pinned ? 'new thread, pinned to the page' : 'new thread on the whole page';
+      return 'reply';
+    case 'comment.edit':
+      return '';
+    case 'comment.delete':
+      return d.thread === true ? 'the thread went with it' : '';
+    case 'thread.resolve':
+    case 'thread.reopen':
+      return '';
+    case 'thread.addressed': {
+      const version = versionWords(d.version);
+      return version ? `in ${version}` : generic(d);
+    }
     case 'audit.export':
       return typeof d.format === 'string' ? d.format.toUpperCase() : generic(d);
     default:

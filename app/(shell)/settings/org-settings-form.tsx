@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { meQueryOptions } from '../../../lib/query/me';
-import { orgQueryOptions, RETENTION_MAX_DAYS, updateOrgMutationOptions, type Org, type OrgPatch } from '../../../lib/query/org';
+import { orgQueryOptions, REQUIRED_APPROVALS_MAX, RETENTION_MAX_DAYS, updateOrgMutationOptions, type Org, type OrgPatch } from '../../../lib/query/org';
 import { roleWithArticle } from '../../../lib/ui/roles';
 import { AlertIcon, LockIcon } from '../../_components/icons';
 import { BusyLabel } from '../../_components/busy-label';
@@ -13,7 +13,7 @@ import form from '../../_components/form.module.css';
 import { Loading } from './query-state';
 import styles from './settings.module.css';
 
-/** `/settings`: name, publishing defaults and retention. Admins edit; everyone else reads. */
+/** `/settings`: name, publishing defaults, reviews and retention. Admins edit; everyone else reads. */
 export function OrgSettingsForm() {
   const me = useQuery(meQueryOptions());
   const org = useQuery(orgQueryOptions());
@@ -37,6 +37,7 @@ interface Draft {
   publishRole: Org['settings']['publishRole'];
   keepForever: boolean;
   retentionDays: string;
+  requiredApprovals: string;
 }
 
 function draftOf(org: Org): Draft {
@@ -46,6 +47,7 @@ function draftOf(org: Org): Draft {
     publishRole: org.settings.publishRole,
     keepForever: org.settings.retentionDays === null,
     retentionDays: String(org.settings.retentionDays ?? 90),
+    requiredApprovals: String(org.settings.requiredApprovals),
   };
 }
 
@@ -55,18 +57,30 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
   const [draft, setDraft] = useState<Draft>(() => draftOf(org));
   const [saved, setSaved] = useFlash();
   const [showErrors, setShowErrors] = useState(false);
-  const ids = { name: useId(), retention: useId(), retentionHint: useId(), nameError: useId(), daysError: useId() };
+  const ids = {
+    name: useId(),
+    retention: useId(),
+    retentionHint: useId(),
+    nameError: useId(),
+    daysError: useId(),
+    approvals: useId(),
+    approvalsHint: useId(),
+    approvalsError: useId(),
+  };
 
   const days = Number(draft.retentionDays);
   const daysValid = draft.keepForever || (Number.isInteger(days) && days >= 1 && days <= RETENTION_MAX_DAYS);
   const nameValid = draft.name.trim() !== '';
+  const approvals = Number(draft.requiredApprovals);
+  const approvalsValid = draft.requiredApprovals.trim() !== '' && Number.isInteger(approvals) && approvals >= 0 && approvals <= REQUIRED_APPROVALS_MAX;
   const patch: OrgPatch = {};
   if (draft.name.trim() !== org.name) patch.name = draft.name.trim();
   if (draft.defaultVisibility !== org.settings.defaultVisibility) patch.defaultVisibility = draft.defaultVisibility;
   if (draft.publishRole !== org.settings.publishRole) patch.publishRole = draft.publishRole;
   const retention = draft.keepForever ? null : days;
   if (daysValid && retention !== org.settings.retentionDays) patch.retentionDays = retention;
-  const dirty = Object.keys(patch).length > 0 || !daysValid;
+  if (approvalsValid && approvals !== org.settings.requiredApprovals) patch.requiredApprovals = approvals;
+  const dirty = Object.keys(patch).length > 0 || !daysValid || !approvalsValid;
 
   const update = (next: Partial<Draft>) => {
     setDraft((current) => ({ ...current, ...next }));
@@ -75,7 +89,7 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (!nameValid || !daysValid) {
+    if (!nameValid || !daysValid || !approvalsValid) {
       setShowErrors(true);
       return;
     }
@@ -91,6 +105,7 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
 
   const nameInvalid = showErrors && !nameValid;
   const daysInvalid = showErrors && !daysValid;
+  const approvalsInvalid = showErrors && !approvalsValid;
 
   return (
     <form onSubmit={submit} noValidate className={form.form} aria-label="Organization settings">
@@ -184,6 +199,46 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
                   />
                 </div>
               </fieldset>
+            </div>
+          </section>
+
+          <section className={`card ${styles.section}`} aria-labelledby="org-reviews">
+            <div className={styles.sectionHead}>
+              <div>
+                <h2 id="org-reviews">Reviews</h2>
+                <p className={styles.sectionText}>
+                  When an artifact is ready to hand off: enough approvals of its latest version, and no open request for changes. An
+                  approval of an earlier version no longer counts once the page changes.
+                </p>
+              </div>
+            </div>
+            <div className={form.field}>
+              <label htmlFor={ids.approvals} className={form.label}>
+                Approvals required for hand-off
+              </label>
+              <div className={form.inline}>
+                <input
+                  id={ids.approvals}
+                  type="number"
+                  inputMode="numeric"
+                  min={0}
+                  max={REQUIRED_APPROVALS_MAX}
+                  step={1}
+                  className={`input ${form.numberInput}`}
+                  value={draft.requiredApprovals}
+                  onChange={(event) => update({ requiredApprovals: event.target.value })}
+                  aria-invalid={approvalsInvalid || undefined}
+                  aria-describedby={`${ids.approvalsHint}${approvalsInvalid ? ` ${ids.approvalsError}` : ''}`}
+                />
+                <span className={form.hint} id={ids.approvalsHint}>
+                  0 to {REQUIRED_APPROVALS_MAX}. With 0, an artifact is ready unless someone requests changes.
+                </span>
+              </div>
+              {approvalsInvalid ? (
+                <p id={ids.approvalsError} className={form.fieldError}>
+                  Enter a whole number from 0 to {REQUIRED_APPROVALS_MAX}.
+                </p>
+              ) : null}
             </div>
           </section>
 

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { AccountMenu } from '../../../_components/account-menu';
+import { InboxBell } from '../../../_components/inbox-bell';
 import { ArrowLeftIcon, LoupeMark } from '../../../_components/icons';
 import { ThemeToggle } from '../../../_components/theme-toggle';
 import { LiveStatus } from './live-status';
@@ -61,6 +62,7 @@ export function LiveHeader({ title, context, status, participants, isUpdating = 
         </div>
       ) : null}
       <div className={styles.account}>
+        <InboxBell />
         <ThemeToggle />
         <AccountMenu />
       </div>

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { AccountMenu } from '../../../_components/account-menu';
+import { InboxBell } from '../../../_components/inbox-bell';
 import { ArrowLeftIcon, LoupeMark } from '../../../_components/icons';
 import { ThemeToggle } from '../../../_components/theme-toggle';
 import styles from './live-header.module.css';
@@ -28,6 +29,7 @@ export function VersionsHeader({ artifactId, title, context, children }: { artif
       </div>
       {children ? <div className={styles.tools}>{children}</div> : null}
       <div className={styles.account}>
+        <InboxBell />
         <ThemeToggle />
         <AccountMenu />
       </div>
