@@ -6,28 +6,35 @@
  * (`Y.Text('html')`): the first character of the anchored range (assoc 0)
  * and its last character (assoc -1). The page diff (lib/artifact/text-delta)
  * keeps the CRDT items of unchanged regions, so edits elsewhere move the
- * range without touching it. The source the range covered when the thread
- * was written is stored with it (`source`, capped, and `sourceHash` of all
- * of it), and resolving compares the page now against that:
+ * range without touching it. The thread also keeps the source the range
+ * covered (`source`, its first 4,000 characters, and `sourceHash` of all of
+ * it) and the text just before and after it (`prefix`, `suffix`: for text,
+ * the rest of the holding element's text; for an element, the page text).
+ * Resolving compares the page now against those:
  *
- * - 'ok': the anchored source is on the page byte for byte. Where the CRDT
- *   range says, or close by: a character diff sometimes keeps a neighbour's
- *   identical characters instead of the anchor's own (deleting one of two
- *   sections that both start `<section class="`), or morphs two similar
- *   elements into each other when they swap places; the anchored content
- *   is then found where it now is.
- * - 'changed': the same element (or the same place in the text) is still
- *   there, with different content. "Same" needs evidence beyond surviving
- *   characters, because the diff can morph one element into another: the
- *   element's first and last characters are the anchored ones, its
- *   identifying attributes (`id`, `name`, `data-*`) are unchanged, and the
- *   page text right before or after it is still what it was.
- * - 'outdated': neither. Never a guess.
+ * 1. 'ok': the CRDT range is the anchored source, byte for byte.
+ * 2. 'changed': the anchored element's own first and last characters still
+ *    delimit one element of its tag, and it is still itself: its `id`,
+ *    `name` and `data-*` attributes are unchanged (when it has any), or
+ *    else the page text on both sides of it is. For text: one of its own
+ *    end characters survives inside an element of its tag, and the
+ *    recorded text still frames it on both sides.
+ * 3. 'ok': an unchanged copy of the anchored source close to the CRDT
+ *    range. A character diff sometimes keeps a neighbour's identical
+ *    characters instead of the anchor's own (deleting one of two sections
+ *    that both start `<section class="`), or morphs two similar elements
+ *    into each other when they swap places; the anchored content is then
+ *    found where it now is. Copies with matching surroundings win; a copy
+ *    of anchored text further than right next to the range must have its
+ *    surroundings (mostly) as recorded.
+ * 4. 'outdated'. Never a guess at other content.
  *
- * Identity follows the diff. Two elements that are identical apart from
- * content, with identical surroundings, cannot be told apart once the diff
- * has morphed one into the other; an edited element whose unedited twin
- * sits right next to it resolves 'ok' on the twin (same content).
+ * Identity follows the diff, and the diff only sees characters: once it has
+ * morphed one element into a similar one in the same surroundings, nothing
+ * on the page tells them apart. So an element deleted right next to an
+ * identical copy of itself resolves 'ok' on the copy (same content), and a
+ * thread follows an element that the diff turned into its replacement
+ * where the page text around it is unchanged on both sides.
  *
  * Everything here is pure and deterministic: the same document state gives
  * the same answer in every browser and on the server.
@@ -731,8 +738,10 @@ function atText(state: AnchorState, page: Page, anchor: AnchorInput, start: numb
 
 /**
  * The anchored text, unchanged, near the CRDT range: it must be page text
- * (not an attribute or a script that happens to hold the same characters),
- * inside a `tag` element, with the recorded context on at least one side.
+ * (not an attribute or a script that happens to hold the same characters)
+ * inside a `tag` element, and either touch the range (where a slide of the
+ * diff leaves it) or still have its recorded context on one side: its
+ * nearest characters exactly, or most of it.
  */
 function findOriginalText(page: Page, anchor: AnchorView, original: Original, startIndex: number, endIndex: number): Range | null {
   if (!original.whole) return null;
@@ -766,12 +775,22 @@ function rangeDistance(a: number, b: number, c: number, d: number): number {
   return b < low ? low - b : a > high ? a - high : 0;
 }
 
+/** The longest run of ASCII letters and digits in `text` (characters a page never needs to escape). */
+function longestWord(text: string): string {
+  let best = '';
+  for (const word of text.split(/[^A-Za-z0-9]+/)) if (word.length > best.length) best = word;
+  return best;
+}
+
 /** Page text of scans already used for selector-only anchors. */
 const pageTextKeys = new WeakMap<readonly SourceElement[], string>();
 
 /** A selector-only anchor is 'ok' while its quote is somewhere on the page; the frame finds it by selector. */
 function resolveSelectorOnly(page: Page, anchor: AnchorInput): ResolvedAnchor {
   const wanted = textKey(anchor.quote);
+  // Reading a big page's text costs a second; a word of the quote missing from the source settles it first.
+  const word = longestWord(anchor.quote);
+  if (word.length >= 4 && !page.html.includes(word)) return { state: 'outdated', start: null, end: null, tag: anchor.tag, ordinal: null };
   let key = pageTextKeys.get(page.elements);
   if (key === undefined) {
     key = contentTextKey(page.html);

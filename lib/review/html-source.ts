@@ -967,19 +967,32 @@ function decodeReferenceAt(html: string, at: number, limit: number): { text: str
   return SEMICOLONLESS.has(name) ? { text: decoded, end: i } : null;
 }
 
+/** Index of the first `<` in `html[from, to)`, or -1, never reading past `to` (a window of a tag-less page must not cost the whole page). */
+function lessThanWithin(html: string, from: number, to: number): number {
+  if (to >= html.length) return html.indexOf('<', from);
+  for (let i = from; i < to; i++) if (html.charCodeAt(i) === CH_LT) return i;
+  return -1;
+}
+
+/** Index of the first `&` in `html[from, to)`, or -1. (Not `indexOf`: it would scan past `to`, to the end of a page with no `&` left.) */
+function ampersandWithin(html: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (html.charCodeAt(i) === CH_AMP) return i;
+  return -1;
+}
+
 function decodeReferences(html: string, from: number, to: number): string {
-  let amp = html.indexOf('&', from);
-  if (amp === -1 || amp >= to) return html.slice(from, to);
+  let amp = ampersandWithin(html, from, to);
+  if (amp === -1) return html.slice(from, to);
   let out = '';
   let copied = from;
-  while (amp !== -1 && amp < to) {
+  while (amp !== -1) {
     const reference = decodeReferenceAt(html, amp, to);
     if (reference) {
       out += html.slice(copied, amp) + reference.text;
       copied = reference.end;
-      amp = html.indexOf('&', reference.end);
+      amp = ampersandWithin(html, reference.end, to);
     } else {
-      amp = html.indexOf('&', amp + 1);
+      amp = ampersandWithin(html, amp + 1, to);
     }
   }
   return out + html.slice(copied, to);
@@ -1008,8 +1021,8 @@ function walkText(html: string, from: number, to: number, mode: TextMode, onRun:
     if (end > textStart && templateDepth === 0) onRun(textStart, end, true);
   };
   while (i < to) {
-    const lt = html.indexOf('<', i);
-    if (lt === -1 || lt >= to) break;
+    const lt = lessThanWithin(html, i, to);
+    if (lt === -1) break;
     readMarkup(html, lt, foreignDepth > 0, tok);
     if (tok.kind === Token.Text) {
       i = lt + 1;

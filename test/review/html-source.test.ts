@@ -233,4 +233,12 @@ describe('scan speed', () => {
     // quadratic regression (which would take minutes) on a busy CI machine.
     expect(elapsed).toBeLessThan(10_000);
   });
+
+  it('reads the text of a big page without character references in one pass', () => {
+    // A search for the next "&" that ran to the end of the page once per text run made this quadratic.
+    const html = '<p>Plain words and nothing to decode, line after line.</p>\n'.repeat(80_000);
+    const started = performance.now();
+    expect(sourceText(html).length).toBeGreaterThan(3_000_000);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
 });
