@@ -112,6 +112,8 @@ test('pin, see it live, reply, resolve, comment on a selection, go outdated, fil
     // 4. Admin resolves it; it leaves both open lists and shows under Resolved.
     await adminCard.getByRole('button', { name: 'Resolve thread 1' }).click();
     await expect(adminCard).toBeHidden();
+    // Focus stays in the panel (the list is empty now: its first control).
+    await expect(panel(admin).getByTestId('comment-on-page')).toBeFocused();
     await expect(beaCard).toBeHidden();
     await expect(bea.getByTestId('open-thread-count')).toHaveText('0');
     await panel(bea).getByRole('radio', { name: /Resolved/ }).click();
@@ -170,6 +172,18 @@ test('pin, see it live, reply, resolve, comment on a selection, go outdated, fil
     await filters.getByRole('button', { name: /Outdated/ }).click();
     await expect(cards(admin)).toHaveCount(1);
     await expect(cards(admin)).toContainText('Say how long the old table keeps taking writes.');
+
+    // 8. Escape closes the panel and gives focus back to its toggle; the choice is remembered.
+    await cards(admin).first().click();
+    await admin.keyboard.press('Escape');
+    await expect(panel(admin)).toBeHidden();
+    await expect(admin.getByTestId('comments-toggle')).toBeFocused();
+    await expect(admin.getByTestId('open-thread-count')).toHaveText('3');
+    await admin.reload();
+    await expect(adminFrame.getByRole('heading', { name: 'Split the events table' })).toBeVisible();
+    await expect(panel(admin)).toBeHidden();
+    await admin.getByTestId('comments-toggle').click();
+    await expect(panel(admin).getByRole('tab', { name: /Threads/ })).toBeFocused();
   } finally {
     await adminContext.close();
     await beaContext.close();

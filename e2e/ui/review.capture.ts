@@ -17,6 +17,7 @@ const DIR = process.env.SCREENSHOT_DIR ?? 'test-results/screenshots';
 const VIEWPORTS = { wide: { width: 1440, height: 900 }, narrow: { width: 390, height: 844 } } as const;
 const SCHEMES = ['light', 'dark'] as const;
 const BEA: Account = { name: 'Bea Rivera', email: 'bea@loupe.test', password: 'bea has a long password' };
+const VIC: Account = { name: 'Vic Viewer', email: 'vic@loupe.test', password: 'vic has a long password' };
 
 async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(DIR, `${name}.png`) });
@@ -43,6 +44,7 @@ test.describe('screenshots', () => {
       await signInAs(seedContext, loupe);
       await publishToOrg(seedContext.request, loupe, id);
       await addMember(seedContext.request, loupe, BEA);
+      await addMember(seedContext.request, loupe, VIC, 'viewer');
       const beaContext = await browser.newContext({ baseURL: loupe.url });
       await signInAs(beaContext, loupe, BEA.email, BEA.password);
       const admin = seedContext.request;
@@ -89,8 +91,10 @@ test.describe('screenshots', () => {
           }
           await expect(panel.getByTestId('thread-card')).toHaveCount(4);
           await expect(panel.locator('[data-anchor-state="outdated"]')).toHaveCount(1);
-          await expect(frame.locator('[data-loupe-pin], loupe-pin, .loupe-pin').first().or(frame.getByText('Steps').first())).toBeVisible();
           await shoot(page, `rev-threads-${suffix}`);
+          // The rest of the list: the outdated thread (its quote kept) and the agent's whole-page one.
+          await panel.getByTestId('thread-card').last().scrollIntoViewIfNeeded();
+          await shoot(page, `rev-threads-end-${suffix}`);
 
           // A reply being written.
           await panel.getByRole('button', { name: 'Reply to thread 1' }).click();
@@ -115,12 +119,47 @@ test.describe('screenshots', () => {
           await shoot(page, `rev-new-pin-${suffix}`);
           await panel.getByTestId('new-thread-composer').getByRole('button', { name: 'Cancel' }).click();
 
+          // Text selected in the page: the floating Comment button.
+          if (size === 'wide') {
+            await frame.locator('li').nth(2).evaluate((element) => {
+              const range = document.createRange();
+              range.selectNodeContents(element);
+              window.getSelection()?.removeAllRanges();
+              window.getSelection()?.addRange(range);
+            });
+            await expect(page.getByTestId('comment-on-selection')).toBeVisible();
+            await shoot(page, `rev-selection-${suffix}`);
+          }
+
+          // An edited comment and its history.
+          if (scheme === 'light') {
+            const lag = panel.getByTestId('thread-card').filter({ hasText: 'how much lag' });
+            await lag.getByRole('button', { name: 'Edit your comment' }).click();
+            await page.keyboard.press('End');
+            await page.keyboard.type(' A number, please.');
+            await lag.getByRole('button', { name: 'Save' }).click();
+            await lag.getByRole('button', { name: 'edited' }).click();
+            await expect(lag.getByTestId('comment-history')).toContainText('Version 1');
+            await lag.scrollIntoViewIfNeeded();
+            await shoot(page, `rev-history-${suffix}`);
+          }
+
           // Notes.
           await panel.getByRole('tab', { name: 'Notes' }).click();
+          await expect(panel.getByTestId('notes-panel')).not.toContainText('Loading the notes');
           await shoot(page, `rev-notes-${suffix}`);
           await context.close();
         }
       }
+      // A viewer reads the review but has no way to write to it.
+      const vicContext = await browser.newContext({ baseURL: loupe.url, viewport: VIEWPORTS.wide, colorScheme: 'light', reducedMotion: 'reduce' });
+      await signInAs(vicContext, loupe, VIC.email, VIC.password);
+      const vic = await vicContext.newPage();
+      await vic.goto(`/a/${id}`);
+      await expect(vic.getByTestId('review-panel').getByTestId('thread-card')).toHaveCount(4);
+      await expect(vic.getByTestId('add-pin')).toHaveCount(0);
+      await shoot(vic, 'rev-viewer-wide-light');
+      await vicContext.close();
       await beaContext.close();
       await seedContext.close();
     } finally {

@@ -100,7 +100,9 @@ export function ReviewPanel({ id, artifactId, review, viewerId, canWrite, notes,
     // A modal dialog (delete confirmation) handles its own Escape.
     if ((event.target as HTMLElement).closest('dialog')) return;
     event.stopPropagation();
-    onClose();
+    // Escape leaves pick mode first; the next one closes the panel.
+    if (review.isPicking) review.cancelPick();
+    else onClose();
   };
 
   const onTabKeyDown = (event: KeyboardEvent<HTMLButtonElement>) => {
@@ -163,7 +165,7 @@ export function ReviewPanel({ id, artifactId, review, viewerId, canWrite, notes,
           {canWrite ? (
             <NewThreadActions review={review} />
           ) : (
-            <p className={styles.readOnly}>You can read the review. Members of the organization can comment.</p>
+            <p className={styles.readOnly}>You can read the comments. Viewers can’t comment, reply or react.</p>
           )}
           {draft && canWrite ? (
             <DraftComposer

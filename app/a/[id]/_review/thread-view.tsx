@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useId, useState, type MouseEvent } from 'react';
+import { useId, useRef, useState, type MouseEvent } from 'react';
 import {
   commentHistoryQueryOptions,
   deleteCommentMutationOptions,
@@ -44,6 +44,12 @@ export function ThreadCard({ artifactId, thread, number, anchorState, viewerId, 
   const [isReplying, setReplying] = useState(false);
   const reply = useMutation(replyMutationOptions(artifactId, thread.id));
   const status = useMutation(threadStatusMutationOptions(artifactId, thread.id));
+  const cardRef = useRef<HTMLElement>(null);
+  // Resolving or reopening moves the thread to the other list: keep keyboard focus in this one.
+  const setStatus = (next: 'open' | 'resolved') => {
+    const focusNext = neighbourFocuser(cardRef.current);
+    status.mutate(next, { onSuccess: focusNext });
+  };
   const isPinned = thread.anchor !== null && anchorState !== 'outdated';
   const first = thread.comments[0];
 
@@ -55,6 +61,7 @@ export function ThreadCard({ artifactId, thread, number, anchorState, viewerId, 
 
   return (
     <article
+      ref={cardRef}
       className={styles.thread}
       aria-labelledby={headingId}
       data-testid="thread-card"
@@ -99,6 +106,22 @@ export function ThreadCard({ artifactId, thread, number, anchorState, viewerId, 
         </div>
       </div>
 
+      <ol className={styles.comments} aria-label="Comments">
+        {thread.comments.map((comment) => (
+          <CommentItem
+            key={comment.id}
+            artifactId={artifactId}
+            comment={comment}
+            isOnly={thread.comments.length === 1}
+            leavingFocuser={() => neighbourFocuser(cardRef.current)}
+            viewerId={viewerId}
+            canWrite={canWrite}
+            mentionables={mentionables}
+            now={now}
+          />
+        ))}
+      </ol>
+
       {thread.addressed ? (
         <div className={styles.addressed} data-testid="addressed">
           <p className={styles.addressedTitle}>
@@ -111,28 +134,13 @@ export function ThreadCard({ artifactId, thread, number, anchorState, viewerId, 
           {thread.status === 'open' && canWrite ? (
             <p className={styles.addressedAction}>
               <span>Check the change, then</span>
-              <button type="button" className={`button ${styles.smallButton}`} disabled={status.isPending} onClick={() => status.mutate('resolved')}>
+              <button type="button" className={`button ${styles.smallButton}`} disabled={status.isPending} onClick={() => setStatus('resolved')}>
                 Resolve
               </button>
             </p>
           ) : null}
         </div>
       ) : null}
-
-      <ol className={styles.comments} aria-label="Comments">
-        {thread.comments.map((comment) => (
-          <CommentItem
-            key={comment.id}
-            artifactId={artifactId}
-            comment={comment}
-            isOnly={thread.comments.length === 1}
-            viewerId={viewerId}
-            canWrite={canWrite}
-            mentionables={mentionables}
-            now={now}
-          />
-        ))}
-      </ol>
 
       {canWrite ? (
         <div className={styles.threadFoot}>
@@ -165,7 +173,7 @@ export function ThreadCard({ artifactId, thread, number, anchorState, viewerId, 
                 type="button"
                 className={`button button-ghost ${styles.smallButton}`}
                 disabled={status.isPending}
-                onClick={() => status.mutate(thread.status === 'open' ? 'resolved' : 'open')}
+                onClick={() => setStatus(thread.status === 'open' ? 'resolved' : 'open')}
                 aria-label={`${thread.status === 'open' ? 'Resolve' : 'Reopen'} thread ${number}`}
               >
                 {thread.status === 'open' ? <CheckIcon /> : <ReopenIcon />}
@@ -220,13 +228,15 @@ interface CommentItemProps {
   comment: CommentView;
   /** The thread's only comment: deleting it deletes the thread. */
   isOnly: boolean;
+  /** Called as a deletion starts: returns what moves focus on once the thread is gone. */
+  leavingFocuser(): () => void;
   viewerId: string | null;
   canWrite: boolean;
   mentionables: MentionableView[];
   now: number;
 }
 
-function CommentItem({ artifactId, comment, isOnly, viewerId, canWrite, mentionables, now }: CommentItemProps) {
+function CommentItem({ artifactId, comment, isOnly, leavingFocuser, viewerId, canWrite, mentionables, now }: CommentItemProps) {
   const [isEditing, setEditing] = useState(false);
   const [isConfirmingDelete, setConfirmingDelete] = useState(false);
   const [isHistoryOpen, setHistoryOpen] = useState(false);
@@ -316,7 +326,16 @@ function CommentItem({ artifactId, comment, isOnly, viewerId, canWrite, mentiona
         destructive
         pending={remove.isPending}
         error={remove.error ? `Couldn’t delete: ${remove.error.message}` : null}
-        onConfirm={() => remove.mutate(undefined, { onSuccess: () => setConfirmingDelete(false) })}
+        onConfirm={() => {
+          const focusNext = leavingFocuser();
+          remove.mutate(undefined, {
+            onSuccess: (result) => {
+              setConfirmingDelete(false);
+              // After the dialog has closed and handed focus back to its opener.
+              if (result.threadDeleted) requestAnimationFrame(focusNext);
+            },
+          });
+        }}
         onClose={() => {
           if (remove.isPending) return;
           setConfirmingDelete(false);
@@ -366,6 +385,20 @@ function CommentHistory({ id, artifactId, comment, now, viewerId }: { id: string
       )}
     </div>
   );
+}
+
+/**
+ * A card is about to leave the list (resolved, reopened, deleted). Picks,
+ * now, where keyboard focus should go once it has: the next card, else the
+ * previous one, else the panel's first control, so a keyboard user is not
+ * dropped at the top of the page. Does nothing if focus was elsewhere.
+ */
+function neighbourFocuser(card: HTMLElement | null): () => void {
+  if (!card || !card.contains(document.activeElement)) return () => {};
+  const item = card.closest('li');
+  const neighbour = item?.nextElementSibling ?? item?.previousElementSibling;
+  const target = neighbour?.querySelector<HTMLElement>('[data-testid="thread-card"]') ?? card.closest('[role="tabpanel"]')?.querySelector<HTMLElement>('button');
+  return () => target?.focus();
 }
 
 export function actorName(actor: ReviewActor): string {
