@@ -54,6 +54,7 @@ import {
   parseStartTag,
   scanElements,
   sourceOfScan,
+  sourceRangeOfText,
   textKey,
   type MappedText,
   type SourceElement,
@@ -166,23 +167,24 @@ const MAX_OCCURRENCES = 1_000;
 function quoteRange(html: string, element: SourceElement, pick: PickedTarget): Range | null {
   const wanted = textKey(pick.quote);
   if (wanted === '' || element.startTagEnd >= element.end) return null;
-  const content = mappedTextKey(html, element.startTagEnd, element.end);
+  // The element may be the whole body: find the quote in its text first, then map just that back to the source.
+  const key = textKey(contentText(html, element.startTagEnd, element.end));
   const prefix = textKey(pick.prefix);
   const suffix = textKey(pick.suffix);
   let best = -1;
   let bestScore = -1;
   let seen = 0;
-  for (let at = content.key.indexOf(wanted); at !== -1 && seen < MAX_OCCURRENCES; at = content.key.indexOf(wanted, at + 1), seen++) {
+  for (let at = key.indexOf(wanted); at !== -1 && seen < MAX_OCCURRENCES; at = key.indexOf(wanted, at + 1), seen++) {
     const score =
-      commonSuffixLength(content.key.slice(Math.max(0, at - prefix.length), at), prefix) +
-      commonPrefixLength(content.key.slice(at + wanted.length, at + wanted.length + suffix.length), suffix);
+      commonSuffixLength(key.slice(Math.max(0, at - prefix.length), at), prefix) +
+      commonPrefixLength(key.slice(at + wanted.length, at + wanted.length + suffix.length), suffix);
     if (score > bestScore) {
       best = at;
       bestScore = score;
     }
   }
   if (best < 0) return null;
-  return { start: content.starts[best], end: content.ends[best + wanted.length - 1] };
+  return sourceRangeOfText(html, element.startTagEnd, element.end, best, best + wanted.length - 1);
 }
 
 function commonPrefixLength(a: string, b: string): number {
