@@ -505,6 +505,8 @@ function checkFields(anchor: AnchorInput): string | null {
   if (!Number.isSafeInteger(anchor.ordinal) || anchor.ordinal < 0) return 'anchor ordinal is not a count';
   if (anchor.selector.length > REVIEW_LIMITS.selectorChars) return 'anchor selector is too long';
   if (anchor.quote.length > REVIEW_LIMITS.quoteChars) return 'anchor quote is too long';
+  // The frame's context is up to `contextChars` characters; the API allows some slack for how they are counted.
+  if (anchor.prefix.length > 2 * REVIEW_LIMITS.contextChars || anchor.suffix.length > 2 * REVIEW_LIMITS.contextChars) return 'anchor context is too long';
   return null;
 }
 

@@ -267,6 +267,15 @@ describe('describeAnchorSource', () => {
     expect(describeAnchorSource(text, { ...first, end: null })).toMatchObject({ ok: false });
   });
 
+  it('rejects fields past their limits', () => {
+    const { text } = docWith(html);
+    const first = createAnchor(text, elementPick('p', 0, 'First.'));
+    expect(describeAnchorSource(text, { ...first, tag: 'P' })).toMatchObject({ ok: false });
+    expect(describeAnchorSource(text, { ...first, ordinal: -1 })).toMatchObject({ ok: false });
+    expect(describeAnchorSource(text, { ...first, quote: 'x'.repeat(501) })).toMatchObject({ ok: false });
+    expect(describeAnchorSource(text, { ...first, prefix: 'x'.repeat(129) })).toMatchObject({ ok: false });
+  });
+
   it('rejects a text range that is not exactly the quote', () => {
     const { text } = docWith(html);
     const anchor = createAnchor(text, textPick('p', 0, 'First'));
