@@ -99,9 +99,12 @@ export interface ResolvedAnchor {
  * `ordinal`-th `tag` in the source, accepted only when its text is the
  * quoted text (an element the browser made that the source lacks, such as
  * one a script added, would otherwise shift every later ordinal onto the
- * wrong element). A text pick is the quote found inside that element,
+ * wrong element; an element without text, such as an image, is taken on
+ * its ordinal alone). A text pick is the quote found inside that element,
  * repeated occurrences told apart by the text around them. When the pick
- * cannot be mapped, the anchor keeps only the selector and quote.
+ * cannot be mapped, the anchor keeps only the selector and quote. The
+ * returned `prefix` and `suffix` are read from the source, not taken from
+ * the frame, so that resolving later compares like with like.
  */
 export function createAnchor(text: Y.Text, pick: PickedTarget): AnchorInput {
   const selectorOnly: AnchorInput = {
@@ -121,7 +124,6 @@ export function createAnchor(text: Y.Text, pick: PickedTarget): AnchorInput {
   if (!element || isImplied(element)) return selectorOnly;
   const range = pick.kind === 'element' ? elementRange(html, element, pick.quote) : quoteRange(html, element, pick);
   if (!range) return selectorOnly;
-  // The context is read from the source (the frame reads it from the DOM), so later comparisons read it the same way.
   // Text is framed by the rest of its element's text (as the frame reads it); an element by the page text around it.
   const context = contextAround(html, elements, range.start, range.end, pick.kind === 'text' ? element : null);
   return {
