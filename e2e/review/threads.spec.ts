@@ -6,15 +6,16 @@ import { agentThread, reviewPage, threadAs } from './threads-seed';
 
 /**
  * Threads pinned to the page, as two reviewers live them: Admin pins a
- * comment to a paragraph in pick mode; Bea, watching, sees its pin and its
+ * comment to a paragraph in pick mode; Noor, watching, sees its pin and its
  * card appear without reloading, clicks the pin to open it, and replies;
  * Admin hears the reply announced and resolves the thread, which leaves
- * Bea's open list. Bea comments on a text selection; the agent then removes
+ * Noor's open list. Noor comments on a text selection; the agent then removes
  * that text, and the thread reads as outdated, its quote kept. The filters
  * (mine, mentioning me, outdated, resolved) narrow the list as they say.
  */
 
-const BEA: Account = { name: 'Bea Rivera', email: 'bea@loupe.test', password: 'bea has a long password' };
+// Unique to this spec: specs share a server per worker.
+const NOOR: Account = { name: 'Noor Haddad', email: 'noor.threads@loupe.test', password: 'noor has a long password' };
 const VIEWPORT = { width: 1400, height: 900 };
 
 /** Records where the frame says it drew each pin (its `pins-placed` reports), for assertions. */
@@ -55,18 +56,18 @@ test('pin, see it live, reply, resolve, comment on a selection, go outdated, fil
   await pushVersion(api, id, reviewPage(), 'First draft');
 
   const adminContext = await browser.newContext({ baseURL: loupe.url, viewport: VIEWPORT });
-  const beaContext = await browser.newContext({ baseURL: loupe.url, viewport: VIEWPORT });
+  const noorContext = await browser.newContext({ baseURL: loupe.url, viewport: VIEWPORT });
   try {
     await signInAs(adminContext, loupe);
     await publishToOrg(adminContext.request, loupe, id);
-    await addMember(adminContext.request, loupe, BEA);
-    await signInAs(beaContext, loupe, BEA.email, BEA.password);
-    await recordPins(beaContext);
+    await addMember(adminContext.request, loupe, NOOR);
+    await signInAs(noorContext, loupe, NOOR.email, NOOR.password);
+    await recordPins(noorContext);
 
     const { page: admin, frame: adminFrame } = await open(adminContext, id);
-    const { page: bea, frame: beaFrame } = await open(beaContext, id);
+    const { page: noor, frame: noorFrame } = await open(noorContext, id);
     await expect(panel(admin).getByTestId('threads-empty')).toContainText('No open threads');
-    await expect(bea.getByTestId('open-thread-count')).toHaveText('0');
+    await expect(noor.getByTestId('open-thread-count')).toHaveText('0');
 
     // 1. Admin pins a comment to the Rollback paragraph: `c` starts pick mode, a click picks.
     await admin.keyboard.press('c');
@@ -87,70 +88,70 @@ test('pin, see it live, reply, resolve, comment on a selection, go outdated, fil
     const threadId = (await adminCard.getAttribute('data-thread-id')) ?? '';
     expect(threadId).not.toBe('');
 
-    // 2. Bea sees the card, the count and the pin, live; clicking the pin opens the thread.
-    const beaCard = card(bea, 'Say how long the old table keeps taking writes.');
-    await expect(beaCard).toBeVisible();
-    await expect(beaCard.locator('blockquote')).toContainText('Flip the flag off');
-    await expect(bea.getByTestId('open-thread-count')).toHaveText('1');
-    await expect.poll(() => placedPin(bea, threadId)).toMatchObject({ found: true, y: expect.any(Number) });
-    const target = await beaFrame.locator('#rollback').boundingBox();
+    // 2. Noor sees the card, the count and the pin, live; clicking the pin opens the thread.
+    const noorCard = card(noor, 'Say how long the old table keeps taking writes.');
+    await expect(noorCard).toBeVisible();
+    await expect(noorCard.locator('blockquote')).toContainText('Flip the flag off');
+    await expect(noor.getByTestId('open-thread-count')).toHaveText('1');
+    await expect.poll(() => placedPin(noor, threadId)).toMatchObject({ found: true, y: expect.any(Number) });
+    const target = await noorFrame.locator('#rollback').boundingBox();
     if (!target) throw new Error('the Rollback paragraph has no box');
     // Pins sit on their element's top-right corner.
-    await bea.mouse.click(target.x + target.width, target.y);
-    await expect(beaCard).toHaveAttribute('data-active', 'true');
-    await expect(beaCard).toBeFocused();
+    await noor.mouse.click(target.x + target.width, target.y);
+    await expect(noorCard).toHaveAttribute('data-active', 'true');
+    await expect(noorCard).toBeFocused();
 
-    // 3. Bea replies; Admin sees it and hears it announced.
-    await beaCard.getByRole('button', { name: 'Reply to thread 1' }).click();
-    await bea.keyboard.type('Until the cut-over on Thursday; I will add it.');
-    await beaCard.getByRole('button', { name: 'Reply', exact: true }).click();
-    await expect(beaCard.getByTestId('comment')).toHaveCount(2);
+    // 3. Noor replies; Admin sees it and hears it announced.
+    await noorCard.getByRole('button', { name: 'Reply to thread 1' }).click();
+    await noor.keyboard.type('Until the cut-over on Thursday; I will add it.');
+    await noorCard.getByRole('button', { name: 'Reply', exact: true }).click();
+    await expect(noorCard.getByTestId('comment')).toHaveCount(2);
     await expect(adminCard.getByTestId('comment').nth(1)).toContainText('Until the cut-over on Thursday');
-    await expect(adminCard.getByTestId('comment').nth(1)).toContainText('Bea Rivera');
-    await expect(admin.getByRole('status').filter({ hasText: 'Bea Rivera replied on thread 1: Until the cut-over on Thursday' })).toHaveCount(1);
+    await expect(adminCard.getByTestId('comment').nth(1)).toContainText('Noor Haddad');
+    await expect(admin.getByRole('status').filter({ hasText: 'Noor Haddad replied on thread 1: Until the cut-over on Thursday' })).toHaveCount(1);
 
     // 4. Admin resolves it; it leaves both open lists and shows under Resolved.
     await adminCard.getByRole('button', { name: 'Resolve thread 1' }).click();
     await expect(adminCard).toBeHidden();
     // Focus stays in the panel (the list is empty now: its first control).
     await expect(panel(admin).getByTestId('comment-on-page')).toBeFocused();
-    await expect(beaCard).toBeHidden();
-    await expect(bea.getByTestId('open-thread-count')).toHaveText('0');
-    await panel(bea).getByRole('radio', { name: /Resolved/ }).click();
-    await expect(card(bea, 'Say how long')).toContainText('Resolved by Admin');
-    await panel(bea).getByRole('radio', { name: /Open/ }).click();
+    await expect(noorCard).toBeHidden();
+    await expect(noor.getByTestId('open-thread-count')).toHaveText('0');
+    await panel(noor).getByRole('radio', { name: /Resolved/ }).click();
+    await expect(card(noor, 'Say how long')).toContainText('Resolved by Admin');
+    await panel(noor).getByRole('radio', { name: /Open/ }).click();
 
-    // 5. Bea comments on text she selects in the page.
-    await beaFrame.locator('#risks').evaluate((element) => {
+    // 5. Noor comments on text she selects in the page.
+    await noorFrame.locator('#risks').evaluate((element) => {
       const range = document.createRange();
       range.selectNodeContents(element);
       const selection = window.getSelection();
       selection?.removeAllRanges();
       selection?.addRange(range);
     });
-    await bea.getByTestId('comment-on-selection').click();
-    const beaDraft = panel(bea).getByTestId('new-thread');
-    await expect(beaDraft).toContainText('Replication lag could spike while the backfill runs.');
-    await bea.keyboard.type('How much lag is too much?');
-    await beaDraft.getByRole('button', { name: 'Comment', exact: true }).click();
-    const lagCard = card(bea, 'How much lag is too much?');
+    await noor.getByTestId('comment-on-selection').click();
+    const noorDraft = panel(noor).getByTestId('new-thread');
+    await expect(noorDraft).toContainText('Replication lag could spike while the backfill runs.');
+    await noor.keyboard.type('How much lag is too much?');
+    await noorDraft.getByRole('button', { name: 'Comment', exact: true }).click();
+    const lagCard = card(noor, 'How much lag is too much?');
     await expect(lagCard).toBeVisible();
     await expect(card(admin, 'How much lag is too much?')).toBeVisible();
 
-    // Two more open threads: the agent's about the page, and Bea's mentioning Admin.
+    // Two more open threads: the agent's about the page, and Noor's mentioning Admin.
     await agentThread(api, id, 'I split the plan into steps.');
-    await threadAs(beaContext.request, loupe, id, 'Can @admin@loupe.test own the flag flip?');
+    await threadAs(noorContext.request, loupe, id, 'Can @admin@loupe.test own the flag flip?');
     await expect(cards(admin)).toHaveCount(3);
     await expect(card(admin, 'I split the plan into steps.')).toContainText('Whole page');
 
-    // 6. The agent removes the Risks paragraph: Bea's thread is outdated, its quote kept, and no pin is drawn.
+    // 6. The agent removes the Risks paragraph: Noor's thread is outdated, its quote kept, and no pin is drawn.
     await putContent(api, id, reviewPage({ withRisks: false }));
-    await expect(beaFrame.locator('#risks')).toHaveCount(0);
+    await expect(noorFrame.locator('#risks')).toHaveCount(0);
     await expect(lagCard).toHaveAttribute('data-anchor-state', 'outdated');
     await expect(lagCard).toContainText('Outdated');
     await expect(lagCard.locator('blockquote')).toContainText('Replication lag could spike while the backfill runs.');
     const lagId = (await lagCard.getAttribute('data-thread-id')) ?? '';
-    await expect.poll(() => placedPin(bea, lagId)).toMatchObject({ found: false, y: null });
+    await expect.poll(() => placedPin(noor, lagId)).toMatchObject({ found: false, y: null });
 
     // 7. Filters, for Admin: mentioning me, mine (none open), outdated, and clearing them.
     const filters = panel(admin).getByTestId('thread-filters');
@@ -186,6 +187,6 @@ test('pin, see it live, reply, resolve, comment on a selection, go outdated, fil
     await expect(panel(admin).getByRole('tab', { name: /Threads/ })).toBeFocused();
   } finally {
     await adminContext.close();
-    await beaContext.close();
+    await noorContext.close();
   }
 });
