@@ -12,6 +12,13 @@ import { z } from 'zod';
  *
  * The frame side (public/frame/bootstrap.js) checks app messages by hand,
  * because it cannot import zod; `parseAppMessage` mirrors those rules.
+ *
+ * Review messages (pick mode, text selection, comment pins) follow the same
+ * rules. Everything they carry about the page (tags, selectors, quotes) comes
+ * from untrusted code and is only ever shown as text or used to find an anchor
+ * in the page source; every string is length-capped and every number bounded,
+ * so a forged message can at worst point at the wrong place in the page.
+ * String limits count Unicode code points, as zod does.
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -24,6 +31,8 @@ const MAX_PIXELS = 1e9;
 export const LINK_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:', 'mailto:']);
 
 const pixels = z.number().nonnegative().max(MAX_PIXELS);
+/** A viewport coordinate: negative when the box starts above or left of the viewport. */
+const coordinate = z.number().min(-MAX_PIXELS).max(MAX_PIXELS);
 const rev = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 /**
@@ -39,6 +48,46 @@ export function isSafeLinkHref(href: string): boolean {
     return false;
   }
   return LINK_PROTOCOLS.has(url.protocol);
+}
+
+// ---- review limits (the bootstrap repeats them) ----
+
+/** Most pins one `pins` message (and so one `pins-placed`) may carry. */
+export const MAX_PINS = 2000;
+export const MAX_PIN_ID_LENGTH = 100;
+/** A pin shows a short label, such as a thread number. */
+export const MAX_PIN_LABEL_LENGTH = 4;
+export const MAX_TAG_LENGTH = 100;
+export const MAX_SELECTOR_LENGTH = 1000;
+export const MAX_QUOTE_LENGTH = 500;
+/** Text kept before and after a quote (`prefix` / `suffix`). */
+export const MAX_CONTEXT_LENGTH = 64;
+/** How much of a pin's quote the frame checks a selector-found element against. */
+export const QUOTE_CHECK_LENGTH = 60;
+/**
+ * Bound on an element's index among its tag. A 16 MiB page holds well under
+ * ten million elements; scripts could make more, but nobody picks those.
+ */
+export const MAX_ORDINAL = 100_000_000;
+
+/**
+ * A lower-case tag name as the HTML tokenizer produces it: an ASCII letter,
+ * then anything but whitespace, `/`, `>` and upper case. (SVG's camelCase
+ * names such as `foreignObject` are never picked: the frame climbs to the
+ * nearest ancestor with a lower-case name.)
+ */
+export const TAG_NAME_PATTERN = /^[a-z][^\s/>A-Z]*$/;
+/** `#rgb`, `#rgba`, `#rrggbb` or `#rrggbbaa`. */
+export const HEX_COLOR_PATTERN = /^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/;
+
+/**
+ * The whitespace normalisation every quote goes through, in the frame and in
+ * the app: runs of whitespace (JS `\s`, so no-break spaces too) become one
+ * space. Quotes are also trimmed; prefixes and suffixes are not, so a word
+ * boundary next to the quote survives.
+ */
+export function collapseWhitespace(text: string): string {
+  return text.replace(/\s+/g, ' ');
 }
 
 const base = { loupe: z.literal(PROTOCOL_VERSION) };
@@ -60,12 +109,77 @@ const errorSchema = z.object({
   message: z.string().max(MAX_ERROR_MESSAGE_LENGTH),
 });
 
+// ---- frame → app: review ----
+
+const tagName = z.string().min(1).max(MAX_TAG_LENGTH).regex(TAG_NAME_PATTERN);
+const ordinal = z.number().int().nonnegative().max(MAX_ORDINAL);
+const pinId = z.string().min(1).max(MAX_PIN_ID_LENGTH);
+const context = z.string().max(MAX_CONTEXT_LENGTH);
+
+const rectSchema = z.object({ x: coordinate, y: coordinate, width: pixels, height: pixels });
+
+const targetFields = {
+  /** Lower-case tag name of the element (for text: the element holding the whole selection). */
+  tag: tagName,
+  /** Index of the element in `document.getElementsByTagName(tag)`. */
+  ordinal,
+  /** `#id` when that id is unique, else a `tag:nth-of-type(n)` path from `body`. */
+  selector: z.string().min(1).max(MAX_SELECTOR_LENGTH),
+};
+const elementTargetSchema = z.object({
+  kind: z.literal('element'),
+  ...targetFields,
+  /** The element's text, whitespace-collapsed and trimmed; empty for an image or a rule. */
+  quote: z.string().max(MAX_QUOTE_LENGTH),
+  prefix: z.literal(''),
+  suffix: z.literal(''),
+});
+const textTargetSchema = z.object({
+  kind: z.literal('text'),
+  ...targetFields,
+  /** The selected text, whitespace-collapsed and trimmed (its first 500 characters). */
+  quote: z.string().min(1).max(MAX_QUOTE_LENGTH),
+  /** Up to 64 characters of the element's text right before and after the quote, whitespace-collapsed. */
+  prefix: context,
+  suffix: context,
+});
+const pickTargetSchema = z.discriminatedUnion('kind', [elementTargetSchema, textTargetSchema]);
+
+const pickedSchema = z.object({ ...base, type: z.literal('picked'), target: pickTargetSchema, rect: rectSchema });
+const selectionSchema = z
+  .object({
+    ...base,
+    type: z.literal('selection'),
+    target: textTargetSchema.nullable(),
+    rect: rectSchema.nullable(),
+  })
+  .refine((message) => (message.target === null) === (message.rect === null), 'target and rect are both set or both null');
+const pickCancelledSchema = z.object({ ...base, type: z.literal('pick-cancelled') });
+const pinClickSchema = z.object({ ...base, type: z.literal('pin-click'), id: pinId });
+const pinPlacementSchema = z.object({
+  id: pinId,
+  /** Whether the pin's element was found on the page. */
+  found: z.boolean(),
+  /** Document y (CSS px from the top of the page) where the pin is drawn; null when it is not drawn. */
+  y: pixels.nullable(),
+});
+const pinsPlacedSchema = z.object({
+  ...base,
+  type: z.literal('pins-placed'),
+  placed: z.array(pinPlacementSchema).max(MAX_PINS),
+});
+
 export const frameMessageSchema = z.discriminatedUnion('type', [
   readySchema,
   renderedSchema,
   scrollSchema,
   openLinkSchema,
   errorSchema,
+  pickedSchema,
+  selectionSchema,
+  pickCancelledSchema,
+  pinClickSchema,
+  pinsPlacedSchema,
 ]);
 
 export type FrameReadyMessage = z.infer<typeof readySchema>;
@@ -77,6 +191,36 @@ export type FrameScrollMessage = z.infer<typeof scrollSchema>;
 export type FrameOpenLinkMessage = z.infer<typeof openLinkSchema>;
 /** An uncaught error or blocked request inside the artifact (rate-limited). */
 export type FrameErrorMessage = z.infer<typeof errorSchema>;
+/** A rectangle in the frame's viewport coordinates (CSS px). */
+export type FrameRect = z.infer<typeof rectSchema>;
+export type ElementPickTarget = z.infer<typeof elementTargetSchema>;
+export type TextPickTarget = z.infer<typeof textTargetSchema>;
+/** What a reviewer pointed at: an element, or a text selection inside one. */
+export type PickTarget = z.infer<typeof pickTargetSchema>;
+/**
+ * The reviewer picked an element in pick mode (click, or Enter on the
+ * keyboard highlight). Pick mode has ended in the frame. `rect` is the
+ * element's box in the frame's viewport. The frame sends element targets
+ * today; the schema also admits text ones.
+ */
+export type FramePickedMessage = z.infer<typeof pickedSchema>;
+/**
+ * The reader's text selection in the page settled (150 ms debounce) on new
+ * text, or was cleared (`target` and `rect` both null). Re-sent with a fresh
+ * rect after the page scrolls while a selection is showing.
+ */
+export type FrameSelectionMessage = z.infer<typeof selectionSchema>;
+/** The reviewer left pick mode with Escape. Not sent when the app turns pick mode off. */
+export type FramePickCancelledMessage = z.infer<typeof pickCancelledSchema>;
+/** The reviewer clicked a pin (or pressed Enter/Space on it): open that thread. */
+export type FramePinClickMessage = z.infer<typeof pinClickSchema>;
+export type PinPlacement = z.infer<typeof pinPlacementSchema>;
+/**
+ * Where the pins stand, one entry per pin of the last `pins` message, in the
+ * same order. Sent after every `pins` message and render, and after a resize,
+ * reflow or inner scroll when a placement changed.
+ */
+export type FramePinsPlacedMessage = z.infer<typeof pinsPlacedSchema>;
 export type FrameMessage = z.infer<typeof frameMessageSchema>;
 
 /**
@@ -121,7 +265,33 @@ const renderSchema = z.object({
 const scrollToSchema = z.object({ ...base, type: z.literal('scrollTo'), y: pixels });
 const themeSchema = z.object({ ...base, type: z.literal('theme'), scheme: z.enum(['light', 'dark']) });
 
-export const appMessageSchema = z.discriminatedUnion('type', [renderSchema, scrollToSchema, themeSchema]);
+const pinSchema = z.object({
+  id: pinId,
+  kind: z.enum(['element', 'text']),
+  tag: tagName,
+  /** Index in `document.getElementsByTagName(tag)`; null to find the element by `selector` + `quote`. */
+  ordinal: ordinal.nullable(),
+  selector: z.string().max(MAX_SELECTOR_LENGTH),
+  quote: z.string().max(MAX_QUOTE_LENGTH),
+  /** Shown on the pin, e.g. the thread's number. */
+  label: z.string().min(1).max(MAX_PIN_LABEL_LENGTH),
+  color: z.string().regex(HEX_COLOR_PATTERN),
+  state: z.enum(['ok', 'changed', 'outdated']),
+  /** Draws a ring around the pin (the thread open in the sidebar). */
+  active: z.boolean(),
+});
+const pickSchema = z.object({ ...base, type: z.literal('pick'), on: z.boolean() });
+const pinsSchema = z.object({ ...base, type: z.literal('pins'), pins: z.array(pinSchema).max(MAX_PINS) });
+const focusPinSchema = z.object({ ...base, type: z.literal('focus-pin'), id: pinId });
+
+export const appMessageSchema = z.discriminatedUnion('type', [
+  renderSchema,
+  scrollToSchema,
+  themeSchema,
+  pickSchema,
+  pinsSchema,
+  focusPinSchema,
+]);
 
 /**
  * Apply this page source. `rev` is a per-frame sequence number chosen by the
@@ -133,6 +303,26 @@ export type AppRenderMessage = z.infer<typeof renderSchema>;
 export type AppScrollToMessage = z.infer<typeof scrollToSchema>;
 /** The app's colour scheme; the frame may ignore it. */
 export type AppThemeMessage = z.infer<typeof themeSchema>;
+/**
+ * One comment pin. The frame finds its element by `ordinal` when it is a
+ * number (falling back to the selector if the page has fewer such elements),
+ * else by `selector`, accepted only if the element's text contains the first
+ * 60 characters of `quote` (whitespace-collapsed). `outdated` pins are not
+ * drawn. Text pins also highlight the first occurrence of `quote` inside the
+ * element.
+ */
+export type FramePin = z.infer<typeof pinSchema>;
+/**
+ * Pick mode on or off. While on, the frame outlines the element under the
+ * pointer (or the keyboard highlight: arrows move, Enter picks, Escape
+ * cancels) and swallows clicks. It ends after a pick (`picked`) or Escape
+ * (`pick-cancelled`). The frame must have focus for the keyboard to reach it.
+ */
+export type AppPickMessage = z.infer<typeof pickSchema>;
+/** Replaces the whole set of pins; the frame answers with `pins-placed`. */
+export type AppPinsMessage = z.infer<typeof pinsSchema>;
+/** Scrolls a pin's element to the middle of the viewport and flashes its outline. */
+export type AppFocusPinMessage = z.infer<typeof focusPinSchema>;
 export type AppMessage = z.infer<typeof appMessageSchema>;
 
 /** The rules the bootstrap applies by hand, for tests and for any non-browser peer. */
@@ -150,6 +340,18 @@ export function scrollToMessage(y: number): AppScrollToMessage {
 
 export function themeMessage(scheme: AppThemeMessage['scheme']): AppThemeMessage {
   return { loupe: PROTOCOL_VERSION, type: 'theme', scheme };
+}
+
+export function pickMessage(on: boolean): AppPickMessage {
+  return { loupe: PROTOCOL_VERSION, type: 'pick', on };
+}
+
+export function pinsMessage(pins: readonly FramePin[]): AppPinsMessage {
+  return { loupe: PROTOCOL_VERSION, type: 'pins', pins: [...pins] };
+}
+
+export function focusPinMessage(id: string): AppFocusPinMessage {
+  return { loupe: PROTOCOL_VERSION, type: 'focus-pin', id };
 }
 
 /**

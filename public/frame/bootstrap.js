@@ -7,14 +7,17 @@
  *
  * Jobs, in file order:
  *   1. capture the DOM primitives it needs before any artifact code can patch them;
- *   2. talk to the parent: validate `render` / `scrollTo` / `theme`, post
- *      `ready`, `rendered`, `scroll`, `open-link`, `error`;
+ *   2. talk to the parent: validate `render` / `scrollTo` / `theme` / `pick` /
+ *      `pins` / `focus-pin`, post `ready`, `rendered`, `scroll`, `open-link`,
+ *      `error` (and the review messages of section 8);
  *   3. keep the frame from leaving: links, forms, navigations, WebRTC;
  *   4. turn page source into a light tree ("vnodes") with content hashes;
  *   5. diff the previous tree against the new one and patch the live DOM
  *      through vnode.live, leaving nodes the artifact's scripts made alone;
  *   6. run new inline scripts once, in document order;
- *   7. keep the element at the top of the viewport where it was.
+ *   7. keep the element at the top of the viewport where it was;
+ *   8. review: an overlay the artifact cannot style, pick mode, text
+ *      selection reports, comment pins and text highlights.
  *
  * Plain ES2020, no imports: it must run before anything else on the page.
  * JS intrinsics (Array, Map, String, Math) are trusted; a page that patches
@@ -128,6 +131,8 @@
   const attrValue = getter(Attr.prototype, 'value');
   const rectTop = getter(DOMRectReadOnly.prototype, 'top');
   const rectBottom = getter(DOMRectReadOnly.prototype, 'bottom');
+  const rectLeft = getter(DOMRectReadOnly.prototype, 'left');
+  const rectRight = getter(DOMRectReadOnly.prototype, 'right');
   const rectWidth = getter(DOMRectReadOnly.prototype, 'width');
   const rectHeight = getter(DOMRectReadOnly.prototype, 'height');
 
@@ -153,6 +158,46 @@
   const observeMutations = method(MutationObserverCtor.prototype, 'observe');
   const recordAdded = getter(MutationRecord.prototype, 'addedNodes');
 
+  // For review (section 8). attachShadow is captured before section 3 wraps it.
+  const attachShadowNative = method(ElementP, 'attachShadow');
+  const lastElementChildOf = getter(ElementP, 'lastElementChild');
+  const previousElementSiblingOf = getter(ElementP, 'previousElementSibling');
+  const clientWidthOf = getter(ElementP, 'clientWidth');
+  const scrollIntoView = method(ElementP, 'scrollIntoView');
+  const getElementsByTagNameDoc = method(DocumentP, 'getElementsByTagName');
+  const querySelectorDoc = method(DocumentP, 'querySelector');
+  const querySelectorAllDoc = method(DocumentP, 'querySelectorAll');
+  const adoptedSheetsOf = getter(DocumentP, 'adoptedStyleSheets');
+  const setAdoptedSheets = setter(DocumentP, 'adoptedStyleSheets');
+  const RangeP = Range.prototype;
+  const rangeSetStart = method(RangeP, 'setStart');
+  const rangeSetEnd = method(RangeP, 'setEnd');
+  const selectNodeContents = method(RangeP, 'selectNodeContents');
+  const rangeText = method(RangeP, 'toString');
+  const rangeRect = method(RangeP, 'getBoundingClientRect');
+  const rangeCollapsed = getter(RangeP, 'collapsed');
+  const rangeStartContainer = getter(RangeP, 'startContainer');
+  const rangeStartOffset = getter(RangeP, 'startOffset');
+  const rangeEndContainer = getter(RangeP, 'endContainer');
+  const rangeEndOffset = getter(RangeP, 'endOffset');
+  const rangeCommonAncestor = getter(RangeP, 'commonAncestorContainer');
+  const selectionRangeCount = getter(Selection.prototype, 'rangeCount');
+  const selectionRangeAt = method(Selection.prototype, 'getRangeAt');
+  const shadowElementFromPoint = method(ShadowRoot.prototype, 'elementFromPoint');
+  const shadowActiveElement = getter(ShadowRoot.prototype, 'activeElement');
+  const uiEventDetail = getter(UIEvent.prototype, 'detail');
+  const mouseClientX = getter(MouseEvent.prototype, 'clientX');
+  const mouseClientY = getter(MouseEvent.prototype, 'clientY');
+  const mediaMatches = getter(MediaQueryList.prototype, 'matches');
+  const CSSStyleSheetCtor = CSSStyleSheet;
+  const replaceSheetText = method(CSSStyleSheetCtor.prototype, 'replaceSync');
+  const cssEscape = CSS.escape;
+  // The CSS Custom Highlight API, where the browser has it.
+  const HighlightCtor = typeof Highlight === 'function' ? Highlight : null;
+  const highlightRegistry = HighlightCtor !== null && CSS.highlights ? CSS.highlights : null;
+  const registrySet = highlightRegistry !== null ? method(getPrototypeOf(highlightRegistry), 'set') : null;
+  const registryDelete = highlightRegistry !== null ? method(getPrototypeOf(highlightRegistry), 'delete') : null;
+
   // Window members live on the window object itself ([Global] interface).
   const scrollYOf = getter(win, 'scrollY');
   const innerWidthOf = getter(win, 'innerWidth');
@@ -164,9 +209,14 @@
   const cancelRafFn = win.cancelAnimationFrame;
   const setTimeoutFn = win.setTimeout;
   const clearTimeoutFn = win.clearTimeout;
+  const getSelectionFn = win.getSelection;
+  const matchMediaFn = win.matchMedia;
   const scrollBy = (dx, dy) => apply(scrollByFn, win, [dx, dy]);
   const scrollTo = (options) => apply(scrollToFn, win, [options]);
-  const computedPosition = (el) => apply(getComputedStyleFn, win, [el]).position;
+  const computedStyle = (el) => apply(getComputedStyleFn, win, [el]);
+  const computedPosition = (el) => computedStyle(el).position;
+  const getSelection = () => apply(getSelectionFn, win, []);
+  const prefersReducedMotion = () => mediaMatches(apply(matchMediaFn, win, ['(prefers-reduced-motion: reduce)']));
   const raf = (fn) => apply(rafFn, win, [fn]);
   const cancelRaf = (id) => apply(cancelRafFn, win, [id]);
   const setTimer = (fn, ms) => apply(setTimeoutFn, win, [fn, ms]);
@@ -181,6 +231,19 @@
   const MAX_HREF = 2048;
   const MAX_MESSAGE = 500;
   const MAX_HTML = 16 * 1024 * 1024;
+  // Review limits: the same as lib/sandbox/bridge.ts.
+  const MAX_PINS = 2000;
+  const MAX_PIN_ID = 100;
+  const MAX_PIN_LABEL = 4;
+  const MAX_TAG = 100;
+  const MAX_SELECTOR = 1000;
+  const MAX_QUOTE = 500;
+  const MAX_CONTEXT = 64;
+  const QUOTE_CHECK = 60;
+  const MAX_ORDINAL = 1e8;
+  const MAX_PIXELS = 1e9;
+  const TAG_PATTERN = /^[a-z][^\s/>A-Z]*$/;
+  const HEX_COLOR_PATTERN = /^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/;
 
   // ---------------------------------------------------------------------------
   // 2. Talking to the parent
@@ -276,6 +339,16 @@
       scrollTo({ top: data.y, left: 0, behavior: 'instant' });
     } else if (type === 'theme') {
       // Accepted and ignored: an artifact owns its colours.
+    } else if (type === 'pick') {
+      if (typeof data.on !== 'boolean') return;
+      if (data.on) startPicking();
+      else stopPicking();
+    } else if (type === 'pins') {
+      const list = readPins(data.pins);
+      if (list !== null) setPins(list);
+    } else if (type === 'focus-pin') {
+      if (!isBoundedString(data.id, 1, MAX_PIN_ID)) return;
+      focusPin(data.id);
     }
   };
 
@@ -283,9 +356,37 @@
   // an artifact registers on window.
   addListener(win, 'message', onMessage, true);
   const eventTarget = getter(EventP, 'target');
-  // Capturing on window also sees scrolls of inner boxes; only the page's own count.
-  addListener(win, 'scroll', (event) => eventTarget(event) === doc && reportScroll(), { capture: true, passive: true });
-  addListener(win, 'resize', reportScroll, { passive: true });
+  // Capturing on window also sees scrolls of inner boxes: only the page's own
+  // count as scrolling, but an inner box moves the pins drawn over it.
+  addListener(
+    win,
+    'scroll',
+    (event) => {
+      if (eventTarget(event) === doc) {
+        reportScroll();
+        onPageScrolled();
+      } else {
+        scheduleOverlayLayout();
+      }
+    },
+    { capture: true, passive: true },
+  );
+  addListener(
+    win,
+    'resize',
+    () => {
+      reportScroll();
+      scheduleOverlayLayout();
+    },
+    { passive: true },
+  );
+  // Input for the overlay and for pick mode (section 8), ahead of the link
+  // and form handling below: these must be able to stop an event before it
+  // activates anything.
+  const GUARDED_INPUT = ['click', 'auxclick', 'dblclick', 'contextmenu', 'mousedown', 'mouseup', 'pointerdown', 'pointerup', 'keydown', 'keyup', 'keypress'];
+  for (let i = 0; i < GUARDED_INPUT.length; i++) addListener(win, GUARDED_INPUT[i], onGuardedInput, true);
+  addListener(win, 'pointermove', onPickPointerMove, { capture: true, passive: true });
+  addListener(doc, 'selectionchange', onSelectionChange, { passive: true });
   addListener(
     win,
     'error',
@@ -1278,6 +1379,945 @@
   };
 
   // ---------------------------------------------------------------------------
+  // 8. Review: the overlay, pick mode, text selection, pins
+  // ---------------------------------------------------------------------------
+  //
+  // Everything a reviewer sees is drawn in one host element appended to
+  // <html>, with a closed shadow root: the artifact's styles do not reach in,
+  // its scripts cannot get at the root, and its own elements are never
+  // touched (no classes, no outlines). The morph only ever touches nodes it
+  // built from source, so it leaves the host alone; if the artifact removes
+  // it, the next render or layout puts it back. Input aimed at the host is
+  // handled on window, before any listener the artifact can register, and
+  // stopped there: the artifact never sees a click on a pin.
+  //
+  // Text highlights use the CSS Custom Highlight API (ranges, no DOM
+  // changes), coloured by a constructed stylesheet adopted by the document.
+
+  const OVERLAY_TAG = 'loupe-overlay';
+  // Inline and !important: a style attribute outranks every author rule,
+  // important ones in cascade layers included. `all` also resets what the
+  // shadow tree would inherit.
+  const HOST_STYLE =
+    'all:initial!important;display:block!important;position:absolute!important;top:0!important;' +
+    'left:0!important;width:0!important;height:0!important;overflow:visible!important;' +
+    'z-index:2147483647!important;pointer-events:none!important;visibility:visible!important;';
+  const PIN_SIZE = 22;
+  const PIN_GAP = 4;
+  const FLASH_MS = 1400;
+  const PICK_COLOR = 'rgb(37, 99, 235)';
+  const OVERLAY_CSS = `
+    [hidden] { display: none !important; }
+    .pin {
+      position: absolute; box-sizing: border-box; min-width: ${PIN_SIZE}px; height: ${PIN_SIZE}px;
+      margin: 0; padding: 0 4px; border: 2px solid rgb(255, 255, 255); border-radius: ${PIN_SIZE / 2}px;
+      background: var(--pin-color); color: var(--pin-ink);
+      font: 700 11px/18px system-ui, -apple-system, "Segoe UI", sans-serif; text-align: center;
+      white-space: nowrap; cursor: pointer; pointer-events: auto; appearance: none; user-select: none;
+      box-shadow: 0 1px 3px rgba(0, 0, 0, 0.4);
+    }
+    .pin[data-state="changed"]::after {
+      content: ''; position: absolute; top: -4px; right: -4px; width: 7px; height: 7px;
+      border: 1.5px solid rgb(255, 255, 255); border-radius: 50%; background: rgb(245, 158, 11);
+    }
+    .pin.active { outline: 3px solid var(--pin-color); outline-offset: 2px; }
+    .pin:focus-visible { outline: 3px solid ${PICK_COLOR}; outline-offset: 2px; }
+    .pick {
+      position: absolute; box-sizing: border-box; border: 2px solid ${PICK_COLOR};
+      background: rgba(37, 99, 235, 0.12); border-radius: 3px; pointer-events: none;
+    }
+    .pick-label {
+      position: absolute; left: -2px; bottom: 100%; margin-bottom: 2px; padding: 1px 6px;
+      border-radius: 3px; background: ${PICK_COLOR}; color: rgb(255, 255, 255);
+      font: 600 11px/16px ui-monospace, SFMono-Regular, Menlo, monospace; white-space: nowrap;
+    }
+    .pick.label-inside .pick-label { bottom: auto; top: 0; left: 0; margin: 0; }
+    .flash {
+      position: absolute; box-sizing: border-box; border: 3px solid rgb(245, 158, 11);
+      border-radius: 4px; pointer-events: none; animation: loupe-flash ${FLASH_MS}ms ease-out forwards;
+    }
+    @keyframes loupe-flash { 0%, 50% { opacity: 1; } 100% { opacity: 0; } }
+    @media (prefers-reduced-motion: reduce) { .flash { animation: none; } }
+  `;
+  // While picking: a crosshair everywhere, and no text selection by dragging.
+  const PICK_CSS = '*,*::before,*::after{cursor:crosshair!important;user-select:none!important;-webkit-user-select:none!important}';
+
+  let overlayHost = null;
+  let overlayRoot = null;
+  let pinLayer = null;
+  let pickBox = null;
+  let pickLabel = null;
+  let reviewSheet = null;
+  let reviewSheetText = null;
+  let highlightCss = '';
+
+  const makeOverlayElement = (name, className, parent) => {
+    const el = createElementNS(doc, HTML_NS, name);
+    if (className) setAttributeNS(el, null, 'class', className);
+    appendChild(parent, el);
+    return el;
+  };
+
+  const setAttrIfChanged = (el, name, value) => {
+    if (getAttribute(el, name) !== value) setAttributeNS(el, null, name, value);
+  };
+
+  const setHidden = (el, hidden) => {
+    if (hidden) setAttrIfChanged(el, 'hidden', '');
+    else removeAttributeNS(el, null, 'hidden');
+  };
+
+  /** Made once, before any artifact code runs, so the page cannot define the element first. */
+  const createOverlay = () => {
+    overlayHost = createElementNS(doc, HTML_NS, OVERLAY_TAG);
+    overlayRoot = attachShadowNative(overlayHost, { mode: 'closed' });
+    setTextContent(makeOverlayElement('style', '', overlayRoot), OVERLAY_CSS);
+    pinLayer = makeOverlayElement('div', '', overlayRoot);
+    pickBox = makeOverlayElement('div', 'pick', overlayRoot);
+    pickLabel = makeOverlayElement('span', 'pick-label', pickBox);
+    setHidden(pickBox, true);
+    reviewSheet = new CSSStyleSheetCtor();
+    ensureOverlay();
+  };
+
+  /** The constructed sheet holds the highlight colours, and the crosshair while picking. */
+  const applyReviewSheet = () => {
+    const text = (isPicking ? PICK_CSS : '') + highlightCss;
+    if (text !== reviewSheetText) {
+      replaceSheetText(reviewSheet, text);
+      reviewSheetText = text;
+    }
+    const sheets = adoptedSheetsOf(doc);
+    if (sheets.indexOf(reviewSheet) < 0) setAdoptedSheets(doc, [...sheets, reviewSheet]);
+  };
+
+  /** Puts the host back (and its style) if the artifact removed or restyled it. */
+  const ensureOverlay = () => {
+    if (overlayHost === null) return;
+    setAttrIfChanged(overlayHost, 'style', HOST_STYLE);
+    const root = documentElementOf(doc);
+    if (root !== null && parentOf(overlayHost) !== root) appendChild(root, overlayHost);
+    applyReviewSheet();
+  };
+
+  const clampCoordinate = (n) => (n === n ? max(-MAX_PIXELS, min(MAX_PIXELS, n)) : 0);
+  const clampSize = (n) => (n === n ? max(0, min(MAX_PIXELS, n)) : 0);
+  const viewportRect = (r) => ({
+    x: clampCoordinate(rectLeft(r)),
+    y: clampCoordinate(rectTop(r)),
+    width: clampSize(rectWidth(r)),
+    height: clampSize(rectHeight(r)),
+  });
+
+  /** A box in the overlay's coordinates (the host sits at the document origin, wherever CSS puts it). */
+  const overlayBoxStyle = (r, origin, pad) =>
+    `left:${rectLeft(r) - rectLeft(origin) - pad}px;top:${rectTop(r) - rectTop(origin) - pad}px;` +
+    `width:${rectWidth(r) + 2 * pad}px;height:${rectHeight(r) + 2 * pad}px`;
+
+  // ---- naming elements: tag, ordinal, selector, quote ----
+
+  const WHITESPACE_RUN = /\s+/g;
+  const REGEXP_SPECIAL = /[.*+?^${}()|[\]\\]/g;
+  const collapse = (text) => text.replace(WHITESPACE_RUN, ' ');
+  /** The first n UTF-16 units of text, never ending inside a surrogate pair. */
+  const clipHead = (text, n) => {
+    if (text.length <= n) return text;
+    const last = text.charCodeAt(n - 1);
+    return text.slice(0, last >= 0xd800 && last <= 0xdbff ? n - 1 : n);
+  };
+  /** The last n UTF-16 units of text, never starting inside a surrogate pair. */
+  const clipTail = (text, n) => {
+    if (text.length <= n) return text;
+    const first = text.charCodeAt(text.length - n);
+    return text.slice(first >= 0xdc00 && first <= 0xdfff ? text.length - n + 1 : text.length - n);
+  };
+  /** Raw text read around a quote: plenty for 64 collapsed characters, bounded for huge pages. */
+  const CONTEXT_SCAN = 4096;
+  const QUOTE_SCAN = 16384;
+
+  const isPlainTag = (name) => name.length <= MAX_TAG && TAG_PATTERN.test(name);
+  const isElementNode = (x) => {
+    try {
+      return nodeType(x) === 1;
+    } catch (_) {
+      return false; // a Window or another non-Node event target
+    }
+  };
+
+  /**
+   * The node itself or its nearest ancestor element with a plain lower-case
+   * tag name (so `document.getElementsByTagName(tag)` finds it), provided it
+   * is <body> or inside it; else null.
+   */
+  const namedElementFrom = (node) => {
+    const body = bodyOf(doc);
+    if (body === null) return null;
+    let el = node;
+    while (el !== null && !(isElementNode(el) && isPlainTag(localNameOf(el)))) el = parentOf(el);
+    for (let e = el; e !== null; e = parentOf(e)) if (e === body) return el;
+    return null;
+  };
+  /** As namedElementFrom, but never <body> itself: a comment on the whole page is not a pick. */
+  const pickableFrom = (node) => {
+    const el = namedElementFrom(node);
+    return el === bodyOf(doc) ? null : el;
+  };
+
+  const ordinalOf = (el, tag) => {
+    const list = getElementsByTagNameDoc(doc, tag);
+    const count = collectionLength(list);
+    for (let i = 0; i < count; i++) if (collectionItem(list, i) === el) return i;
+    return 0; // unreachable for a connected element
+  };
+
+  const isUniqueMatch = (selector, el) => {
+    try {
+      const found = querySelectorAllDoc(doc, selector);
+      return nodeListLength(found) === 1 && nodeListItem(found, 0) === el;
+    } catch (_) {
+      return false; // not a selector this browser parses
+    }
+  };
+
+  const typeIndexOf = (el) => {
+    const name = localNameOf(el);
+    let n = 1;
+    for (let s = previousElementSiblingOf(el); s !== null; s = previousElementSiblingOf(s)) if (localNameOf(s) === name) n++;
+    return n;
+  };
+
+  /**
+   * `#id` when that id is unique, else `body > tag:nth-of-type(n) > …`. A path
+   * too long for the limit keeps its innermost steps (still a valid selector,
+   * found by the quote check).
+   */
+  const selectorFor = (el) => {
+    const body = bodyOf(doc);
+    if (el === body) return 'body';
+    const id = getAttribute(el, 'id');
+    if (id !== null && id !== '') {
+      const byId = `#${cssEscape(id)}`;
+      if (byId.length <= MAX_SELECTOR && isUniqueMatch(byId, el)) return byId;
+    }
+    const steps = [];
+    let length = 'body'.length;
+    for (let e = el; e !== null && e !== body; e = parentOf(e)) {
+      const step = `${cssEscape(localNameOf(e))}:nth-of-type(${typeIndexOf(e)})`;
+      if (length + 3 + step.length > MAX_SELECTOR) return steps.reverse().join(' > ');
+      steps.push(step);
+      length += 3 + step.length;
+    }
+    steps.push('body');
+    return steps.reverse().join(' > ');
+  };
+
+  const describeElement = (el) => {
+    const tag = localNameOf(el);
+    const text = collapse(clipHead(getTextContent(el) || '', QUOTE_SCAN)).trim();
+    return {
+      kind: 'element',
+      tag,
+      ordinal: ordinalOf(el, tag),
+      selector: selectorFor(el),
+      quote: clipHead(text, MAX_QUOTE).trim(),
+      prefix: '',
+      suffix: '',
+    };
+  };
+
+  /**
+   * Quote, prefix and suffix from the raw text before, inside and after a
+   * selection. Whitespace at the ends of the selection moves out into the
+   * context, so the quote is trimmed but a word boundary next to it is kept.
+   * A quote past the limit is cut, and what was cut starts the suffix.
+   */
+  const splitQuote = (beforeRaw, selectedRaw, afterRaw) => {
+    let quote = collapse(clipHead(selectedRaw, QUOTE_SCAN));
+    let before = collapse(clipTail(beforeRaw, CONTEXT_SCAN));
+    let after = collapse(clipHead(afterRaw, CONTEXT_SCAN));
+    if (quote.charCodeAt(0) === 32) {
+      quote = quote.slice(1);
+      if (before !== '' && !before.endsWith(' ')) before += ' ';
+    }
+    if (quote.endsWith(' ')) {
+      quote = quote.slice(0, -1);
+      if (after !== '' && !after.startsWith(' ')) after = ` ${after}`;
+    }
+    if (quote === '') return null;
+    if (quote.length > MAX_QUOTE) {
+      const kept = clipHead(quote, MAX_QUOTE).trimEnd();
+      after = quote.slice(kept.length) + after;
+      quote = kept;
+    }
+    return { quote, prefix: clipTail(before, MAX_CONTEXT), suffix: clipHead(after, MAX_CONTEXT) };
+  };
+
+  // ---- pick mode ----
+
+  let isPicking = false;
+  /** The highlighted element (pointer or keyboard), or null. */
+  let pickCurrent = null;
+  let hoverTarget = null;
+  let hoverFrame = 0;
+  // Guards against walking a huge, mostly hidden page on one key press.
+  const MAX_WALK = 50000;
+
+  const isShown = (el) => {
+    const r = getRect(el);
+    return rectWidth(r) > 0 && rectHeight(r) > 0 && computedStyle(el).visibility === 'visible';
+  };
+  const isPickCandidate = (el) => isPlainTag(localNameOf(el)) && isShown(el);
+  const isBlockLevel = (el) => {
+    const display = computedStyle(el).display;
+    return display !== 'none' && display !== 'contents' && display.indexOf('inline') !== 0;
+  };
+  const hasOwnText = (el) => {
+    for (let c = firstChildOf(el); c !== null; c = nextSiblingOf(c)) {
+      if (nodeType(c) === 3 && /\S/.test(getData(c))) return true;
+    }
+    return false;
+  };
+
+  /** The element after el in document order, inside <body>; over its subtree when skipChildren. */
+  const nextInBody = (el, skipChildren) => {
+    const body = bodyOf(doc);
+    if (!skipChildren) {
+      const child = firstElementChildOf(el);
+      if (child !== null) return child;
+    }
+    for (let e = el; e !== null && e !== body; e = parentOf(e)) {
+      const next = nextElementSiblingOf(e);
+      if (next !== null) return next;
+    }
+    return null;
+  };
+  /** The element before el in document order, inside <body> (never <body> itself). */
+  const previousInBody = (el) => {
+    const sibling = previousElementSiblingOf(el);
+    if (sibling === null) {
+      const parent = parentOf(el);
+      return parent === null || parent === bodyOf(doc) || !isElementNode(parent) ? null : parent;
+    }
+    let last = sibling;
+    for (let c = lastElementChildOf(last); c !== null; c = lastElementChildOf(last)) last = c;
+    return last;
+  };
+
+  /** The next (or previous) visible element in document order, skipping hidden and zero-size ones. */
+  const stepPick = (from, forward) => {
+    const body = bodyOf(doc);
+    if (body === null) return null;
+    let el = from !== null && isConnected(from) ? from : null;
+    for (let n = 0; n < MAX_WALK; n++) {
+      if (forward) el = nextInBody(el === null ? body : el, false);
+      else el = el === null ? null : previousInBody(el);
+      if (el === null) return null;
+      if (isPickCandidate(el)) return el;
+    }
+    return null;
+  };
+
+  const firstShownChild = (el) => {
+    for (let c = firstElementChildOf(el); c !== null; c = nextElementSiblingOf(c)) if (isPickCandidate(c)) return c;
+    return null;
+  };
+
+  /**
+   * Where keyboard picking starts: the first block in document order that
+   * shows in the viewport and holds text of its own (a heading or a
+   * paragraph, not the <main> around them); failing that, the first block
+   * in the viewport. Subtrees wholly above or below the viewport are skipped.
+   */
+  const firstContentBlock = () => {
+    const body = bodyOf(doc);
+    if (body === null) return null;
+    const height = innerHeightOf(win);
+    let fallback = null;
+    let el = nextInBody(body, false);
+    for (let n = 0; el !== null && n < MAX_WALK; n++) {
+      const r = getRect(el);
+      const isSized = rectHeight(r) > 0;
+      if (isSized && (rectBottom(r) <= 0 || rectTop(r) >= height)) {
+        el = nextInBody(el, true);
+        continue;
+      }
+      if (isSized && isPickCandidate(el) && isBlockLevel(el)) {
+        if (hasOwnText(el)) return el;
+        if (fallback === null) fallback = el;
+      }
+      el = nextInBody(el, false);
+    }
+    return fallback;
+  };
+
+  const tagLabel = (el) => {
+    const id = getAttribute(el, 'id');
+    return clipHead(id ? `${localNameOf(el)}#${id}` : localNameOf(el), 60);
+  };
+
+  const drawPickOutline = () => {
+    if (pickBox === null) return;
+    if (!isPicking || pickCurrent === null || !isConnected(pickCurrent)) {
+      setHidden(pickBox, true);
+      return;
+    }
+    const origin = getRect(overlayHost);
+    const r = getRect(pickCurrent);
+    // Near the top of the page the label would sit above the document: put it inside.
+    const isLabelInside = rectTop(r) + scrollYOf(win) < 20;
+    setAttrIfChanged(pickBox, 'class', isLabelInside ? 'pick label-inside' : 'pick');
+    setAttrIfChanged(pickBox, 'style', overlayBoxStyle(r, origin, 0));
+    const label = tagLabel(pickCurrent);
+    if (getTextContent(pickLabel) !== label) setTextContent(pickLabel, label);
+    setHidden(pickBox, false);
+  };
+
+  const highlightForPick = (el, isReveal) => {
+    pickCurrent = el;
+    if (isReveal && el !== null) {
+      scrollIntoView(el, { block: 'nearest', inline: 'nearest', behavior: prefersReducedMotion() ? 'instant' : 'smooth' });
+    }
+    drawPickOutline();
+  };
+
+  const startPicking = () => {
+    if (isPicking || overlayHost === null) return;
+    isPicking = true;
+    ensureOverlay();
+    highlightForPick(firstContentBlock(), false);
+  };
+
+  /** Leaves pick mode without telling the app (it asked, or a pick is being posted). */
+  const stopPicking = () => {
+    if (!isPicking) return;
+    isPicking = false;
+    pickCurrent = null;
+    hoverTarget = null;
+    drawPickOutline();
+    applyReviewSheet();
+  };
+
+  const pickElement = (el) => {
+    const target = describeElement(el);
+    const rect = viewportRect(getRect(el));
+    stopPicking();
+    post({ type: 'picked', target, rect });
+  };
+
+  const PICK_KEYS = { Escape: true, Enter: true, ArrowDown: true, ArrowUp: true, ArrowLeft: true, ArrowRight: true };
+
+  const onPickKey = (key) => {
+    const current = pickCurrent !== null && isConnected(pickCurrent) ? pickCurrent : null;
+    let next = null;
+    if (key === 'Escape') {
+      stopPicking();
+      post({ type: 'pick-cancelled' });
+      return;
+    }
+    if (key === 'Enter') {
+      if (current !== null) pickElement(current);
+      return;
+    }
+    if (key === 'ArrowDown') next = stepPick(current, true);
+    else if (key === 'ArrowUp') next = stepPick(current, false);
+    else if (key === 'ArrowLeft') next = current === null ? null : pickableFrom(parentOf(current));
+    else if (key === 'ArrowRight') next = current === null ? null : firstShownChild(current);
+    if (next !== null) highlightForPick(next, true);
+  };
+
+  const applyHover = () => {
+    hoverFrame = 0;
+    if (!isPicking || hoverTarget === null) return;
+    // Over a pin, keep what was highlighted.
+    if (hoverTarget !== overlayHost) highlightForPick(pickableFrom(hoverTarget), false);
+    hoverTarget = null;
+  };
+
+  // Registered in section 2 (hence declarations, hoisted).
+  function onPickPointerMove(event) {
+    if (!isPicking) return;
+    hoverTarget = eventTarget(event);
+    if (hoverFrame === 0) hoverFrame = raf(applyHover);
+  }
+
+  /**
+   * First on window for clicks, presses and keys. Two jobs: input aimed at
+   * the overlay (pins) is handled here and kept from the artifact; in pick
+   * mode, pointer input is swallowed (no link, no form, no artifact handler)
+   * and a click picks, and the pick keys are ours.
+   */
+  function onGuardedInput(event) {
+    const type = event.type;
+    const isKey = type === 'keydown' || type === 'keyup' || type === 'keypress';
+    if (isPicking && isKey) {
+      const key = eventKey(event);
+      if (PICK_KEYS[key] !== true) return;
+      preventDefault(event);
+      stopImmediatePropagation(event);
+      if (type === 'keydown' && event.isTrusted) onPickKey(key);
+      return;
+    }
+    const target = eventTarget(event);
+    if (overlayHost !== null && target === overlayHost) {
+      // Ours; default actions (focus, a button's click on Enter) still happen.
+      stopImmediatePropagation(event);
+      if (type === 'click' && event.isTrusted && !isPicking) activatePin(event);
+      return;
+    }
+    if (!isPicking || isKey) return;
+    preventDefault(event);
+    stopImmediatePropagation(event);
+    if (type === 'click' && event.isTrusted && mouseButton(event) === 0) {
+      const el = pickableFrom(target);
+      if (el !== null) pickElement(el);
+    }
+  }
+
+  // ---- text selection ----
+
+  const SELECTION_DEBOUNCE_MS = 150;
+  let selectionTimer = 0;
+  /** What the app was last told, as a comparable key; null when it has no selection from us. */
+  let reportedSelection = null;
+
+  const describeSelection = () => {
+    const selection = getSelection();
+    if (selection === null || selectionRangeCount(selection) === 0) return null;
+    const range = selectionRangeAt(selection, 0);
+    if (rangeCollapsed(range)) return null;
+    // The closest element that holds the whole selection.
+    const el = namedElementFrom(rangeCommonAncestor(range));
+    if (el === null) return null;
+    const before = createRange(doc);
+    selectNodeContents(before, el);
+    rangeSetEnd(before, rangeStartContainer(range), rangeStartOffset(range));
+    const after = createRange(doc);
+    selectNodeContents(after, el);
+    rangeSetStart(after, rangeEndContainer(range), rangeEndOffset(range));
+    // Range text is the text nodes' data, as textContent reads it (not the
+    // layout-dependent innerText that Selection.toString gives).
+    const text = splitQuote(rangeText(before), rangeText(range), rangeText(after));
+    if (text === null) return null;
+    const tag = localNameOf(el);
+    return {
+      target: {
+        kind: 'text',
+        tag,
+        ordinal: ordinalOf(el, tag),
+        selector: selectorFor(el),
+        quote: text.quote,
+        prefix: text.prefix,
+        suffix: text.suffix,
+      },
+      rect: viewportRect(rangeRect(range)),
+    };
+  };
+
+  const reportSelection = () => {
+    selectionTimer = 0;
+    if (isPicking) return;
+    const found = describeSelection();
+    if (found === null) {
+      if (reportedSelection !== null) {
+        reportedSelection = null;
+        post({ type: 'selection', target: null, rect: null });
+      }
+      return;
+    }
+    const key = JSON.stringify(found);
+    if (key === reportedSelection) return;
+    reportedSelection = key;
+    post({ type: 'selection', target: found.target, rect: found.rect });
+  };
+
+  const scheduleSelectionReport = () => {
+    if (selectionTimer) clearTimer(selectionTimer);
+    selectionTimer = setTimer(reportSelection, SELECTION_DEBOUNCE_MS);
+  };
+
+  function onSelectionChange() {
+    scheduleSelectionReport();
+  }
+
+  /** A selection's rect is in viewport coordinates: after a scroll, send it again. */
+  const onPageScrolled = () => {
+    if (reportedSelection !== null) scheduleSelectionReport();
+  };
+
+  // ---- pins ----
+
+  /** The last valid `pins` list; null until the app sends one. */
+  let pins = null;
+  /** id → the pin's <button>, kept across placements so focus stays put. */
+  const pinButtons = new Map();
+  const buttonPinIds = new WeakMap();
+  /** id → the element the last placement found, for focus-pin. */
+  let pinTargets = new Map();
+  let lastPlacedKey = '';
+  /** Names this frame registered in CSS.highlights (never anyone else's). */
+  let highlightNames = [];
+
+  /** Code points, as zod counts string lengths. */
+  const isBoundedString = (value, minLength, maxLength) => {
+    if (typeof value !== 'string' || value.length > 2 * maxLength) return false;
+    let n = 0;
+    for (let i = 0; i < value.length; i++, n++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < value.length) {
+        const d = value.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) i++;
+      }
+    }
+    return n >= minLength && n <= maxLength;
+  };
+
+  /** Mirrors the pin schema in lib/sandbox/bridge.ts; null for anything else. */
+  const readPin = (value) => {
+    if (value === null || typeof value !== 'object') return null;
+    const { id, kind, tag, ordinal, selector, quote, label, color, state, active } = value;
+    if (!isBoundedString(id, 1, MAX_PIN_ID)) return null;
+    if (kind !== 'element' && kind !== 'text') return null;
+    if (!isBoundedString(tag, 1, MAX_TAG) || !TAG_PATTERN.test(tag)) return null;
+    if (ordinal !== null && !(Number.isInteger(ordinal) && ordinal >= 0 && ordinal <= MAX_ORDINAL)) return null;
+    if (!isBoundedString(selector, 0, MAX_SELECTOR) || !isBoundedString(quote, 0, MAX_QUOTE)) return null;
+    if (!isBoundedString(label, 1, MAX_PIN_LABEL)) return null;
+    if (typeof color !== 'string' || !HEX_COLOR_PATTERN.test(color)) return null;
+    if (state !== 'ok' && state !== 'changed' && state !== 'outdated') return null;
+    if (typeof active !== 'boolean') return null;
+    const words = collapse(quote).trim();
+    return {
+      id,
+      kind,
+      tag,
+      ordinal,
+      selector,
+      label,
+      color,
+      state,
+      active,
+      // Worked out once per `pins` message, not on every placement:
+      /** What a selector-found element's text must contain. */
+      quoteHead: clipHead(words, QUOTE_CHECK),
+      /** The quote with any whitespace between its words, for the highlight; null for none. */
+      quotePattern:
+        kind === 'text' && words !== ''
+          ? new RegExp(words.split(' ').map((w) => w.replace(REGEXP_SPECIAL, '\\$&')).join('\\s+'))
+          : null,
+    };
+  };
+
+  /** The whole list or nothing, as the app's schema would have it. */
+  const readPins = (value) => {
+    if (!Array.isArray(value) || value.length > MAX_PINS) return null;
+    const list = [];
+    for (let i = 0; i < value.length; i++) {
+      const pin = readPin(value[i]);
+      if (pin === null) return null;
+      list.push(pin);
+    }
+    return list;
+  };
+
+  /**
+   * By ordinal when the app resolved one (falling back to the selector when
+   * the page has fewer such elements); by selector otherwise, accepted only
+   * if the element's text still contains the start of the quote.
+   */
+  const locatePin = (pin) => {
+    if (pin.tag === OVERLAY_TAG) return null;
+    if (pin.ordinal !== null) {
+      const list = getElementsByTagNameDoc(doc, pin.tag);
+      if (pin.ordinal < collectionLength(list)) return collectionItem(list, pin.ordinal);
+    }
+    if (pin.selector === '') return null;
+    let el;
+    try {
+      el = querySelectorDoc(doc, pin.selector);
+    } catch (_) {
+      return null; // not a selector this browser parses
+    }
+    if (el === null || el === overlayHost) return null;
+    if (pin.quoteHead !== '' && collapse(getTextContent(el) || '').indexOf(pin.quoteHead) < 0) return null;
+    return el;
+  };
+
+  // Text inside these never renders as the page's text.
+  const UNRENDERED_TEXT = { script: true, style: true, noscript: true, template: true, title: true };
+
+  /** The rendered text nodes under el, their concatenated data, and where each starts in it. */
+  const textIndexOf = (el) => {
+    const nodes = [];
+    const starts = [];
+    const parts = [];
+    let length = 0;
+    let node = firstChildOf(el);
+    while (node !== null) {
+      const type = nodeType(node);
+      let next = null;
+      if (type === 3) {
+        const data = getData(node);
+        nodes.push(node);
+        starts.push(length);
+        parts.push(data);
+        length += data.length;
+      } else if (type === 1 && UNRENDERED_TEXT[localNameOf(node)] !== true) {
+        next = firstChildOf(node);
+      }
+      for (let n = node; next === null && n !== null && n !== el; n = parentOf(n)) next = nextSiblingOf(n);
+      node = next;
+    }
+    return { text: parts.join(''), nodes, starts };
+  };
+
+  /** The index of the text node holding position `offset` (for an end, the node it ends in). */
+  const nodeAt = (index, offset, isEnd) => {
+    let lo = 0;
+    let hi = index.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      const start = index.starts[mid];
+      if (start < offset || (!isEnd && start === offset)) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+
+  /** A Range over the first match of a quote pattern in the element's text. */
+  const quoteRangeIn = (index, pattern) => {
+    if (index.nodes.length === 0) return null;
+    const match = pattern.exec(index.text);
+    if (match === null) return null;
+    const start = match.index;
+    const end = start + match[0].length;
+    const first = nodeAt(index, start, false);
+    const last = nodeAt(index, end, true);
+    const range = createRange(doc);
+    rangeSetStart(range, index.nodes[first], start - index.starts[first]);
+    rangeSetEnd(range, index.nodes[last], end - index.starts[last]);
+    return range;
+  };
+
+  /** [r, g, b] of a validated #hex colour (its own alpha is ignored). */
+  const rgbOf = (hex) => {
+    const digits = hex.slice(1);
+    const isShort = digits.length <= 4;
+    const channel = (i) => (isShort ? parseInt(digits[i] + digits[i], 16) : parseInt(digits.slice(2 * i, 2 * i + 2), 16));
+    return [channel(0), channel(1), channel(2)];
+  };
+  /** White or near-black, whichever reads better on the pin's colour. */
+  const inkFor = (hex) => {
+    const c = rgbOf(hex);
+    return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2] > 160 ? 'rgb(17, 17, 17)' : 'rgb(255, 255, 255)';
+  };
+  const rgba = (hex, alpha) => {
+    const c = rgbOf(hex);
+    return `rgba(${c[0]}, ${c[1]}, ${c[2]}, ${alpha})`;
+  };
+
+  /** Rough width of a pin: round for one or two characters, a pill for more. */
+  const pinWidth = (label) => max(PIN_SIZE, 12 + 7 * label.length);
+
+  const ariaLabelFor = (pin) =>
+    pin.state === 'changed' ? `Comment thread ${pin.label} (the page changed here since)` : `Comment thread ${pin.label}`;
+
+  /** Updates buttons in place, drops the ones no longer drawn, and keeps DOM (= tab) order top to bottom. */
+  const drawPins = (draws) => {
+    const drawn = new Set();
+    for (let i = 0; i < draws.length; i++) {
+      const pin = draws[i].pin;
+      drawn.add(pin.id);
+      let button = pinButtons.get(pin.id);
+      if (button === undefined) {
+        button = createElementNS(doc, HTML_NS, 'button');
+        setAttributeNS(button, null, 'type', 'button');
+        pinButtons.set(pin.id, button);
+        buttonPinIds.set(button, pin.id);
+      }
+      setAttrIfChanged(button, 'class', pin.active ? 'pin active' : 'pin');
+      setAttrIfChanged(button, 'data-state', pin.state);
+      setAttrIfChanged(button, 'aria-label', ariaLabelFor(pin));
+      setAttrIfChanged(
+        button,
+        'style',
+        `left:${draws[i].left}px;top:${draws[i].top}px;--pin-color:${pin.color};--pin-ink:${inkFor(pin.color)}`,
+      );
+      if (getTextContent(button) !== pin.label) setTextContent(button, pin.label);
+    }
+    pinButtons.forEach((button, id) => {
+      if (drawn.has(id)) return;
+      detach(button);
+      pinButtons.delete(id);
+    });
+    let child = firstChildOf(pinLayer);
+    for (let i = 0; i < draws.length; i++) {
+      const button = pinButtons.get(draws[i].pin.id);
+      if (child === button) child = nextSiblingOf(child);
+      else insertBefore(pinLayer, button, child);
+    }
+  };
+
+  /** One Highlight per colour (and active or not), registered under our own names only. */
+  const paintHighlights = (groups) => {
+    if (highlightRegistry === null) return;
+    const names = [];
+    let css = '';
+    groups.forEach((group) => {
+      const name = `loupe-pin-${names.length}`;
+      registrySet(highlightRegistry, name, new HighlightCtor(...group.ranges));
+      names.push(name);
+      css += `::highlight(${name}){background-color:${rgba(group.color, group.active ? 0.45 : 0.25)}}`;
+    });
+    for (let i = 0; i < highlightNames.length; i++) {
+      if (names.indexOf(highlightNames[i]) < 0) registryDelete(highlightRegistry, highlightNames[i]);
+    }
+    highlightNames = names;
+    highlightCss = css;
+    applyReviewSheet();
+  };
+
+  /**
+   * Finds every pin's element, draws the pins at their top-right corners
+   * (inside the viewport horizontally; several on one element line up to the
+   * left), highlights quoted text, and tells the app where they are. All
+   * measuring happens before any drawing, so this costs one layout.
+   * `announce`: post `pins-placed` even if nothing moved.
+   */
+  const placePins = (announce) => {
+    if (overlayHost === null) return;
+    ensureOverlay();
+    if (pins === null) return;
+    const origin = getRect(overlayHost);
+    const root = documentElementOf(doc);
+    const viewportWidth = root !== null ? clientWidthOf(root) : innerWidthOf(win);
+    const scrollY = scrollYOf(win);
+    const placed = new Array(pins.length);
+    const draws = [];
+    const targets = new Map();
+    const perElement = new Map();
+    const texts = new Map();
+    const groups = new Map();
+    for (let i = 0; i < pins.length; i++) {
+      const pin = pins[i];
+      const el = pin.state === 'outdated' ? null : locatePin(pin);
+      if (el === null) {
+        placed[i] = { id: pin.id, found: false, y: null };
+        continue;
+      }
+      targets.set(pin.id, el);
+      const r = getRect(el);
+      if (rectWidth(r) <= 0 && rectHeight(r) <= 0) {
+        placed[i] = { id: pin.id, found: true, y: null }; // on the page but not rendered
+        continue;
+      }
+      const stack = perElement.get(el) || 0;
+      perElement.set(el, stack + 1);
+      const x = max(0, min(rectRight(r) - PIN_SIZE / 2 - stack * (PIN_SIZE + PIN_GAP), viewportWidth - pinWidth(pin.label)));
+      const y = max(rectTop(r) - PIN_SIZE / 2, -scrollY); // never above the page
+      placed[i] = { id: pin.id, found: true, y: clampSize(y + scrollY) };
+      draws.push({ pin, left: x - rectLeft(origin), top: y - rectTop(origin), order: y + scrollY, x });
+      if (pin.quotePattern !== null && highlightRegistry !== null) {
+        let index = texts.get(el);
+        if (index === undefined) {
+          index = textIndexOf(el);
+          texts.set(el, index);
+        }
+        const range = quoteRangeIn(index, pin.quotePattern);
+        if (range !== null) {
+          const key = `${pin.color}|${pin.active}`;
+          let group = groups.get(key);
+          if (group === undefined) {
+            group = { color: pin.color, active: pin.active, ranges: [] };
+            groups.set(key, group);
+          }
+          group.ranges.push(range);
+        }
+      }
+    }
+    draws.sort((a, b) => a.order - b.order || a.x - b.x);
+    drawPins(draws);
+    paintHighlights(groups);
+    pinTargets = targets;
+    const key = JSON.stringify(placed);
+    if (!announce && key === lastPlacedKey) return;
+    lastPlacedKey = key;
+    post({ type: 'pins-placed', placed });
+  };
+
+  const setPins = (list) => {
+    pins = list;
+    placePins(true);
+  };
+
+  /** A click on the overlay (arriving at window as a click on the host): which pin was it? */
+  const activatePin = (event) => {
+    // A keyboard click (Enter or Space on a focused pin) has no position.
+    const el =
+      uiEventDetail(event) === 0
+        ? shadowActiveElement(overlayRoot)
+        : shadowElementFromPoint(overlayRoot, mouseClientX(event), mouseClientY(event));
+    const id = el === null ? undefined : buttonPinIds.get(el);
+    if (id !== undefined && pinButtons.get(id) === el) post({ type: 'pin-click', id });
+  };
+
+  const focusPin = (id) => {
+    const el = pinTargets.get(id);
+    if (el === undefined || !isConnected(el) || overlayHost === null) return;
+    scrollIntoView(el, { block: 'center', inline: 'nearest', behavior: prefersReducedMotion() ? 'instant' : 'smooth' });
+    // Drawn in document coordinates, so it stays on the element while a smooth scroll runs.
+    const flash = makeOverlayElement('div', 'flash', overlayRoot);
+    setAttributeNS(flash, null, 'style', overlayBoxStyle(getRect(el), getRect(overlayHost), 4));
+    setTimer(() => detach(flash), FLASH_MS);
+  };
+
+  // ---- keeping the overlay in step with the page ----
+
+  let layoutFrame = 0;
+  let layoutTimer = 0;
+  /** The body's size when the overlay was last laid out, as `w x h`. */
+  let laidOutBodySize = '';
+
+  const bodySize = () => {
+    const body = bodyOf(doc);
+    if (body === null) return '';
+    const r = getRect(body);
+    return `${rectWidth(r)}x${rectHeight(r)}`;
+  };
+
+  const runOverlayLayout = () => {
+    if (layoutFrame) cancelRaf(layoutFrame);
+    if (layoutTimer) clearTimer(layoutTimer);
+    layoutFrame = 0;
+    layoutTimer = 0;
+    placePins(false);
+    drawPickOutline();
+    laidOutBodySize = bodySize();
+  };
+
+  /**
+   * The body was resized. A render has usually just laid the overlay out for
+   * this very size (its ResizeObserver callback comes after): skip that one.
+   */
+  const onBodyResized = () => {
+    if (bodySize() !== laidOutBodySize) scheduleOverlayLayout();
+  };
+
+  /** After a resize, a reflow or an inner box's scroll: once per frame (timer fallback when not painting). */
+  const scheduleOverlayLayout = () => {
+    if (overlayHost === null || layoutFrame !== 0) return;
+    layoutFrame = raf(runOverlayLayout);
+    layoutTimer = setTimer(runOverlayLayout, 250);
+  };
+
+  /** After a render: the morph may have moved, replaced or removed anything, the host included. */
+  const afterRender = () => {
+    if (pickCurrent !== null && !isConnected(pickCurrent)) pickCurrent = null;
+    ensureOverlay();
+    drawPickOutline();
+    placePins(false);
+    laidOutBodySize = bodySize();
+  };
+
+  // ---------------------------------------------------------------------------
   // Rendering: state, coalescing, applying
   // ---------------------------------------------------------------------------
 
@@ -1365,6 +2405,11 @@
     }
     const m = metrics();
     post({ type: 'rendered', rev: job.rev, scrollY: m.scrollY, scrollHeight: m.scrollHeight, viewportHeight: m.viewportHeight });
+    try {
+      afterRender();
+    } catch (err) {
+      reportError(`Loupe could not place review pins: ${describe(err)}`);
+    }
   };
 
   /**
@@ -1382,10 +2427,13 @@
 
   const start = () => {
     tree = emptyTree();
+    createOverlay();
     if (typeof ResizeObserver === 'function') {
       // The page grows as its scripts and images settle; keep the app's
-      // idea of scrollHeight current without waiting for a scroll.
+      // idea of scrollHeight current without waiting for a scroll, and the
+      // pins on their elements as the content reflows.
       new ResizeObserver(reportScroll).observe(documentElementOf(doc));
+      new ResizeObserver(onBodyResized).observe(bodyOf(doc));
     }
     post({ type: 'ready' });
     if (pending !== null) flush();

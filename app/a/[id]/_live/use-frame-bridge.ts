@@ -1,8 +1,21 @@
 'use client';
 
-import { useEffect, useRef, type RefObject } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import { htmlOf } from '../../../../lib/artifact/doc-shape';
-import { postToFrame, readFrameMessage, renderMessage, themeMessage } from '../../../../lib/sandbox/bridge';
+import {
+  focusPinMessage,
+  parseAppMessage,
+  pickMessage,
+  pinsMessage,
+  postToFrame,
+  readFrameMessage,
+  renderMessage,
+  themeMessage,
+  type AppMessage,
+  type AppPinsMessage,
+  type FrameMessage,
+  type FramePin,
+} from '../../../../lib/sandbox/bridge';
 import type { ColorScheme } from '../../../../lib/ui/theme';
 import type { CollabSession, LocalPresence } from './use-collab-session';
 
@@ -12,11 +25,122 @@ const OPENABLE_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:']);
 
 type Scroll = NonNullable<LocalPresence['scroll']>;
 
+/** A listener for the frame's messages; see `FrameBridge.subscribe`. */
+export type FrameMessageListener = (message: FrameMessage) => void;
+
+/**
+ * The review side of the artifact frame, returned by `useFrameBridge` for the
+ * review UI. The object is stable for the life of the component, so it can go
+ * into effect dependencies.
+ *
+ * Sending: the latest pins and pick mode are remembered and sent again when
+ * the frame (re)loads, so callers never wait for the frame to be ready.
+ *
+ * Receiving: `subscribe` gets every validated frame message (the whole
+ * `FrameMessage` union; switch on `type`). The frame runs untrusted code that
+ * can post anything, so:
+ * - `picked` and `pick-cancelled` are delivered only while pick mode is on,
+ *   and end it; at any other time they are forgeries and are dropped;
+ * - `pin-click` is delivered only during a real user gesture (a person's
+ *   click or key press in the frame activates this page too);
+ * - `selection` and `pins-placed` only describe the page and are delivered as
+ *   they come. Treat every string in them as plain text.
+ */
+export interface FrameBridge {
+  /**
+   * Turns pick mode on or off. Turning it on also focuses the frame, so that
+   * the arrow keys, Enter and Escape reach it. The frame ends pick mode
+   * itself with `picked` or `pick-cancelled`; turning it off from here is
+   * silent. Where focus goes afterwards (say, a comment box) is the caller's.
+   */
+  setPickMode(isOn: boolean): void;
+  /**
+   * Replaces every pin drawn on the page; the frame answers with
+   * `pins-placed`. At most `MAX_PINS`, labels of 1 to 4 characters, colours
+   * as `#hex`. A list the frame would refuse is a programming error: throws
+   * a RangeError.
+   */
+  setPins(pins: readonly FramePin[]): void;
+  /** Scrolls a pin's element to the middle of the frame and flashes it; ignored for a pin not found. */
+  focusPin(id: string): void;
+  /** Calls `listener` with each validated frame message; returns the function that unsubscribes. */
+  subscribe(listener: FrameMessageListener): () => void;
+}
+
+/** The `FrameBridge` behind `useFrameBridge`; exported for tests. */
+export class FrameBridgeController implements FrameBridge {
+  /** Whether the current frame document has said `ready` (before that, nothing listens). */
+  private isReady = false;
+  private isPickOn = false;
+  private pins: AppPinsMessage | null = null;
+  private readonly listeners = new Set<FrameMessageListener>();
+
+  constructor(private readonly iframeRef: RefObject<HTMLIFrameElement | null>) {}
+
+  setPickMode(isOn: boolean): void {
+    this.isPickOn = isOn;
+    if (isOn) this.iframeRef.current?.focus();
+    this.send(pickMessage(isOn));
+  }
+
+  setPins(pins: readonly FramePin[]): void {
+    const message = pinsMessage(pins);
+    if (parseAppMessage(message) === null) {
+      throw new RangeError(`setPins: the frame would refuse these ${pins.length} pins (see FramePin and MAX_PINS)`);
+    }
+    this.pins = message;
+    this.send(message);
+  }
+
+  focusPin(id: string): void {
+    this.send(focusPinMessage(id));
+  }
+
+  subscribe(listener: FrameMessageListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** A frame document said `ready`: it knows nothing of pins or pick mode yet. */
+  handleReady(): void {
+    this.isReady = true;
+    if (this.pins !== null) this.send(this.pins);
+    if (this.isPickOn) this.send(pickMessage(true));
+  }
+
+  /** Applies the trust rules above to one validated message, then hands it to every listener. */
+  deliver(message: FrameMessage): void {
+    if (message.type === 'picked' || message.type === 'pick-cancelled') {
+      if (!this.isPickOn) return;
+      this.isPickOn = false;
+    } else if (message.type === 'pin-click' && !navigator.userActivation.isActive) {
+      return;
+    }
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(message);
+      } catch (error) {
+        // One broken listener must not starve the others; the error still reaches the console.
+        reportError(error);
+      }
+    }
+  }
+
+  private send(message: AppMessage): void {
+    const target = this.iframeRef.current?.contentWindow;
+    if (target && this.isReady) postToFrame(target, message);
+  }
+}
+
 /**
  * Connects the live document to the sandboxed frame:
  * - the first render goes once the frame says `ready` and the room has synced;
  * - later changes are coalesced to one render per animation frame, newest html only;
  * - `open-link` opens http(s) links in a new tab, without opener or referrer, on a real click only;
+ * - the returned `FrameBridge` drives pick mode and pins, and hands out the frame's messages
+ *   (picks, selections, pin clicks, pin placements) to the review UI.
  * - the reader's scroll place goes into awareness for others to see.
  * Every message is checked against the frame's window and validated.
  */
@@ -24,7 +148,8 @@ export function useFrameBridge(
   iframeRef: RefObject<HTMLIFrameElement | null>,
   session: CollabSession | null,
   scheme: ColorScheme,
-): void {
+): FrameBridge {
+  const [bridge] = useState(() => new FrameBridgeController(iframeRef));
   const isFrameReadyRef = useRef(false);
   const schemeRef = useRef(scheme);
   /** Set by the session effect: ask for a render / report a scroll for the current session. */
@@ -42,6 +167,7 @@ export function useFrameBridge(
           isFrameReadyRef.current = true;
           postToFrame(target, themeMessage(schemeRef.current));
           scheduleRenderRef.current();
+          bridge.handleReady();
           break;
         case 'rendered':
         case 'scroll':
@@ -59,10 +185,12 @@ export function useFrameBridge(
           // The artifact's own script failed: the page's business, not the app's.
           break;
       }
+      // Review messages (and the ones above) go to the review UI's subscribers.
+      bridge.deliver(message);
     };
     window.addEventListener('message', onMessage);
     return () => window.removeEventListener('message', onMessage);
-  }, [iframeRef]);
+  }, [iframeRef, bridge]);
 
   // Renders for the current session.
   useEffect(() => {
@@ -123,4 +251,6 @@ export function useFrameBridge(
     const target = iframeRef.current?.contentWindow;
     if (target && isFrameReadyRef.current) postToFrame(target, themeMessage(scheme));
   }, [iframeRef, scheme]);
+
+  return bridge;
 }
