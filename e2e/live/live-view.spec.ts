@@ -43,17 +43,17 @@ test.describe('live view', () => {
         expect(await p.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
       }
 
-      // Each sees two avatars: itself (marked "you") and the other tab.
+      // Each sees two people: itself (marked "you") and the other tab. (The agent that just wrote shows too, for a while.)
       for (const p of pages) {
-        const avatars = p.getByTestId('presence-avatar');
-        await expect(avatars).toHaveCount(2);
+        const people = p.getByTestId('presence-avatar').and(p.locator('[data-kind="user"]'));
+        await expect(people).toHaveCount(2);
         await expect(p.getByRole('img', { name: /\(you\)$/ })).toHaveCount(1);
         await expect(p.getByRole('img', { name: /you, in another tab/ })).toHaveCount(1);
       }
 
       // When one leaves, the other sees it go.
       await pages[1].close();
-      await expect(pages[0].getByTestId('presence-avatar')).toHaveCount(1);
+      await expect(pages[0].getByTestId('presence-avatar').and(pages[0].locator('[data-kind="user"]'))).toHaveCount(1);
     } finally {
       await Promise.all(contexts.map((context) => context.close()));
     }

@@ -10,7 +10,8 @@ export const MAX_AWARENESS_STATE_BYTES = 16 * 1024;
  * Rewrites an incoming awareness update so it can only speak for the
  * connection that sent it: entries for client ids owned by another
  * connection are dropped, and every non-null state gets the server's
- * `user` identity in place of whatever the client claimed.
+ * `user` identity in place of whatever the client claimed (and its name
+ * and colour in any top-level `name` / `color`, see `stampIdentity`).
  * Returns the rewritten update and the client ids it touched.
  */
 export function rewriteAwarenessUpdate(
@@ -34,7 +35,7 @@ export function rewriteAwarenessUpdate(
       if (state !== null && (typeof state !== 'object' || Array.isArray(state))) {
         throw new AppError('bad_request', 'Awareness state must be an object or null.');
       }
-      const fixed = state === null ? null : { ...(state as Record<string, unknown>), user: identity };
+      const fixed = state === null ? null : stampIdentity(state as Record<string, unknown>, identity);
       entries.push({ clientId, clock, state: JSON.stringify(fixed) });
     }
   } catch (error) {
@@ -48,4 +49,17 @@ export function rewriteAwarenessUpdate(
     encoding.writeVarString(encoder, entry.state);
   }
   return { update: encoding.toUint8Array(encoder), clientIds: entries.map((e) => e.clientId) };
+}
+
+/**
+ * Puts the server's identity on a state. Lexical's collaboration cursors
+ * label a caret with the state's top-level `name` and `color`, not `user`,
+ * so those are overwritten too when present: nobody can put another name on
+ * their cursor in the shared notes.
+ */
+function stampIdentity(state: Record<string, unknown>, identity: PresenceIdentity): Record<string, unknown> {
+  const stamped: Record<string, unknown> = { ...state, user: identity };
+  if ('name' in state) stamped.name = identity.name;
+  if ('color' in state) stamped.color = identity.color;
+  return stamped;
 }

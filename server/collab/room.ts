@@ -176,10 +176,13 @@ export class Room {
     }
   }
 
-  /** Handles one binary message from a member. Throws AppError for bad input; the caller closes that socket only. */
-  receive(peer: Peer, data: Uint8Array): void {
+  /**
+   * Handles one binary message from a member. Throws AppError for bad input; the caller closes that socket only.
+   * Returns true when it changed the document (an empty sync answer, awareness or a dropped write does not).
+   */
+  receive(peer: Peer, data: Uint8Array): boolean {
     const member = this.members.get(peer);
-    if (!member) return;
+    if (!member) return false;
     const decoder = decoding.createDecoder(data);
     let type: number;
     try {
@@ -191,18 +194,19 @@ export class Room {
       case MessageType.SYNC:
         return this.receiveSync(member, decoder);
       case MessageType.AWARENESS:
-        return this.receiveAwareness(member, readBytes(decoder));
+        this.receiveAwareness(member, readBytes(decoder));
+        return false;
       case MessageType.QUERY_AWARENESS:
         peer.send(this.allAwarenessFrame());
-        return;
+        return false;
       case MessageType.AUTH:
-        return; // Clients have nothing to say here; permission is decided on upgrade.
+        return false; // Clients have nothing to say here; permission is decided on upgrade.
       default:
         throw new AppError('bad_request', `Unknown message type ${type}.`);
     }
   }
 
-  private receiveSync(member: Member, decoder: decoding.Decoder): void {
+  private receiveSync(member: Member, decoder: decoding.Decoder): boolean {
     let kind: number;
     try {
       kind = decoding.readVarUint(decoder);
@@ -213,7 +217,7 @@ export class Room {
     if (kind === SyncMessageType.STEP1) {
       member.peer.send(this.syncStep2For(payload));
       this.sendDeferredSyncStep1(member.peer);
-      return;
+      return false;
     }
     this.sendDeferredSyncStep1(member.peer);
     if (kind !== SyncMessageType.STEP2 && kind !== SyncMessageType.UPDATE) {
@@ -222,14 +226,15 @@ export class Room {
     if (member.access !== 'write') {
       // Read-only members' updates are dropped whatever the client claims.
       this.droppedWrites++;
-      return;
+      return false;
     }
     const decoded = decodeUpdateOrThrow(payload);
     // A client's answer to our sync step 1 is often empty: nothing to apply, store or relay.
-    if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return;
+    if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return false;
     this.checkPageLimit(payload, decoded);
     Y.applyUpdate(this.doc, payload, member.peer);
     this.enqueue(payload, member.peer);
+    return true;
   }
 
   private syncStep2For(stateVector: Uint8Array): Uint8Array {

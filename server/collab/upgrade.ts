@@ -138,9 +138,10 @@ export function createCollabEndpoint(services: Services): CollabEndpoint {
       }
       try {
         const bytes = toBytes(data);
-        room.receive(peer, bytes);
-        // A writer's page edit (sync step 2 or update) re-arms the automatic version of this page.
-        if (access === 'write' && room.name.kind === 'content' && bytes[0] === 0 && (bytes[1] === 1 || bytes[1] === 2)) {
+        const hasChanged = room.receive(peer, bytes);
+        // A writer's page edit re-arms the automatic version of this page and shows an agent writing.
+        // Only a real change counts: every client answers the server's sync step 1, mostly with nothing.
+        if (hasChanged && room.name.kind === 'content') {
           services.versionScheduler.noteWrite(room.name.artifactId, authorOf(principal));
           services.agentPresence.touch(room.name.artifactId, principal);
         }

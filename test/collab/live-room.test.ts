@@ -112,6 +112,33 @@ describe('content room with stock y-websocket clients', () => {
     observer.destroy();
   });
 
+  it('stamps the identity on the top-level name and colour that label a notes cursor', async () => {
+    const id = await loupe.createArtifact('<p>x</p>');
+    const memberToken = await loupe.makeToken({ role: 'member', scopes: ['comments:write'] });
+    const liar = connectClient(loupe, `${id}/notes`, memberToken);
+    const observer = connectClient(loupe, `${id}/notes`);
+    await Promise.all([whenSynced(liar), whenSynced(observer)]);
+    // The shape Lexical's CollaborationPlugin publishes, with a borrowed name and colour.
+    liar.provider.awareness.setLocalState({ name: 'Admin', color: '#000000', focusing: true, anchorPos: null, focusPos: null });
+    await expect
+      .poll(() => {
+        const state = observer.provider.awareness.getStates().get(liar.doc.clientID);
+        const user = state?.user as { name: string; color: string } | undefined;
+        return state && user ? { name: state.name, color: state.color, matchesUser: state.color === user.color, focusing: state.focusing } : null;
+      })
+      .toEqual({ name: 'member token (agent)', color: expect.not.stringMatching(/^#000000$/), matchesUser: true, focusing: true });
+    // A state without those fields does not gain them.
+    liar.provider.awareness.setLocalState({ view: 'live' });
+    await expect
+      .poll(() => {
+        const state = observer.provider.awareness.getStates().get(liar.doc.clientID);
+        return state ? { view: state.view, hasName: 'name' in state, hasColor: 'color' in state } : null;
+      })
+      .toEqual({ view: 'live', hasName: false, hasColor: false });
+    liar.destroy();
+    observer.destroy();
+  });
+
   it('closes only the offending socket on a malformed message; others carry on', async () => {
     const id = await loupe.createArtifact('<p>a</p>');
     const good = connectClient(loupe, id);

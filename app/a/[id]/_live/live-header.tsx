@@ -5,7 +5,7 @@ import { InboxBell } from '../../../_components/inbox-bell';
 import { ArrowLeftIcon, LoupeMark } from '../../../_components/icons';
 import { ThemeToggle } from '../../../_components/theme-toggle';
 import { LiveStatus } from './live-status';
-import { PresenceList } from './presence-list';
+import { PresenceList, type PresenceFollow } from './presence-list';
 import type { ConnectionStatus } from './use-connection-status';
 import type { Participant } from './use-presence';
 import styles from './live-header.module.css';
@@ -15,6 +15,8 @@ interface LiveHeaderProps {
   context: string;
   status: ConnectionStatus;
   participants: Participant[];
+  /** Makes other readers' avatars follow buttons. */
+  follow?: PresenceFollow;
   isUpdating?: boolean;
   /** Beside the title: the artifact's status and access chips. */
   chips?: ReactNode;
@@ -27,7 +29,7 @@ interface LiveHeaderProps {
 }
 
 /** The live view's one compact bar: back, what you are looking at, its state, who else is here, you. */
-export function LiveHeader({ title, context, status, participants, isUpdating = false, chips, accessHint, actions, history }: LiveHeaderProps) {
+export function LiveHeader({ title, context, status, participants, follow, isUpdating = false, chips, accessHint, actions, history }: LiveHeaderProps) {
   return (
     <header className={styles.header}>
       <Link href="/" className={styles.back} aria-label="Back to artifacts" title="Back to artifacts">
@@ -57,7 +59,7 @@ export function LiveHeader({ title, context, status, participants, isUpdating = 
           ) : null}
           <div className={styles.live}>
             <LiveStatus status={status} isUpdating={isUpdating} />
-            <PresenceList participants={participants} />
+            <PresenceList participants={participants} follow={follow} />
           </div>
         </div>
       ) : null}

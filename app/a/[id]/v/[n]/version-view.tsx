@@ -2,7 +2,7 @@
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { isApiError } from '../../../../../lib/query/api-client';
 import { artifactQueryOptions } from '../../../../../lib/query/artifacts';
 import { meQueryOptions } from '../../../../../lib/query/me';
@@ -10,6 +10,11 @@ import { relativeTime, versionContentQueryOptions, versionListQueryOptions, type
 import { Announcer } from '../../../../_components/announcer';
 import { LoadError } from '../../../../_components/form-error';
 import { ArtifactNotFoundPanel } from '../../../../_components/not-found-panel';
+import { FollowPill } from '../../_review/follow-pill';
+import { ScrollRail } from '../../_review/scroll-rail';
+import { useReviewPresence } from '../../_review/use-review-presence';
+import { PresenceList } from '../../_live/presence-list';
+import { useCollabSession } from '../../_live/use-collab-session';
 import { VersionFrame } from '../../_live/versions-frame';
 import { VersionsHeader } from '../../_live/versions-header';
 import { rememberSeenVersion } from '../../_live/versions-seen';
@@ -36,6 +41,10 @@ export function VersionView({ artifactId, initialN }: { artifactId: string; init
   const version = n === null ? undefined : versions.find((v) => v.n === n);
   const latest = versions[0]?.n ?? null;
   const content = useQuery({ ...versionContentQueryOptions(artifactId, n ?? 0), enabled: version !== undefined });
+  // Readers of this version show as such in the review room; following works here as on the live page.
+  const reviewSession = useCollabSession(artifactId, 'review');
+  const viewer = useMemo(() => (me.data ? { id: me.data.user.id, name: me.data.user.name, color: me.data.user.color } : null), [me.data]);
+  const presence = useReviewPresence({ review: reviewSession, content: null, viewer, view: version ? { version: version.n } : null });
   // Keep the last page on screen while the next one loads, so the frame never blanks.
   const [shown, setShown] = useState<string | null>(null);
   useEffect(() => {
@@ -71,6 +80,15 @@ export function VersionView({ artifactId, initialN }: { artifactId: string; init
     window.history.replaceState(window.history.state, '', `/a/${artifactId}/v/${next}`);
   };
 
+  // Following someone who steps to another version: step with them, in place.
+  const leaderView = presence.follow.leader?.view;
+  const leaderVersion = leaderView && leaderView !== 'live' ? leaderView.version : null;
+  useEffect(() => {
+    if (leaderVersion === null || leaderVersion === n || !versions.some((v) => v.n === leaderVersion)) return;
+    setN(leaderVersion);
+    window.history.replaceState(window.history.state, '', `/a/${artifactId}/v/${leaderVersion}`);
+  }, [artifactId, leaderVersion, n, versions]);
+
   if (isArtifactMissing) {
     return (
       <div className={styles.view}>
@@ -89,7 +107,9 @@ export function VersionView({ artifactId, initialN }: { artifactId: string; init
 
   return (
     <div className={styles.view}>
-      <VersionsHeader artifactId={artifactId} title={title} context={context} />
+      <VersionsHeader artifactId={artifactId} title={title} context={context}>
+        <PresenceList participants={presence.participants} follow={{ clientId: presence.followingClientId, toggle: presence.toggleFollow }} />
+      </VersionsHeader>
       {isVersionMissing ? (
         <main id="main" tabIndex={-1}>
           <section className={notFoundStyles.panel} aria-labelledby="version-missing-title" data-testid="version-not-found">
@@ -189,8 +209,21 @@ export function VersionView({ artifactId, initialN }: { artifactId: string; init
           ) : null}
           <main id="main" tabIndex={-1} className={styles.stage}>
             {me.data ? (
-              <VersionFrame sandboxOrigin={me.data.sandboxOrigin} html={shown} title={title ? `Artifact: ${title}, v${n}` : `Artifact, v${n}`} />
+              <VersionFrame
+                sandboxOrigin={me.data.sandboxOrigin}
+                html={shown}
+                title={title ? `Artifact: ${title}, v${n}` : `Artifact, v${n}`}
+                onMetrics={presence.onFrameMetrics}
+                handle={presence.frameHandle}
+              />
             ) : null}
+            <ScrollRail
+              participants={presence.participants}
+              view={presence.view}
+              followingClientId={presence.followingClientId}
+              onToggleFollow={presence.toggleFollow}
+            />
+            <FollowPill artifactId={artifactId} follow={presence.follow} />
             {shown === null ? (
               <div className={styles.overlay} aria-hidden="true">
                 <span className="spinner" /> Loading v{n}…
