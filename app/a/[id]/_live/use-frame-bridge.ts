@@ -17,13 +17,13 @@ import {
   type FramePin,
 } from '../../../../lib/sandbox/bridge';
 import type { ColorScheme } from '../../../../lib/ui/theme';
-import type { CollabSession, LocalPresence } from './use-collab-session';
+import type { CollabSession } from './use-collab-session';
+import type { FrameMetrics } from './versions-frame';
 
-/** Scroll positions go into awareness at most this often. */
-const PRESENCE_SCROLL_INTERVAL_MS = 250;
 const OPENABLE_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:']);
 
-type Scroll = NonNullable<LocalPresence['scroll']>;
+/** The frame's place reports: after each render, and while the reader scrolls or the page resizes. */
+export type FrameMetricsListener = (metrics: FrameMetrics, cause: 'rendered' | 'scroll') => void;
 
 /** A listener for the frame's messages; see `FrameBridge.subscribe`. */
 export type FrameMessageListener = (message: FrameMessage) => void;
@@ -141,20 +141,24 @@ export class FrameBridgeController implements FrameBridge {
  * - `open-link` opens http(s) links in a new tab, without opener or referrer, on a real click only;
  * - the returned `FrameBridge` drives pick mode and pins, and hands out the frame's messages
  *   (picks, selections, pin clicks, pin placements) to the review UI.
- * - the reader's scroll place goes into awareness for others to see.
+ * - the frame's place reports go to `onMetrics` (presence and following use them).
  * Every message is checked against the frame's window and validated.
  */
 export function useFrameBridge(
   iframeRef: RefObject<HTMLIFrameElement | null>,
   session: CollabSession | null,
   scheme: ColorScheme,
+  onMetrics?: FrameMetricsListener,
 ): FrameBridge {
   const [bridge] = useState(() => new FrameBridgeController(iframeRef));
   const isFrameReadyRef = useRef(false);
   const schemeRef = useRef(scheme);
-  /** Set by the session effect: ask for a render / report a scroll for the current session. */
+  /** Set by the session effect: ask for a render for the current session. */
   const scheduleRenderRef = useRef<() => void>(() => {});
-  const reportScrollRef = useRef<(scroll: Scroll) => void>(() => {});
+  const onMetricsRef = useRef(onMetrics);
+  useEffect(() => {
+    onMetricsRef.current = onMetrics;
+  }, [onMetrics]);
 
   // The frame's messages, for the life of the page (a `ready` must never be missed).
   useEffect(() => {
@@ -171,7 +175,10 @@ export function useFrameBridge(
           break;
         case 'rendered':
         case 'scroll':
-          reportScrollRef.current({ y: Math.round(message.scrollY), height: Math.round(message.scrollHeight) });
+          onMetricsRef.current?.(
+            { scrollY: message.scrollY, scrollHeight: message.scrollHeight, viewportHeight: message.viewportHeight },
+            message.type,
+          );
           break;
         case 'open-link': {
           // Only a real click opens a tab: a user's click in the frame activates this page too
@@ -202,8 +209,6 @@ export function useFrameBridge(
     let rev = Date.now();
     let hasSynced = provider.synced;
     let frameRequest = 0;
-    let presenceTimer = 0;
-    let pendingScroll: Scroll | null = null;
 
     const sendRender = () => {
       frameRequest = 0;
@@ -221,27 +226,16 @@ export function useFrameBridge(
       hasSynced = true;
       scheduleRender();
     };
-    const flushScroll = () => {
-      presenceTimer = 0;
-      if (pendingScroll) provider.awareness.setLocalStateField('scroll', pendingScroll);
-      pendingScroll = null;
-    };
 
     scheduleRenderRef.current = scheduleRender;
-    reportScrollRef.current = (scroll) => {
-      pendingScroll = scroll;
-      if (presenceTimer === 0) presenceTimer = window.setTimeout(flushScroll, PRESENCE_SCROLL_INTERVAL_MS);
-    };
     provider.on('sync', onSync);
     text.observe(scheduleRender);
     scheduleRender();
     return () => {
       scheduleRenderRef.current = () => {};
-      reportScrollRef.current = () => {};
       provider.off('sync', onSync);
       text.unobserve(scheduleRender);
       if (frameRequest !== 0) window.cancelAnimationFrame(frameRequest);
-      if (presenceTimer !== 0) window.clearTimeout(presenceTimer);
     };
   }, [iframeRef, session]);
 
