@@ -96,6 +96,18 @@ test.describe('screenshots', () => {
           await panel.getByTestId('thread-card').last().scrollIntoViewIfNeeded();
           await shoot(page, `rev-threads-end-${suffix}`);
 
+          // The reaction picker, opened from the keyboard.
+          if (size === 'wide') {
+            const first = panel.getByTestId('thread-card').first().getByTestId('comment').first();
+            await first.getByRole('button', { name: 'Add a reaction' }).focus();
+            await page.keyboard.press('Enter');
+            await expect(first.getByRole('menu', { name: 'Reactions' })).toBeVisible();
+            await shoot(page, `rev-react-${suffix}`);
+            await page.keyboard.press('Escape');
+            await expect(first.getByRole('menu', { name: 'Reactions' })).toBeHidden();
+            await expect(panel).toBeVisible();
+          }
+
           // A reply being written.
           await panel.getByRole('button', { name: 'Reply to thread 1' }).click();
           await expect(panel.getByTestId('reply-composer')).toBeVisible();

@@ -241,8 +241,18 @@ interface DraftComposerProps {
 
 /** A new thread being written: what it will be pinned to, and the composer. */
 function DraftComposer({ draft, mentionables, onSubmit, onCancel }: DraftComposerProps) {
+  const sectionRef = useRef<HTMLElement>(null);
+  const isFirstRef = useRef(true);
+  // Re-targeted (something else picked while writing): back to the text, which is kept.
+  useEffect(() => {
+    if (isFirstRef.current) {
+      isFirstRef.current = false;
+      return;
+    }
+    sectionRef.current?.querySelector<HTMLElement>('[contenteditable="true"]')?.focus();
+  }, [draft]);
   return (
-    <section className={styles.draft} aria-label="New comment" data-testid="new-thread">
+    <section ref={sectionRef} className={styles.draft} aria-label="New comment" data-testid="new-thread">
       <p className={styles.draftTitle}>{draft.kind === 'page' ? 'New comment on the whole page' : draft.anchor.kind === 'text' ? 'New comment on the selected text' : 'New comment pinned to'}</p>
       {draft.kind === 'pin' ? (
         <blockquote className={styles.quote} data-kind={draft.anchor.kind}>
@@ -251,7 +261,6 @@ function DraftComposer({ draft, mentionables, onSubmit, onCancel }: DraftCompose
         </blockquote>
       ) : null}
       <Composer
-        key={draft.key}
         mentionables={mentionables}
         placeholder={draft.kind === 'page' ? 'Say something about the page… (@ to mention)' : 'Add a comment… (@ to mention)'}
         submitLabel="Comment"

@@ -9,6 +9,8 @@ import type { CollabSession } from '../_live/use-collab-session';
 
 /** Content changes arrive in bursts while an agent writes; resolve once they pause this long. */
 export const ANCHOR_RESOLVE_DEBOUNCE_MS = 100;
+/** ...but never wait longer than this, so pins keep up with a page that streams for minutes. */
+export const ANCHOR_RESOLVE_MAX_WAIT_MS = 1_000;
 
 /** Where a pinned thread's anchor stands on the page as it is now. */
 export interface ResolvedAnchor {
@@ -27,8 +29,9 @@ const NONE: ResolvedAnchors = new Map();
  * Resolves every pinned thread's anchor against the live page, on this
  * client: deterministic, so every reviewer sees the same states. The page is
  * scanned once per resolution (not once per thread), and resolutions are
- * debounced while the page streams in. Nothing is resolved before the
- * content room has synced: an empty page would call every anchor outdated.
+ * debounced while the page streams in (with a ceiling, so pins still move).
+ * Nothing is resolved before the content room has synced: an empty page
+ * would call every anchor outdated.
  */
 export function useAnchorStates(content: CollabSession | null, threads: readonly ThreadView[]): ResolvedAnchors {
   const [resolved, setResolved] = useState<ResolvedAnchors>(NONE);
@@ -43,9 +46,12 @@ export function useAnchorStates(content: CollabSession | null, threads: readonly
     const { doc, provider } = content;
     const text = htmlOf(doc);
     let timer = 0;
+    /** When the oldest change not yet resolved came in (0: none pending). */
+    let pendingSince = 0;
 
     const resolveAll = () => {
       timer = 0;
+      pendingSince = 0;
       if (!provider.synced) return;
       const pinned = threadsRef.current.filter((thread) => thread.anchor !== null);
       if (pinned.length === 0) {
@@ -62,8 +68,11 @@ export function useAnchorStates(content: CollabSession | null, threads: readonly
       setResolved((previous) => (sameResolution(previous, next) ? previous : next));
     };
     const schedule = () => {
+      const now = performance.now();
+      if (pendingSince === 0) pendingSince = now;
       if (timer !== 0) window.clearTimeout(timer);
-      timer = window.setTimeout(resolveAll, ANCHOR_RESOLVE_DEBOUNCE_MS);
+      const wait = Math.min(ANCHOR_RESOLVE_DEBOUNCE_MS, Math.max(0, pendingSince + ANCHOR_RESOLVE_MAX_WAIT_MS - now));
+      timer = window.setTimeout(resolveAll, wait);
     };
     const onSync = (isSynced: boolean) => {
       if (isSynced) schedule();

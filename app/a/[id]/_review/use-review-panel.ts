@@ -21,8 +21,11 @@ import { useCommentAnnouncements } from './use-comment-announcements';
 import { buildPins, draftPin, usePins } from './use-pins';
 import type { ReviewState } from './use-review-doc';
 
-/** A new thread being written: about the whole page, or pinned to what the reviewer picked. */
-export type ThreadDraft = { key: number } & ({ kind: 'page' } | { kind: 'pin'; anchor: AnchorInput });
+/**
+ * A new thread being written: about the whole page, or pinned to what the
+ * reviewer picked. Picking again re-targets it; what was typed stays.
+ */
+export type ThreadDraft = { kind: 'page' } | { kind: 'pin'; anchor: AnchorInput };
 
 /** The reader's current text selection in the page, for the floating "Comment" button. */
 export interface FrameSelection {
@@ -71,7 +74,6 @@ export function useReviewPanel({ artifactId, content, review, viewerId, canWrite
   const [isPicking, setPicking] = useState(false);
   const [selection, setSelection] = useState<FrameSelection | null>(null);
   const createThread = useMutation(createThreadMutationOptions(artifactId));
-  const draftKeyRef = useRef(0);
   const announcement = useCommentAnnouncements(threads, review.hasSynced, viewerId, numbers);
 
   const pins = useMemo(() => {
@@ -107,10 +109,7 @@ export function useReviewPanel({ artifactId, content, review, viewerId, canWrite
     [bridge, threads, states],
   );
 
-  const newDraft = useCallback((next: { kind: 'page' } | { kind: 'pin'; anchor: AnchorInput }) => {
-    draftKeyRef.current += 1;
-    setDraft({ key: draftKeyRef.current, ...next });
-  }, []);
+  const newDraft = useCallback((next: ThreadDraft) => setDraft(next), []);
 
   const startPageComment = useCallback(() => {
     newDraft({ kind: 'page' });
