@@ -8,8 +8,19 @@ import { meQueryOptions } from '../../../../lib/query/me';
 import { CloseCode } from '../../../../lib/protocol/close-codes';
 import { Announcer } from '../../../_components/announcer';
 import { ArtifactNotFoundPanel } from '../../../_components/not-found-panel';
+import { NotesPanel } from '../_review/notes-panel';
+import { PickBanner, SelectionCommentButton } from '../_review/page-overlays';
+import { ReviewButton } from '../_review/review-dialog';
+import { ReviewPanel, ReviewPanelToggle } from '../_review/review-panel';
+import { useReviewPanel } from '../_review/use-review-panel';
+import { useReviewPanelOpen } from '../_review/use-review-panel-open';
+import { ReviewStatusChip } from '../_review/status-chip';
+import { useReviewDoc } from '../_review/use-review-doc';
+import { FollowPill } from '../_review/follow-pill';
+import { ScrollRail } from '../_review/scroll-rail';
+import { useReviewPresence } from '../_review/use-review-presence';
 import { describeAccess } from './artifact-access';
-import { ArtifactFrame } from './artifact-frame';
+import { ArtifactFrame, type ArtifactFrameReview } from './artifact-frame';
 import { AccessChips, GovernanceActions, type GovernanceNotice } from './artifact-governance';
 import { CloseBanner } from './close-banner';
 import { LiveHeader } from './live-header';
@@ -17,7 +28,6 @@ import { useArtifactMeta } from './use-artifact-meta';
 import { useCollabSession } from './use-collab-session';
 import { useConnectionStatus } from './use-connection-status';
 import { usePageActivity } from './use-page-activity';
-import { usePresence } from './use-presence';
 import { HistoryButton, useVersionHistory, VersionsPanel } from './versions-panel';
 import versionStyles from './versions-panel.module.css';
 import styles from './live-view.module.css';
@@ -27,11 +37,16 @@ export function LiveView({ artifactId }: { artifactId: string }) {
   const artifact = useQuery(artifactQueryOptions(artifactId));
   const me = useQuery(meQueryOptions());
   const session = useCollabSession(artifactId);
+  // The review layer (threads, statuses, presence) lives in its own room; see lib/review/types.ts.
+  const reviewSession = useCollabSession(artifactId, 'review');
+  const review = useReviewDoc(reviewSession);
   const { status, retry } = useConnectionStatus(session?.provider ?? null);
   const activity = usePageActivity(session);
   const meta = useArtifactMeta(session);
   const viewer = useMemo(() => (me.data ? { id: me.data.user.id, name: me.data.user.name, color: me.data.user.color } : null), [me.data]);
-  const participants = usePresence(session, viewer);
+  // Who is here, where they are reading, and following: the review room's awareness (agents also from the page's room).
+  const presence = useReviewPresence({ review: reviewSession, content: session, viewer, view: 'live' });
+  const { participants } = presence;
   const [notice, setNotice] = useState<GovernanceNotice | null>(null);
   const onNotice = useCallback((next: GovernanceNotice) => setNotice(next), []);
   const history = useVersionHistory(artifactId, session);
@@ -41,6 +56,29 @@ export function LiveView({ artifactId }: { artifactId: string }) {
     setHistoryOpen(false);
     document.querySelector<HTMLButtonElement>('[data-testid="history-toggle"]')?.focus();
   }, []);
+  // Comments: one side panel at a time, so opening it closes the history and the other way round.
+  const [frameReview, setFrameReview] = useState<ArtifactFrameReview | null>(null);
+  const commentsPanel = useReviewPanelOpen();
+  const commentsId = useId();
+  const canComment = artifact.data?.access?.review === 'write';
+  const { open: openComments, close: closeCommentsPanel } = commentsPanel;
+  const showComments = useCallback(() => {
+    setHistoryOpen(false);
+    openComments(false);
+  }, [openComments]);
+  const comments = useReviewPanel({
+    artifactId,
+    content: session,
+    review,
+    viewerId: me.data?.user.id ?? null,
+    canWrite: canComment,
+    bridge: frameReview?.bridge ?? null,
+    onShowPanel: showComments,
+  });
+  const closeComments = useCallback(() => {
+    closeCommentsPanel(true);
+    document.querySelector<HTMLButtonElement>('[data-testid="comments-toggle"]')?.focus();
+  }, [closeCommentsPanel]);
 
   const title = meta.title || artifact.data?.title || '';
   const isNotFound =
@@ -67,6 +105,8 @@ export function LiveView({ artifactId }: { artifactId: string }) {
   const viewerId = me.data?.user.id ?? null;
   const orgName = me.data?.org?.name ?? null;
   const governance = artifact.data && me.data ? { artifact: artifact.data, viewerId, orgName } : null;
+  // Reviews are people's: agents and viewers read the status but give none.
+  const canReview = me.data?.kind === 'user' && artifact.data?.access?.review === 'write';
 
   return (
     <div className={styles.view}>
@@ -75,12 +115,47 @@ export function LiveView({ artifactId }: { artifactId: string }) {
         context={context}
         status={status}
         participants={participants}
+        follow={{ clientId: presence.followingClientId, toggle: presence.toggleFollow }}
         isUpdating={activity.isUpdating}
-        chips={governance ? <AccessChips {...governance} /> : null}
+        chips={
+          governance ? (
+            <>
+              <AccessChips {...governance} />
+              <ReviewStatusChip artifactId={artifactId} title={title} review={review} canReview={canReview} onNotice={onNotice} />
+            </>
+          ) : null
+        }
         accessHint={governance ? describeAccess(governance.artifact, viewerId, orgName).hint : undefined}
-        actions={governance ? <GovernanceActions {...governance} onNotice={onNotice} /> : null}
+        actions={
+          governance ? (
+            <>
+              {canReview ? <ReviewButton artifactId={artifactId} title={title} latestVersion={review.summary?.latestVersion ?? null} onNotice={onNotice} /> : null}
+              <GovernanceActions {...governance} onNotice={onNotice} />
+            </>
+          ) : null
+        }
         history={
-          <HistoryButton open={isHistoryOpen} newCount={history.newCount} controls={historyId} onToggle={() => setHistoryOpen((open) => !open)} />
+          <>
+            <HistoryButton
+              open={isHistoryOpen}
+              newCount={history.newCount}
+              controls={historyId}
+              onToggle={() => {
+                if (!isHistoryOpen) closeCommentsPanel(false);
+                setHistoryOpen(!isHistoryOpen);
+              }}
+            />
+            <ReviewPanelToggle
+              open={commentsPanel.isOpen}
+              openCount={comments.openCount}
+              controls={commentsId}
+              onToggle={() => {
+                if (commentsPanel.isOpen) return closeComments();
+                setHistoryOpen(false);
+                openComments(true);
+              }}
+            />
+          </>
         }
       />
       {status.phase === 'closed' ? <CloseBanner code={status.code} onRetry={retry} /> : null}
@@ -88,6 +163,8 @@ export function LiveView({ artifactId }: { artifactId: string }) {
       <Announcer>
         {notice?.tone === 'success' ? notice.text : ''}
       </Announcer>
+      {/* Someone else's new comment, read out wherever focus is. */}
+      <Announcer>{comments.announcement}</Announcer>
       {notice?.tone === 'error' ? (
         <div className={`alert ${styles.banner}`} role="alert">
           <span>{notice.text}</span>
@@ -104,11 +181,29 @@ export function LiveView({ artifactId }: { artifactId: string }) {
       <div className={versionStyles.split}>
         <main id="main" tabIndex={-1} className={styles.stage}>
           {me.data ? (
-            <ArtifactFrame sandboxOrigin={me.data.sandboxOrigin} session={session} title={title} />
+            <ArtifactFrame
+              sandboxOrigin={me.data.sandboxOrigin}
+              session={session}
+              title={title}
+              onMetrics={presence.onFrameMetrics}
+              handle={presence.frameHandle}
+              review={setFrameReview}
+            />
           ) : me.isError ? (
             <div className={`alert ${styles.banner}`} role="alert">
               Couldn’t load your account: {me.error.message}
             </div>
+          ) : null}
+          <ScrollRail
+            participants={participants}
+            view={presence.view}
+            followingClientId={presence.followingClientId}
+            onToggleFollow={presence.toggleFollow}
+          />
+          <FollowPill artifactId={artifactId} follow={presence.follow} />
+          {comments.isPicking ? <PickBanner onCancel={comments.cancelPick} /> : null}
+          {comments.selection && !comments.isPicking ? (
+            <SelectionCommentButton selection={comments.selection} frameElement={frameReview?.element() ?? null} onComment={comments.commentOnSelection} />
           ) : null}
           {!activity.hasSynced ? (
             <div className={styles.overlay} aria-hidden="true">
@@ -134,6 +229,18 @@ export function LiveView({ artifactId }: { artifactId: string }) {
               onNotice={onNotice}
             />
           </>
+        ) : null}
+        {commentsPanel.isOpen ? (
+          <ReviewPanel
+            id={commentsId}
+            artifactId={artifactId}
+            review={comments}
+            viewerId={me.data?.user.id ?? null}
+            canWrite={canComment}
+            notes={viewer ? <NotesPanel artifactId={artifactId} canWrite={canComment} viewer={viewer} /> : null}
+            focusOnOpen={commentsPanel.isOpenedByReader}
+            onClose={closeComments}
+          />
         ) : null}
       </div>
     </div>
