@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
+import type { Awareness } from 'y-protocols/awareness';
 import { z } from 'zod';
 import type { CollabSession } from './use-collab-session';
 
@@ -94,9 +95,8 @@ function toParticipant(clientId: number, state: Record<string, unknown>, viewer:
   };
 }
 
-function selfParticipant(session: CollabSession | null, viewer: Viewer): Participant {
-  const awareness = session?.provider.awareness;
-  const state = (awareness?.getLocalState() ?? {}) as Record<string, unknown>;
+function selfParticipant(awareness: Awareness | null, viewer: Viewer): Participant {
+  const state: Record<string, unknown> = awareness?.getLocalState() ?? {};
   return {
     clientId: awareness?.clientID ?? 0,
     userId: viewer.id,
@@ -118,7 +118,7 @@ function selfParticipant(session: CollabSession | null, viewer: Viewer): Partici
  * rooms, one entry per agent: one writing over HTTP is put in the review room
  * by the server, one on a socket sits in the content room.
  */
-export function collectParticipants(rooms: PresenceRooms, viewer: Viewer | null): Participant[] {
+export function collectParticipants(rooms: { review: Awareness | null; content: Awareness | null }, viewer: Viewer | null): Participant[] {
   const others: Participant[] = [];
   const agents = new Map<string, Participant>();
   const addAgent = (agent: Participant) => {
@@ -126,7 +126,7 @@ export function collectParticipants(rooms: PresenceRooms, viewer: Viewer | null)
     if (!seen) agents.set(agent.userId, agent);
     else seen.isWriting ||= agent.isWriting;
   };
-  const review = rooms.review?.provider.awareness;
+  const { review, content } = rooms;
   if (review) {
     for (const [clientId, state] of review.getStates()) {
       if (clientId === review.clientID) continue;
@@ -136,7 +136,6 @@ export function collectParticipants(rooms: PresenceRooms, viewer: Viewer | null)
       else others.push(participant);
     }
   }
-  const content = rooms.content?.provider.awareness;
   if (content) {
     for (const [clientId, state] of content.getStates()) {
       if (clientId === content.clientID) continue;
@@ -147,7 +146,7 @@ export function collectParticipants(rooms: PresenceRooms, viewer: Viewer | null)
   }
   others.push(...agents.values());
   others.sort((a, b) => Number(b.isSameUser) - Number(a.isSameUser) || a.name.localeCompare(b.name) || a.clientId - b.clientId);
-  return viewer ? [selfParticipant(rooms.review, viewer), ...others] : others;
+  return viewer ? [selfParticipant(review, viewer), ...others] : others;
 }
 
 /**
@@ -163,18 +162,19 @@ export function usePresence(rooms: PresenceRooms, viewer: Viewer | null): Partic
 
   useEffect(() => {
     let frame = 0;
+    const awarenesses = { review: review?.provider.awareness ?? null, content: content?.provider.awareness ?? null };
     const read = () => {
       frame = 0;
-      setParticipants(collectParticipants({ review, content }, viewer));
+      setParticipants(collectParticipants(awarenesses, viewer));
     };
     const schedule = () => {
       if (frame === 0) frame = window.requestAnimationFrame(read);
     };
     read();
-    const awarenesses = [review?.provider.awareness, content?.provider.awareness].filter((a) => a !== undefined);
-    for (const awareness of awarenesses) awareness.on('change', schedule);
+    const watched = [awarenesses.review, awarenesses.content].filter((a) => a !== null);
+    for (const awareness of watched) awareness.on('change', schedule);
     return () => {
-      for (const awareness of awarenesses) awareness.off('change', schedule);
+      for (const awareness of watched) awareness.off('change', schedule);
       if (frame !== 0) window.cancelAnimationFrame(frame);
     };
   }, [review, content, viewer]);
