@@ -1,9 +1,10 @@
 /** Inline SVG icons (no icon font, no CDN). Decorative: callers give the accessible name. */
 import type { SVGProps } from 'react';
 
-type IconProps = SVGProps<SVGSVGElement> & { size?: number };
+export type IconProps = SVGProps<SVGSVGElement> & { size?: number };
 
-function Svg({ size = 18, children, ...rest }: IconProps) {
+/** The frame every icon shares: a 24-unit stroked outline, hidden from assistive technology. */
+export function Svg({ size = 18, children, ...rest }: IconProps) {
   return (
     <svg
       width={size}

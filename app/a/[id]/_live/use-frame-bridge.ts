@@ -18,12 +18,11 @@ import {
 } from '../../../../lib/sandbox/bridge';
 import type { ColorScheme } from '../../../../lib/ui/theme';
 import type { CollabSession } from './use-collab-session';
-import type { FrameMetrics } from './versions-frame';
+import { handleReaderMessage, type FrameMetricsListener } from './frame-messages';
 
-const OPENABLE_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:']);
 
 /** The frame's place reports: after each render, and while the reader scrolls or the page resizes. */
-export type FrameMetricsListener = (metrics: FrameMetrics, cause: 'rendered' | 'scroll') => void;
+export type { FrameMetricsListener } from './frame-messages';
 
 /** A listener for the frame's messages; see `FrameBridge.subscribe`. */
 export type FrameMessageListener = (message: FrameMessage) => void;
@@ -173,24 +172,8 @@ export function useFrameBridge(
           scheduleRenderRef.current();
           bridge.handleReady();
           break;
-        case 'rendered':
-        case 'scroll':
-          onMetricsRef.current?.(
-            { scrollY: message.scrollY, scrollHeight: message.scrollHeight, viewportHeight: message.viewportHeight },
-            message.type,
-          );
-          break;
-        case 'open-link': {
-          // Only a real click opens a tab: a user's click in the frame activates this page too
-          // (activation reaches ancestors), a script's `.click()` in the artifact does not.
-          if (!navigator.userActivation.isActive) break;
-          const url = new URL(message.href);
-          if (OPENABLE_PROTOCOLS.has(url.protocol)) window.open(url.href, '_blank', 'noopener,noreferrer');
-          break;
-        }
-        case 'error':
-          // The artifact's own script failed: the page's business, not the app's.
-          break;
+        default:
+          handleReaderMessage(message, onMetricsRef.current);
       }
       // Review messages (and the ones above) go to the review UI's subscribers.
       bridge.deliver(message);

@@ -3,15 +3,10 @@
 import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
 import { postToFrame, readFrameMessage, renderMessage, scrollToMessage, themeMessage } from '../../../../lib/sandbox/bridge';
 import { useTheme } from '../../../../lib/ui/use-theme';
+import { handleReaderMessage, type FrameMetricsListener } from './frame-messages';
 import styles from './artifact-frame.module.css';
 
-const OPENABLE_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:']);
-
-export interface FrameMetrics {
-  scrollY: number;
-  scrollHeight: number;
-  viewportHeight: number;
-}
+export type { FrameMetrics } from './frame-messages';
 
 export interface VersionFrameHandle {
   /** Scrolls the page inside the frame to `y` CSS px. */
@@ -24,7 +19,7 @@ interface VersionFrameProps {
   html: string | null;
   title: string;
   /** The frame's scroll reports (after a render, and while the reader scrolls). */
-  onMetrics?(metrics: FrameMetrics, cause: 'rendered' | 'scroll'): void;
+  onMetrics?: FrameMetricsListener;
   handle?: Ref<VersionFrameHandle>;
   className?: string;
 }
@@ -84,21 +79,8 @@ export function VersionFrame({ sandboxOrigin, html, title, onMetrics, handle, cl
           postToFrame(target, themeMessage(schemeRef.current));
           sendRef.current();
           break;
-        case 'rendered':
-        case 'scroll':
-          onMetricsRef.current?.(
-            { scrollY: message.scrollY, scrollHeight: message.scrollHeight, viewportHeight: message.viewportHeight },
-            message.type,
-          );
-          break;
-        case 'open-link': {
-          if (!navigator.userActivation.isActive) break;
-          const url = new URL(message.href);
-          if (OPENABLE_PROTOCOLS.has(url.protocol)) window.open(url.href, '_blank', 'noopener,noreferrer');
-          break;
-        }
-        case 'error':
-          break;
+        default:
+          handleReaderMessage(message, onMetricsRef.current);
       }
     };
     window.addEventListener('message', onMessage);
