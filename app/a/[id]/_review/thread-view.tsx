@@ -46,9 +46,11 @@ export function ThreadCard({ artifactId, thread, number, anchorState, viewerId, 
   const status = useMutation(threadStatusMutationOptions(artifactId, thread.id));
   const cardRef = useRef<HTMLElement>(null);
   // Resolving or reopening moves the thread to the other list: keep keyboard focus in this one.
+  // The review room often removes this card before the API answers, and a mutate() callback
+  // never fires once its component has unmounted: the promise always settles.
   const setStatus = (next: 'open' | 'resolved') => {
     const focusNext = neighbourFocuser(cardRef.current);
-    status.mutate(next, { onSuccess: focusNext });
+    status.mutateAsync(next).then(focusNext, () => {});
   };
   const isPinned = thread.anchor !== null && anchorState !== 'outdated';
   const first = thread.comments[0];
@@ -328,13 +330,15 @@ function CommentItem({ artifactId, comment, isOnly, leavingFocuser, viewerId, ca
         error={remove.error ? `Couldn’t delete: ${remove.error.message}` : null}
         onConfirm={() => {
           const focusNext = leavingFocuser();
-          remove.mutate(undefined, {
-            onSuccess: (result) => {
+          // A promise, not a mutate() callback: the card may unmount (the room drops the thread) before the answer.
+          remove.mutateAsync(undefined).then(
+            (result) => {
               setConfirmingDelete(false);
               // After the dialog has closed and handed focus back to its opener.
               if (result.threadDeleted) requestAnimationFrame(focusNext);
             },
-          });
+            () => {},
+          );
         }}
         onClose={() => {
           if (remove.isPending) return;
