@@ -32,13 +32,18 @@ export function excerptOf(text: string): string {
   return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS - 1)}…` : flat;
 }
 
-/** One notification per person (the first draft for someone wins: a mention beats a reply), never to the actor. */
+/**
+ * One notification per person (the first draft for someone wins: a mention
+ * beats a reply), never to the person acting. An agent is not its token's
+ * owner: the person who runs it hears when it replies to them or addresses
+ * their thread, as anyone else would.
+ */
 export async function notify(
   services: Services,
   context: { orgId: string; artifactId: string; actor: ReviewActor; actorUserId: string },
   drafts: NotificationDraft[],
 ): Promise<void> {
-  const seen = new Set<string>([context.actorUserId]);
+  const seen = new Set<string>(context.actor.kind === 'user' ? [context.actorUserId] : []);
   const rows: NotificationRecord[] = [];
   const at = services.now();
   for (const draft of drafts) {

@@ -324,6 +324,22 @@ describe('review layer', () => {
     expect(aliceInbox.items[0]).toMatchObject({ kind: 'addressed', version: view.addressed?.version });
   });
 
+  it('the person who runs the agent hears when it replies to them or addresses their thread', async () => {
+    const id = await loupe.createArtifact(PAGE);
+    const owner = await loupe.sessionHeaders(await loupe.userOfToken(loupe.token));
+    const thread = (await (await as(owner, `/api/v1/artifacts/${id}/threads`, { method: 'POST', json: { text: 'Where is the rollback?' } })).json()) as ThreadWithStateView;
+    expect((await agent(`/api/v1/artifacts/${id}/threads/${thread.id}/replies`, { method: 'POST', json: { text: 'Adding it now.' } })).status).toBe(201);
+    expect((await agent(`/api/v1/artifacts/${id}/threads/${thread.id}/addressed`, { method: 'POST', json: { note: 'Rollback section added' } })).status).toBe(200);
+    const inbox = (await (await as(owner, '/api/v1/inbox')).json()) as { items: Array<{ kind: string; threadId: string; actor: { kind: string } }> };
+    const mine = inbox.items.filter((item) => item.threadId === thread.id);
+    expect(mine.map((item) => item.kind).sort()).toEqual(['addressed', 'reply']);
+    expect(mine.every((item) => item.actor.kind === 'agent')).toBe(true);
+    // A person still never hears of their own comment.
+    await as(owner, `/api/v1/artifacts/${id}/threads/${thread.id}/replies`, { method: 'POST', json: { text: 'Thanks.' } });
+    const after = (await (await as(owner, '/api/v1/inbox')).json()) as { items: Array<{ threadId: string }> };
+    expect(after.items.filter((item) => item.threadId === thread.id)).toHaveLength(2);
+  });
+
   it('notes are written by members and only read by viewers', async () => {
     const id = await loupe.createArtifact(PAGE);
     const memberToken = await loupe.makeToken({ role: 'member', scopes: ['comments:write'] });
