@@ -44,6 +44,11 @@ export class RoomRegistry {
     return this.rooms.get(docName);
   }
 
+  /** Every room loaded now (a snapshot). */
+  loaded(): Room[] {
+    return [...this.rooms.values()];
+  }
+
   async acquire(name: RoomName): Promise<Room> {
     if (this.isClosing) throw new Error('registry is closing');
     const unloading = this.unloading.get(name.docName);

@@ -5,6 +5,7 @@ import type { Principal } from '../../lib/auth/principal';
 import { canAdministerOrg, canChangeRole, canListMembers, canRemoveMember, canSeeMemberEmails } from '../../lib/auth/policy';
 import { ROLES, type OrgRecord, type Role } from '../../lib/store/types';
 import { actorOf, type RequestMeta } from '../audit/audit';
+import { refreshOrgSummaries } from '../review/projection';
 import type { Services } from '../services';
 import { requiredLabel } from '../validation';
 
@@ -64,6 +65,7 @@ export async function updateOrg(services: Services, principal: Principal, raw: u
   for (const key of Object.keys(settings) as Array<keyof typeof settings>) {
     if (settings[key] !== undefined && settings[key] !== before.settings[key]) changes[key] = { from: before.settings[key], to: settings[key] };
   }
+  if (changes.requiredApprovals) await refreshOrgSummaries(services, principal.orgId);
   if (Object.keys(changes).length > 0) {
     await services.audit.by(principal, 'org.settings_change', {
       target: { type: 'org', id: principal.orgId, label: after.name },

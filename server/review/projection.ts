@@ -114,3 +114,17 @@ export async function currentSummary(services: Services, artifact: { id: string;
   ]);
   return summaryOf(services, artifact.id, artifact.orgId, reviews, threads.filter((t) => t.status === 'open').length);
 }
+
+/**
+ * The organization's settings changed (approvals required): re-project the
+ * summary of every review room of that org loaded in this process, so open
+ * pages show the new hand-off state at once. Rooms not loaded are reconciled
+ * when they next load.
+ */
+export async function refreshOrgSummaries(services: Services, orgId: string): Promise<void> {
+  const rooms = services.registry.loaded().filter((room) => room.name.kind === 'review');
+  for (const room of rooms) {
+    const artifact = await services.store.getArtifact(room.name.artifactId);
+    if (artifact?.orgId === orgId) await refreshReview(services, artifact, { threadIds: [] });
+  }
+}

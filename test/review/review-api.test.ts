@@ -265,6 +265,16 @@ describe('review layer', () => {
 
     await as(bob, `/api/v1/artifacts/${id}/reviews`, { method: 'POST', json: { verdict: 'approve' } });
     await until(() => summaryIn(watcher), (s) => s?.readyForHandoff === true && s.approvals.length === 2, 'ready again');
+
+    // The admin raises the bar: the open page's summary says so at once, and again when it is lowered.
+    const admin = await loupe.sessionHeaders(await loupe.userOfToken(loupe.token));
+    try {
+      expect((await as(admin, '/api/v1/org', { method: 'PATCH', json: { requiredApprovals: 3 } })).status).toBe(200);
+      await until(() => summaryIn(watcher), (s) => s?.requiredApprovals === 3 && s.readyForHandoff === false, 'three approvals required, live');
+    } finally {
+      expect((await as(admin, '/api/v1/org', { method: 'PATCH', json: { requiredApprovals: 1 } })).status).toBe(200);
+    }
+    await until(() => summaryIn(watcher), (s) => s?.requiredApprovals === 1 && s.readyForHandoff === true, 'one approval required again, live');
   });
 
   it('mentions and replies reach the inbox, live over the event stream, and can be marked read', async () => {
