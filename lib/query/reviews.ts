@@ -71,6 +71,7 @@ export interface ReviewInput {
 export function reviewInputProblem(input: Pick<ReviewInput, 'verdict' | 'summary'>): string | null {
   const summary = input.summary.trim();
   if (input.verdict === 'request_changes' && summary === '') return 'Say what needs to change.';
+  if (input.verdict === 'comment' && summary === '') return 'Write your comment.';
   if (summary.length > REVIEW_LIMITS.summaryChars) return `Keep the summary to ${REVIEW_LIMITS.summaryChars.toLocaleString('en')} characters.`;
   return null;
 }

@@ -40,6 +40,9 @@ export async function submitReview(services: Services, principal: Principal, id:
   if (input.verdict === 'request_changes' && input.summary === '') {
     throw new AppError('bad_request', 'Say what needs to change: a request for changes needs a summary.', { details: { field: 'summary' } });
   }
+  if (input.verdict === 'comment' && input.summary === '') {
+    throw new AppError('bad_request', 'A comment review is its summary: write one.', { details: { field: 'summary' } });
+  }
   const actor = reviewActorOf(principal);
   const version = await versionToReview(services, artifact.id, input.version, actor);
   const review: ReviewRecord = {

@@ -201,6 +201,7 @@ describe('review layer', () => {
     await expectError(await agent(`/api/v1/artifacts/${id}/threads/${ok.id}`, { method: 'PATCH', json: { status: 'resolved' } }), 403, 'forbidden');
     await expectError(await agent(`/api/v1/artifacts/${id}/reviews`, { method: 'POST', json: { verdict: 'approve' } }), 403, 'forbidden');
     await expectError(await as(alice, `/api/v1/artifacts/${id}/reviews`, { method: 'POST', json: { verdict: 'request_changes' } }), 400, 'bad_request');
+    await expectError(await as(alice, `/api/v1/artifacts/${id}/reviews`, { method: 'POST', json: { verdict: 'comment', summary: '   ' } }), 400, 'bad_request');
     await expectError(await as(alice, `/api/v1/artifacts/${id}/threads/not-a-uuid/replies`, { method: 'POST', json: { text: 'x' } }), 404, 'not_found');
   });
 

@@ -32,7 +32,7 @@ function useReviewForm(artifactId: string) {
   const [verdict, setVerdict] = useState<Verdict>('approve');
   const [summary, setSummary] = useState('');
   const [showProblem, setShowProblem] = useState(false);
-  const problem = reviewInputProblem({ verdict, summary }) ?? (verdict === 'comment' && summary.trim() === '' ? 'Write your comment.' : null);
+  const problem = reviewInputProblem({ verdict, summary });
   return { submit, verdict, setVerdict, summary, setSummary, problem, showProblem, setShowProblem };
 }
 
