@@ -454,6 +454,28 @@ test.describe('pins', () => {
     expect(await hitAt(driver, corner.x, corner.y)).toBe('p');
   });
 
+  test("a pin stays on its element when the page's own script adds elements of the same tag before it", async ({ page }) => {
+    const driver = await FrameDriver.open(page, harness);
+    // Two paragraphs the source does not have: the source's ordinal 2 is now the intro.
+    const inject = `<script>for (const text of ['Added by the page', 'Also added']) { const p = document.createElement('p'); p.textContent = text; document.body.prepend(p); }</script>`;
+    await driver.render(article({ above: inject }));
+    await expect.poll(() => driver.frame().evaluate(() => document.querySelectorAll('p').length)).toBe(7);
+    const onTarget = pin({ id: 'on-target', label: '1', ordinal: 2, selector: 'body > p:nth-of-type(3)', quote: TARGET_TEXT });
+    // A changed anchor's element no longer has the quote: it stays where its ordinal says.
+    const changed = pin({ id: 'changed', label: '2', ordinal: 3, quote: 'Text that was edited away', state: 'changed' });
+    await driver.send(pinsMessage([onTarget, changed]));
+    const placed = (await nextOf(driver, 'pins-placed')).placed;
+    expect(placed.map(({ id, found }) => ({ id, found }))).toEqual([
+      { id: 'on-target', found: true },
+      { id: 'changed', found: true },
+    ]);
+    expect(placed[0].y).toBeCloseTo((await rectOf(driver, TARGET)).docTop - 11, 0);
+    expect(placed[1].y).toBeCloseTo((await rectOf(driver, 'p.note:not([data-kind])')).docTop - 11, 0);
+    const corner = cornerOf(await rectOf(driver, TARGET));
+    expect(await hitAt(driver, corner.x, corner.y)).toBe('loupe-overlay');
+    expect(await driver.errors()).toEqual([]);
+  });
+
   test('the artifact cannot hide the overlay for good, and never sees a click on a pin', async ({ page }) => {
     const driver = await FrameDriver.open(page, harness);
     // The artifact's CSS tries to hide and move it.

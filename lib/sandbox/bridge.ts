@@ -305,9 +305,11 @@ export type AppScrollToMessage = z.infer<typeof scrollToSchema>;
 export type AppThemeMessage = z.infer<typeof themeSchema>;
 /**
  * One comment pin. The frame finds its element by `ordinal` when it is a
- * number (falling back to the selector if the page has fewer such elements),
- * else by `selector`, accepted only if the element's text contains the first
- * 60 characters of `quote` (whitespace-collapsed). `outdated` pins are not
+ * number (an `ok` pin whose element lacks the quote, as when the page's
+ * scripts added elements of that tag before it, takes the nearest one that
+ * has it; with fewer such elements it falls back to the selector), else by
+ * `selector`, accepted only if the element's text contains the first 60
+ * characters of `quote` (whitespace-collapsed). `outdated` pins are not
  * drawn. Text pins also highlight the first occurrence of `quote` inside the
  * element.
  */

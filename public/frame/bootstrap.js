@@ -2018,16 +2018,33 @@
     return list;
   };
 
+  /** How far either side of its ordinal a pin looks for its quote (elements the page's scripts added). */
+  const QUOTE_SEARCH_RADIUS = 64;
+
+  const hasQuote = (el, pin) => pin.quoteHead === '' || collapse(getTextContent(el) || '').indexOf(pin.quoteHead) >= 0;
+
   /**
-   * By ordinal when the app resolved one (falling back to the selector when
-   * the page has fewer such elements); by selector otherwise, accepted only
-   * if the element's text still contains the start of the quote.
+   * By ordinal when the app resolved one (the ordinal counts elements in the
+   * page source). The page's own scripts can add elements of the same tag
+   * before it, so an unchanged anchor whose element lacks the quote looks for
+   * the nearest one that has it, and keeps the ordinal's otherwise. With
+   * fewer such elements than the ordinal, or no ordinal, the selector finds
+   * it, accepted only if the element's text still contains the quote's start.
    */
   const locatePin = (pin) => {
     if (pin.tag === OVERLAY_TAG) return null;
     if (pin.ordinal !== null) {
       const list = getElementsByTagNameDoc(doc, pin.tag);
-      if (pin.ordinal < collectionLength(list)) return collectionItem(list, pin.ordinal);
+      const count = collectionLength(list);
+      if (pin.ordinal < count) {
+        const el = collectionItem(list, pin.ordinal);
+        if (pin.state !== 'ok' || hasQuote(el, pin)) return el;
+        for (let d = 1; d <= QUOTE_SEARCH_RADIUS; d++) {
+          if (pin.ordinal + d < count && hasQuote(collectionItem(list, pin.ordinal + d), pin)) return collectionItem(list, pin.ordinal + d);
+          if (pin.ordinal - d >= 0 && hasQuote(collectionItem(list, pin.ordinal - d), pin)) return collectionItem(list, pin.ordinal - d);
+        }
+        return el;
+      }
     }
     if (pin.selector === '') return null;
     let el;
@@ -2037,8 +2054,7 @@
       return null; // not a selector this browser parses
     }
     if (el === null || el === overlayHost) return null;
-    if (pin.quoteHead !== '' && collapse(getTextContent(el) || '').indexOf(pin.quoteHead) < 0) return null;
-    return el;
+    return hasQuote(el, pin) ? el : null;
   };
 
   // Text inside these never renders as the page's text.
