@@ -74,6 +74,10 @@ test('approve, go stale on a new version, and a mention reaches the inbox live',
     await expect(item).toContainText('can you check the rollback step before we hand this off?');
     await item.click();
     await expect(admin).toHaveURL(new RegExp(`/a/${id}\\?thread=${threadId}$`));
+    // The link opens the comments panel on that thread, focused, so the reader can answer at once.
+    const linked = admin.getByTestId('review-panel').locator(`[data-thread-id="${threadId}"]`);
+    await expect(linked).toHaveAttribute('data-active', 'true');
+    await expect(linked).toBeFocused();
     await expect(bell(admin)).toHaveAccessibleName('Inbox');
     await expect(admin.getByTestId('inbox-badge')).toHaveCount(0);
 
@@ -90,6 +94,12 @@ test('approve, go stale on a new version, and a mention reaches the inbox live',
     await admin.getByRole('tab', { name: 'All' }).click();
     await expect(admin).toHaveURL(/\/inbox\?filter=all$/);
     await expect(item).toHaveCount(2);
+
+    // A link to a thread that no longer exists says so, in the panel.
+    await admin.goto(`/a/${id}?thread=0000000000000000000000`);
+    await expect(admin.getByTestId('linked-thread-missing')).toContainText('has been deleted');
+    await admin.getByTestId('linked-thread-missing').getByRole('button', { name: 'Dismiss' }).click();
+    await expect(admin.getByTestId('linked-thread-missing')).toHaveCount(0);
   } finally {
     await adminContext.close();
     await beaContext.close();

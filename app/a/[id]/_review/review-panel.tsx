@@ -181,6 +181,16 @@ export function ReviewPanel({ id, artifactId, review, viewerId, canWrite, notes,
             </p>
           ) : (
             <>
+              {review.linkedThread.missing ? (
+                <div className={`alert alert-warning ${styles.linkNotice}`} role="status" data-testid="linked-thread-missing">
+                  <span>The thread you followed a link to has been deleted.</span>
+                  <button type="button" className={`icon-button ${styles.linkNoticeClose}`} onClick={review.linkedThread.dismiss} aria-label="Dismiss">
+                    <svg width={14} height={14} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2} strokeLinecap="round" aria-hidden="true" focusable="false">
+                      <path d="M6 6l12 12M18 6L6 18" />
+                    </svg>
+                  </button>
+                </div>
+              ) : null}
               <FilterChips threads={threads} filter={filter} states={states} viewerId={viewerId} onChange={setFilter} />
               <ThreadList
                 artifactId={artifactId}

@@ -18,6 +18,7 @@ import {
 } from './thread-filters';
 import { statesOf, useAnchorStates, type ResolvedAnchors } from './use-anchor-states';
 import { useCommentAnnouncements } from './use-comment-announcements';
+import { useLinkedThread } from './use-linked-thread';
 import { buildPins, draftPin, usePins } from './use-pins';
 import type { ReviewState } from './use-review-doc';
 
@@ -99,6 +100,16 @@ export function useReviewPanel({ artifactId, content, review, viewerId, canWrite
     },
     [states, viewerId],
   );
+
+  // A link to one thread (the inbox's): open the panel on it.
+  const revealLinked = useCallback(
+    (thread: ThreadView) => {
+      onShowPanel();
+      reveal(thread, true);
+    },
+    [onShowPanel, reveal],
+  );
+  const linkedThread = useLinkedThread({ threads, hasSynced: review.hasSynced, bridge, reveal: revealLinked, showPanel: onShowPanel });
 
   const activateThread = useCallback(
     (threadId: string) => {
@@ -225,6 +236,7 @@ export function useReviewPanel({ artifactId, content, review, viewerId, canWrite
   return {
     hasSynced: review.hasSynced,
     threads,
+    linkedThread,
     openCount,
     visibleThreads,
     numbers,
