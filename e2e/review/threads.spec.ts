@@ -2,6 +2,7 @@ import type { BrowserContext, FrameLocator, Page } from '@playwright/test';
 import { createArtifact, expect, putContent, signInAs, test } from '../fixtures/server';
 import { pushVersion } from '../versions/pages';
 import { addMember, publishToOrg, type Account } from './inbox-seed';
+import { placedPin, recordPins } from './pin-reports';
 import { agentThread, reviewPage, threadAs } from './threads-seed';
 
 /**
@@ -17,24 +18,6 @@ import { agentThread, reviewPage, threadAs } from './threads-seed';
 // Unique to this spec: specs share a server per worker.
 const NOOR: Account = { name: 'Noor Haddad', email: 'noor.threads@loupe.test', password: 'noor has a long password' };
 const VIEWPORT = { width: 1400, height: 900 };
-
-/** Records where the frame says it drew each pin (its `pins-placed` reports), for assertions. */
-async function recordPins(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    const record: Record<string, { found: boolean; y: number | null }> = {};
-    Object.defineProperty(window, '__loupePins', { value: record });
-    window.addEventListener('message', (event: MessageEvent) => {
-      const data = event.data as { type?: string; placed?: Array<{ id: string; found: boolean; y: number | null }> } | null;
-      if (data?.type !== 'pins-placed' || !Array.isArray(data.placed)) return;
-      for (const key of Object.keys(record)) delete record[key];
-      for (const placement of data.placed) record[placement.id] = { found: placement.found, y: placement.y };
-    });
-  });
-}
-
-function placedPin(page: Page, threadId: string): Promise<{ found: boolean; y: number | null } | null> {
-  return page.evaluate((id) => (window as unknown as { __loupePins: Record<string, { found: boolean; y: number | null }> }).__loupePins[id] ?? null, threadId);
-}
 
 const panel = (page: Page) => page.getByTestId('review-panel');
 const cards = (page: Page) => panel(page).getByTestId('thread-card');
