@@ -318,7 +318,7 @@ test.describe('presence and shared notes', () => {
       release();
       expect((await streaming).status).toBe(200);
       // The server keeps a finished writer present for a short while, then drops it.
-      await expect.poll(() => page.getByRole('img', { name: /\(agent\)/ }).count(), { timeout: 60_000, intervals: [1_000] }).toBe(0);
+      await expect.poll(() => page.getByRole('img', { name: /\(agent\)/ }).count(), { timeout: 15_000, intervals: [250] }).toBe(0);
       await expect(page.getByTestId('presence-avatar')).toHaveCount(1);
     } finally {
       await reader.context.close();
