@@ -1,4 +1,5 @@
 import type { Block, CommentBody, Inline, TextInline } from '../../lib/review/body';
+import { REVIEW_PAGE_TAIL, reviewPageHead, ROLLBACK_STEP, ROLLBACK_TEXT } from './threads-seed';
 
 /**
  * Pages and hostile input for the review story spec: a plan the agent
@@ -11,32 +12,7 @@ import type { Block, CommentBody, Inline, TextInline } from '../../lib/review/bo
 
 export const STORY_TITLE = 'Split the events table';
 
-/** What the pinned paragraph says; it stays the same while the page around it changes. */
-export const ROLLBACK_TEXT = 'Flip the flag off; the old table keeps taking writes until the cut-over.';
-
-function head(batch: string): string {
-  return `<!doctype html>
-<html>
-<head>
-<style>
-body{font:16px/1.6 system-ui,sans-serif;margin:0;color:#1d2330;background:#fff}
-header{padding:32px 44px;background:linear-gradient(120deg,#0f766e,#1e3a8a);color:#fff}
-header h1{margin:0 0 6px;font-size:28px}
-main{padding:12px 44px 40px;max-width:860px}
-li{margin:6px 0}
-</style>
-</head>
-<body>
-<header><h1>${STORY_TITLE}</h1><div>Owner: platform team</div></header>
-<main>
-<h2>Steps</h2>
-<ol>
-<li>Ship the events split behind a flag.</li>
-<li>Backfill in batches of ${batch} rows.</li>
-<li>Watch p99 latency for a day.</li>
-</ol>
-`;
-}
+export { ROLLBACK_TEXT };
 
 /** The incident timeline the agent adds above the rollback step: tall, so everything below it moves down a long way. */
 const TIMELINE = `<h2>Timeline</h2>
@@ -45,20 +21,10 @@ ${Array.from({ length: 14 }, (_, i) => `<li>09:${String(10 + i * 3).padStart(2, 
 </ol>
 `;
 
-const ROLLBACK = `<h2>Rollback</h2>
-<p id="rollback">${ROLLBACK_TEXT}</p>
-`;
-
-const TAIL = `${Array.from({ length: 10 }, (_, i) => `<p>Context ${i + 1}: notes the agent gathered while planning, kept for the reviewer.</p>`).join('\n')}
-</main>
-</body>
-</html>
-`;
-
 /** What the agent has written when the reviewers arrive: the page up to the steps, still open. */
-export const STORY_START = head('10k');
+export const STORY_START = reviewPageHead('10k');
 /** What the agent then streams, chunk by chunk: the rollback step, then the rest. STORY_START + these = `storyPage()`. */
-export const STORY_STREAM = [ROLLBACK, TAIL] as const;
+export const STORY_STREAM = [ROLLBACK_STEP, REVIEW_PAGE_TAIL] as const;
 
 export interface StoryOptions {
   /** The timeline above the rollback step. */
@@ -70,7 +36,7 @@ export interface StoryOptions {
 
 /** The whole page in one of the states the agent puts it in. */
 export function storyPage({ withTimeline = false, withRollback = true, batch = '10k' }: StoryOptions = {}): string {
-  return head(batch) + (withTimeline ? TIMELINE : '') + (withRollback ? ROLLBACK : '') + TAIL;
+  return reviewPageHead(batch) + (withTimeline ? TIMELINE : '') + (withRollback ? ROLLBACK_STEP : '') + REVIEW_PAGE_TAIL;
 }
 
 // ---------------------------------------------------------------------------

@@ -13,11 +13,8 @@ import { callAs } from './inbox-seed';
  * and threads, replies, reactions and "addressed" through the API.
  */
 
-/** A page with enough structure to pin to: headings, paragraphs, a list. */
-export function reviewPage(options: { batch?: string; withRisks?: boolean } = {}): string {
-  const batch = options.batch ?? '10k';
-  const risks = options.withRisks === false ? '' : '<h2>Risks</h2>\n<p id="risks">Replication lag could spike while the backfill runs.</p>\n';
-  const filler = Array.from({ length: 10 }, (_, i) => `<p>Context ${i + 1}: notes the agent gathered while planning, kept for the reviewer.</p>`).join('\n');
+/** The review pages' top: styles, header and the steps list (the page is left open after it). */
+export function reviewPageHead(batch = '10k'): string {
   return `<!doctype html>
 <html>
 <head>
@@ -38,12 +35,27 @@ li{margin:6px 0}
 <li>Backfill in batches of ${batch} rows.</li>
 <li>Watch p99 latency for a day.</li>
 </ol>
-${risks}<h2>Rollback</h2>
-<p id="rollback">Flip the flag off; the old table keeps taking writes until the cut-over.</p>
-${filler}
+`;
+}
+
+/** What the rollback step says; pinned to in the specs. */
+export const ROLLBACK_TEXT = 'Flip the flag off; the old table keeps taking writes until the cut-over.';
+
+export const ROLLBACK_STEP = `<h2>Rollback</h2>
+<p id="rollback">${ROLLBACK_TEXT}</p>
+`;
+
+/** The review pages' end: ten paragraphs of context, so there is somewhere to scroll. */
+export const REVIEW_PAGE_TAIL = `${Array.from({ length: 10 }, (_, i) => `<p>Context ${i + 1}: notes the agent gathered while planning, kept for the reviewer.</p>`).join('\n')}
 </main>
 </body>
-</html>`;
+</html>
+`;
+
+/** A page with enough structure to pin to: headings, paragraphs, a list. */
+export function reviewPage(options: { batch?: string; withRisks?: boolean } = {}): string {
+  const risks = options.withRisks === false ? '' : '<h2>Risks</h2>\n<p id="risks">Replication lag could spike while the backfill runs.</p>\n';
+  return reviewPageHead(options.batch) + risks + ROLLBACK_STEP + REVIEW_PAGE_TAIL;
 }
 
 /** Makes an anchor the way the app does, from a synced copy of the page (read over the agent's token). */
