@@ -3,7 +3,7 @@ import { createArtifact, expect, putContent, signInAs, test } from '../fixtures/
 import { pushVersion } from '../versions/pages';
 import { addMember, publishToOrg, type Account } from './inbox-seed';
 import { placedPin, recordPins } from './pin-reports';
-import { agentThread, reviewPage, threadAs } from './threads-seed';
+import { agentThread, anchorFor, reviewPage, threadAs } from './threads-seed';
 
 /**
  * Threads pinned to the page, as two reviewers live them: Admin pins a
@@ -171,5 +171,34 @@ test('pin, see it live, reply, resolve, comment on a selection, go outdated, fil
   } finally {
     await adminContext.close();
     await noorContext.close();
+  }
+});
+
+test('a link to a pinned thread opens the panel on it and scrolls the page to its pin', async ({ api, browser, loupe }) => {
+  const id = await createArtifact(api, { title: 'Split the events table', project: 'platform', html: reviewPage() });
+  // Short enough that the last paragraph starts below the fold.
+  const context = await browser.newContext({ baseURL: loupe.url, viewport: { width: 1400, height: 480 } });
+  try {
+    await signInAs(context, loupe);
+    const last = 'Context 10: notes the agent gathered while planning, kept for the reviewer.';
+    const anchor = await anchorFor(loupe, id, { kind: 'element', tag: 'p', ordinal: 11, quote: last });
+    const thread = await threadAs(context.request, loupe, id, 'Is this still true after the split?', anchor);
+    const page = await context.newPage();
+    await page.goto(`/a/${id}?thread=${thread.id}`);
+    const linked = card(page, 'Is this still true after the split?');
+    await expect(linked).toHaveAttribute('data-active', 'true');
+    await expect(linked).toBeFocused();
+    const frame = page.frames().find((candidate) => candidate !== page.mainFrame());
+    if (!frame) throw new Error('no artifact frame');
+    // The page scrolls until the pinned paragraph is in view.
+    await expect
+      .poll(() => frame.evaluate((text) => {
+        const target = [...document.querySelectorAll('p')].find((p) => p.textContent === text);
+        const box = target?.getBoundingClientRect();
+        return box ? box.top >= 0 && box.bottom <= window.innerHeight && window.scrollY > 0 : false;
+      }, last))
+      .toBe(true);
+  } finally {
+    await context.close();
   }
 });
