@@ -20,17 +20,28 @@ const ORIGIN_PROJECTION = 'review-projection';
 export const reviewRoomName = (artifactId: string) => ({ artifactId, kind: 'review' as const, docName: docNameFor(artifactId, 'review') });
 
 interface Projection {
+  /** Thread views by id: every thread of the artifact, or only those in scope (one missing was deleted). */
   threads: Map<string, ThreadView>;
   reviews: Map<string, unknown>;
-  summary: ReviewSummary;
+  /** The summary, given how many threads are open. */
+  summary: (openThreads: number) => ReviewSummary;
+  /**
+   * Open threads counted from the tables (a full projection). Null for a scoped one: they are
+   * counted in the document once the scope is applied, since the document holds every thread
+   * as the tables do (it is reconciled whenever it loads, and every change to a thread
+   * re-projects that thread).
+   */
+  openThreads: number | null;
 }
 
+/** Every thread, comment and review of the artifact: loading a room, or a refresh without a scope. */
 async function buildProjection(services: Services, artifactId: string, orgId: string): Promise<Projection> {
-  const [threads, comments, reactions, reviews] = await Promise.all([
+  const [threads, comments, reactions, reviews, summary] = await Promise.all([
     services.store.review.listThreads(artifactId),
     services.store.review.listCommentsOfArtifact(artifactId),
     services.store.review.listReactions(artifactId),
     services.store.review.listReviews(artifactId),
+    summaryFor(services, artifactId, orgId),
   ]);
   const grouped = groupReactions(reactions);
   const byThread = new Map<string, typeof comments>();
@@ -39,23 +50,46 @@ async function buildProjection(services: Services, artifactId: string, orgId: st
     list.push(comment);
     byThread.set(comment.threadId, list);
   }
-  const summary = await summaryOf(services, artifactId, orgId, reviews, threads.filter((t) => t.status === 'open').length);
   return {
     threads: new Map(threads.map((thread) => [thread.id, threadView(thread, byThread.get(thread.id) ?? [], grouped)])),
     reviews: new Map(reviews.map((review) => [review.id, reviewView(review)])),
-    summary,
+    summary: (openThreads) => summary(reviews, openThreads),
+    openThreads: threads.filter((t) => t.status === 'open').length,
   };
 }
 
-async function summaryOf(
-  services: Services,
-  artifactId: string,
-  orgId: string,
-  reviews: Awaited<ReturnType<Services['store']['review']['listReviews']>>,
-  openThreads: number,
-): Promise<ReviewSummary> {
+/**
+ * Only the given threads (a write changes one): their rows and comments,
+ * plus the reviews. Reading every thread and comment of the artifact on each
+ * write made a write near the threads-per-artifact cap cost tens of
+ * milliseconds of reads and JSON parsing for one thread's change.
+ */
+async function buildScopedProjection(services: Services, artifactId: string, orgId: string, threadIds: readonly string[]): Promise<Projection> {
+  const [rows, reactions, reviews, summary] = await Promise.all([
+    Promise.all(threadIds.map(async (id) => ({ thread: await services.store.review.getThread(id), comments: await services.store.review.listComments(id) }))),
+    threadIds.length > 0 ? services.store.review.listReactions(artifactId) : Promise.resolve([]),
+    services.store.review.listReviews(artifactId),
+    summaryFor(services, artifactId, orgId),
+  ]);
+  const grouped = groupReactions(reactions);
+  const threads = new Map<string, ThreadView>();
+  for (const { thread, comments } of rows) {
+    if (thread && thread.artifactId === artifactId) threads.set(thread.id, threadView(thread, comments, grouped));
+  }
+  return {
+    threads,
+    reviews: new Map(reviews.map((review) => [review.id, reviewView(review)])),
+    summary: (openThreads) => summary(reviews, openThreads),
+    openThreads: null,
+  };
+}
+
+type ReviewRecords = Awaited<ReturnType<Services['store']['review']['listReviews']>>;
+
+/** Reads what the summary needs besides the reviews and the open threads. */
+async function summaryFor(services: Services, artifactId: string, orgId: string): Promise<(reviews: ReviewRecords, openThreads: number) => ReviewSummary> {
   const [latest, org] = await Promise.all([services.store.latestVersion(artifactId), services.store.getOrg(orgId)]);
-  return summarize(reviews, latest?.n ?? null, org?.settings.requiredApprovals ?? 1, openThreads);
+  return (reviews, openThreads) => summarize(reviews, latest?.n ?? null, org?.settings.requiredApprovals ?? 1, openThreads);
 }
 
 /** Sets `key` only when the JSON differs, so reconciling an up-to-date doc writes nothing. */
@@ -79,8 +113,15 @@ function applyProjection(room: Room, projection: Projection, scope: { threadIds?
       for (const key of [...reviews.keys()]) if (!projection.reviews.has(key)) reviews.delete(key);
       for (const [id, view] of projection.reviews) setIfChanged(reviews, id, view);
     }
-    setIfChanged(doc.getMap<unknown>(REVIEW_DOC.summary), 'status', projection.summary);
+    const openThreads = projection.openThreads ?? countOpen(threads);
+    setIfChanged(doc.getMap<unknown>(REVIEW_DOC.summary), 'status', projection.summary(openThreads));
   }, ORIGIN_PROJECTION);
+}
+
+function countOpen(threads: Y.Map<unknown>): number {
+  let open = 0;
+  for (const view of threads.values()) if ((view as ThreadView).status === 'open') open++;
+  return open;
 }
 
 /** Brings a freshly loaded review room in line with the tables (registry `prepare` hook). */
@@ -101,18 +142,22 @@ export async function refreshReview(
   scope: { threadIds?: string[] } = {},
 ): Promise<void> {
   await services.registry.withRoom(reviewRoomName(artifact.id), async (room) => {
-    applyProjection(room, await buildProjection(services, artifact.id, artifact.orgId), scope);
+    const projection = scope.threadIds
+      ? await buildScopedProjection(services, artifact.id, artifact.orgId, scope.threadIds)
+      : await buildProjection(services, artifact.id, artifact.orgId);
+    applyProjection(room, projection, scope);
     await room.whenDurable();
   });
 }
 
 /** The current summary without touching the room (API reads). */
 export async function currentSummary(services: Services, artifact: { id: string; orgId: string }): Promise<ReviewSummary> {
-  const [reviews, threads] = await Promise.all([
+  const [reviews, threads, summary] = await Promise.all([
     services.store.review.listReviews(artifact.id),
     services.store.review.listThreads(artifact.id),
+    summaryFor(services, artifact.id, artifact.orgId),
   ]);
-  return summaryOf(services, artifact.id, artifact.orgId, reviews, threads.filter((t) => t.status === 'open').length);
+  return summary(reviews, threads.filter((t) => t.status === 'open').length);
 }
 
 /**
