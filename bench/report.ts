@@ -17,7 +17,14 @@ export function renderMarkdown(results: Record<string, Row[]>): string {
   const out: string[] = [];
   for (const [table, rows] of Object.entries(results)) {
     const spec = KEYS[table];
-    if (!spec) continue;
+    if (!spec) {
+      // Loupe-only scenarios (versions, review): every column as recorded.
+      const head = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+      out.push(`### ${table}`, '', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
+      for (const row of rows) out.push(`| ${head.map((k) => String(row[k] ?? '–')).join(' | ')} |`);
+      out.push('');
+      continue;
+    }
     const loupeRows = rows.filter((r) => r.server === 'loupe');
     const stockRows = rows.filter((r) => r.server === 'stock');
     const head = [...spec.match, ...spec.figures.flatMap((f) => [`${f} loupe`, `stock`, `ratio`])];

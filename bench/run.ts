@@ -1,5 +1,5 @@
 // `npm run bench`: Loupe against the stock @y/websocket-server 0.1.1 under the same load, in one run.
-// Options: --quick (smaller runs), --only=paced,flood,ingest,cold,put, --servers=stock,loupe
+// Options: --quick (smaller runs), --only=paced,flood,ingest,cold,put,versions,review, --servers=stock,loupe
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as Y from 'yjs';
 import WebSocket from 'ws';
@@ -10,10 +10,12 @@ import { markedEdit, openWriter, ReaderPool, sleep, timeJoin, yieldToLoop } from
 import { startLoupe, startStock, WRITER_TOKEN, type BenchServer } from './servers';
 import { renderMarkdown } from './report';
 import { versionStorage } from './versions';
+import { reviewLayer } from './review';
+import { REVIEW_LIMITS } from '../lib/review/types';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['paced', 'flood', 'ingest', 'cold', 'put', 'versions'];
+const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['paced', 'flood', 'ingest', 'cold', 'put', 'versions', 'review'];
 const serverNames = argv.find((a) => a.startsWith('--servers='))?.slice(10).split(',') ?? ['stock', 'loupe'];
 
 const EDITS = quick ? 500 : 2000;
@@ -215,6 +217,16 @@ for (const name of serverNames) {
     if (only.includes('cold')) for (const mib of COLD_SIZES_MIB) await cold(server, mib);
     if (only.includes('put')) await putPath(server);
     if (only.includes('versions') && server.name === 'loupe') record('versions', await versionStorage(server, quick ? 100 : 1000));
+    // The stock server has no review layer.
+    if (only.includes('review') && server.name === 'loupe') {
+      await reviewLayer(
+        server,
+        quick
+          ? { threads: 300, readers: 10, replies: 50, replyIntervalMs: 100, unwatchedReplies: 10, reads: 20 }
+          : { threads: REVIEW_LIMITS.threadsPerArtifact, readers: 50, replies: 200, replyIntervalMs: 100, unwatchedReplies: 20, reads: 50 },
+        record,
+      );
+    }
   } finally {
     await server.stop();
   }
