@@ -132,6 +132,31 @@ export async function reconcileReviewRoom(services: Services, room: Room): Promi
   await room.whenDurable();
 }
 
+/** Per server and artifact, the last refresh queued (see `inTurn`). */
+const refreshQueues = new WeakMap<Services, Map<string, Promise<void>>>();
+
+/**
+ * Runs one artifact's refreshes one after another. Each reads the tables,
+ * then writes the room: two running at once (a reply and a resolve a moment
+ * apart) could apply in the other order, and the older read would stay in
+ * the room until it next loads. In turn, the later refresh always reads
+ * after the earlier one has applied.
+ */
+function inTurn(services: Services, artifactId: string, task: () => Promise<void>): Promise<void> {
+  let queues = refreshQueues.get(services);
+  if (!queues) {
+    queues = new Map();
+    refreshQueues.set(services, queues);
+  }
+  const run = (queues.get(artifactId) ?? Promise.resolve()).then(task);
+  const settled = run.catch(() => undefined);
+  queues.set(artifactId, settled);
+  void settled.then(() => {
+    if (queues.get(artifactId) === settled) queues.delete(artifactId);
+  });
+  return run;
+}
+
 /**
  * Re-projects the given threads (or all, when omitted), the reviews and the
  * summary of one artifact, durably, before the caller answers.
@@ -142,10 +167,12 @@ export async function refreshReview(
   scope: { threadIds?: string[] } = {},
 ): Promise<void> {
   await services.registry.withRoom(reviewRoomName(artifact.id), async (room) => {
-    const projection = scope.threadIds
-      ? await buildScopedProjection(services, artifact.id, artifact.orgId, scope.threadIds)
-      : await buildProjection(services, artifact.id, artifact.orgId);
-    applyProjection(room, projection, scope);
+    await inTurn(services, artifact.id, async () => {
+      const projection = scope.threadIds
+        ? await buildScopedProjection(services, artifact.id, artifact.orgId, scope.threadIds)
+        : await buildProjection(services, artifact.id, artifact.orgId);
+      applyProjection(room, projection, scope);
+    });
     await room.whenDurable();
   });
 }

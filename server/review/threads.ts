@@ -161,10 +161,17 @@ export async function getThread(services: Services, principal: Principal, id: st
 async function withStates(services: Services, artifact: ArtifactRecord, threads: ThreadRecord[]): Promise<ThreadWithStateView[]> {
   if (threads.length === 0) return [];
   const [comments, reactions] = await Promise.all([
-    services.store.review.listCommentsOfArtifact(artifact.id),
+    // One thread (a write's answer) reads its own comments, not the artifact's.
+    threads.length === 1 ? services.store.review.listComments(threads[0].id) : services.store.review.listCommentsOfArtifact(artifact.id),
     services.store.review.listReactions(artifact.id),
   ]);
   const grouped = groupReactions(reactions);
+  const byThread = new Map<string, CommentRecord[]>();
+  for (const comment of comments) {
+    const list = byThread.get(comment.threadId);
+    if (list) list.push(comment);
+    else byThread.set(comment.threadId, [comment]);
+  }
   const states = await services.registry.withRoom(contentRoom(artifact.id), async (room) => {
     await room.whenDurable();
     const text = htmlOf(room.doc);
@@ -172,11 +179,7 @@ async function withStates(services: Services, artifact: ArtifactRecord, threads:
     return threads.map((thread) => (thread.anchor ? resolveAnchor(text, thread.anchor, elements).state : null));
   });
   return threads.map((thread, index) => {
-    const view = threadView(
-      thread,
-      comments.filter((c) => c.threadId === thread.id),
-      grouped,
-    );
+    const view = threadView(thread, byThread.get(thread.id) ?? [], grouped);
     return {
       ...view,
       anchorState: states[index],

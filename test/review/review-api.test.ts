@@ -205,6 +205,22 @@ describe('review layer', () => {
     await expectError(await as(alice, `/api/v1/artifacts/${id}/threads/not-a-uuid/replies`, { method: 'POST', json: { text: 'x' } }), 404, 'not_found');
   });
 
+  it('many writes to one thread at once leave the room exactly as the tables say', async () => {
+    const id = await loupe.createArtifact(PAGE);
+    const watcher = connect(`${id}/review`);
+    await whenSynced(watcher);
+    const thread = (await (await as(alice, `/api/v1/artifacts/${id}/threads`, { method: 'POST', json: { text: 'Race me' } })).json()) as ThreadWithStateView;
+    const replies = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => (i % 2 ? agent : (path: string, init: RequestInit & { json?: unknown }) => as(bob, path, init))(`/api/v1/artifacts/${id}/threads/${thread.id}/replies`, { method: 'POST', json: { text: `reply ${i}` } })),
+    );
+    expect(replies.map((r) => r.status)).toEqual(Array(24).fill(201));
+    const settled = await until(() => threadsIn(watcher).find((t) => t.id === thread.id)?.comments.length, (n) => n === 25, 'all replies in the room');
+    expect(settled).toBe(25);
+    // Once every answer is in, the room holds what the API returns.
+    const fromApi = (await (await agent(`/api/v1/artifacts/${id}/threads/${thread.id}`)).json()) as ThreadWithStateView;
+    expect(threadsIn(watcher).find((t) => t.id === thread.id)?.comments.map((c) => c.id)).toEqual(fromApi.comments.map((c) => c.id));
+  });
+
   it('edits keep history, reactions toggle per person, deletes leave a tombstone or remove a lone thread', async () => {
     const id = await loupe.createArtifact(PAGE);
     const thread = (await (await as(alice, `/api/v1/artifacts/${id}/threads`, { method: 'POST', json: { body: paragraph('first draft') } })).json()) as ThreadWithStateView;
