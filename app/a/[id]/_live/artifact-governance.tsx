@@ -1,10 +1,11 @@
 'use client';
 
 import { useMutation } from '@tanstack/react-query';
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import { artifactExportPath, legalHoldMutationOptions, requestPublicationMutationOptions } from '../../../../lib/query/artifacts';
 import type { ArtifactDetail } from '../../../../lib/query/schemas';
 import { DownloadIcon, GlobeIcon, LockIcon, MoreIcon, SendIcon, ShieldIcon, UsersIcon } from '../../../_components/icons';
+import { Menu, MenuItem, MenuItemCheckbox, MenuLink, MenuSeparator, MenuSwitch } from '../../../_components/menu';
 import { AccessDialog } from './access-dialog';
 import { describeAccess } from './artifact-access';
 import styles from './artifact-governance.module.css';
@@ -14,7 +15,7 @@ export interface GovernanceNotice {
   text: string;
 }
 
-interface GovernanceProps {
+export interface GovernanceProps {
   artifact: ArtifactDetail;
   viewerId: string | null;
   orgName: string | null;
@@ -41,19 +42,38 @@ export function AccessChips({ artifact, viewerId, orgName }: GovernanceProps) {
 }
 
 /**
- * What the viewer may do with this artifact, each shown only when the
+ * What the viewer may do with this artifact, each offered only when the
  * server's `can` says so: publish a draft, ask an admin to, change who can
- * see it, and (admins) legal hold and export.
+ * see it, and (admins) legal hold and export. One state behind two faces:
+ * the header's buttons on wide screens (GovernanceActions) and items of its
+ * "More" menu on narrow ones (GovernanceMenuItems); the dialog they open is
+ * rendered once, outside both (GovernanceDialog).
  */
-export function GovernanceActions({ artifact, viewerId, orgName, onNotice }: GovernanceProps & { onNotice(notice: GovernanceNotice): void }) {
+export interface GovernanceController {
+  governance: GovernanceProps | null;
+  dialog: 'publish' | 'access' | null;
+  openDialog(mode: 'publish' | 'access'): void;
+  closeDialog(): void;
+  onDone(text: string): void;
+  requestPublication(): void;
+  isRequesting: boolean;
+  toggleHold(): void;
+  isHoldPending: boolean;
+  /** The inline Share button: focus lands there once a publish turns "Publish" into "Share". */
+  shareRef: RefObject<HTMLButtonElement | null>;
+}
+
+/** The actions' state: which dialog is open, the pending requests; `governance` is null until the artifact and the viewer are loaded. */
+export function useGovernance(artifactId: string, governance: GovernanceProps | null, onNotice: (notice: GovernanceNotice) => void): GovernanceController {
   const [dialog, setDialog] = useState<'publish' | 'access' | null>(null);
   const [refocus, setRefocus] = useState(0);
   const shareRef = useRef<HTMLButtonElement>(null);
-  const request = useMutation(requestPublicationMutationOptions(artifact.id));
-  const isDraft = artifact.status === 'draft';
-  const { can } = artifact;
+  const request = useMutation(requestPublicationMutationOptions(artifactId));
+  const hold = useMutation(legalHoldMutationOptions(artifactId));
+  const isHeld = governance?.artifact.legalHold ?? false;
 
   // Publishing swaps "Publish" for "Share": keep keyboard focus in the bar instead of losing it to the page.
+  // (On narrow screens the inline button is not shown; the dialog hands focus back to the "More" button.)
   useEffect(() => {
     if (refocus > 0) shareRef.current?.focus();
   }, [refocus]);
@@ -74,18 +94,58 @@ export function GovernanceActions({ artifact, viewerId, orgName, onNotice }: Gov
     });
   };
 
-  const showMenu = can.legalHold || can.export;
-  const canActOnDraft = isDraft && (can.publish || can.requestPublication || artifact.publishRequested);
-  if (!canActOnDraft && !(!isDraft && can.changeAccess) && !showMenu) return null;
+  const toggleHold = () => {
+    const next = !isHeld;
+    hold.mutate(next, {
+      onSuccess: () =>
+        onNotice({ tone: 'success', text: next ? 'Legal hold placed: retention will not delete this artifact.' : 'Legal hold lifted.' }),
+      onError: (error) => onNotice({ tone: 'error', text: `Couldn’t change the legal hold: ${error.message}` }),
+    });
+  };
+
+  return {
+    governance,
+    dialog,
+    openDialog: setDialog,
+    closeDialog,
+    onDone,
+    requestPublication,
+    isRequesting: request.isPending,
+    toggleHold,
+    isHoldPending: hold.isPending,
+    shareRef,
+  };
+}
+
+/** Which of the actions this viewer gets, from the server's `can`. */
+function offeredActions(artifact: ArtifactDetail) {
+  const { can } = artifact;
+  const isDraft = artifact.status === 'draft';
+  return {
+    publish: isDraft && can.publish,
+    /** Ask an admin (or, once asked, say so). */
+    request: isDraft && !can.publish && (can.requestPublication || artifact.publishRequested),
+    share: !isDraft && can.changeAccess,
+    legalHold: can.legalHold,
+    export: can.export,
+  };
+}
+
+/** Wide screens: Publish (or Request publication), Share, and the admins' "More actions" menu, as buttons in the header. */
+export function GovernanceActions({ controller }: { controller: GovernanceController }) {
+  const artifact = controller.governance?.artifact;
+  if (!artifact) return null;
+  const offered = offeredActions(artifact);
+  if (!Object.values(offered).some(Boolean)) return null;
 
   return (
     <div className={styles.actions}>
-      {isDraft && can.publish ? (
-        <button type="button" className={`button button-primary ${styles.action}`} onClick={() => setDialog('publish')} aria-haspopup="dialog">
+      {offered.publish ? (
+        <button type="button" className={`button button-primary ${styles.action}`} onClick={() => controller.openDialog('publish')} aria-haspopup="dialog">
           Publish
         </button>
       ) : null}
-      {isDraft && !can.publish && (can.requestPublication || artifact.publishRequested) ? (
+      {offered.request ? (
         artifact.publishRequested ? (
           <span className={`chip ${styles.chip}`} data-tone="requested" title="The organization’s admins were asked to publish this draft">
             <SendIcon size={12} />
@@ -95,23 +155,23 @@ export function GovernanceActions({ artifact, viewerId, orgName, onNotice }: Gov
           <button
             type="button"
             className={`button ${styles.action}`}
-            onClick={requestPublication}
-            disabled={request.isPending}
+            onClick={controller.requestPublication}
+            disabled={controller.isRequesting}
             aria-label="Request publication"
           >
-            {request.isPending ? <span className="spinner" aria-hidden="true" /> : <SendIcon size={15} />}
+            {controller.isRequesting ? <span className="spinner" aria-hidden="true" /> : <SendIcon size={15} />}
             <span aria-hidden="true">
               Request<span className={styles.wideOnly}> publication</span>
             </span>
           </button>
         )
       ) : null}
-      {!isDraft && can.changeAccess ? (
+      {offered.share ? (
         <button
-          ref={shareRef}
+          ref={controller.shareRef}
           type="button"
           className={`button ${styles.action}`}
-          onClick={() => setDialog('access')}
+          onClick={() => controller.openDialog('access')}
           aria-haspopup="dialog"
           title="Change who can see this"
         >
@@ -119,85 +179,92 @@ export function GovernanceActions({ artifact, viewerId, orgName, onNotice }: Gov
           Share
         </button>
       ) : null}
-      {showMenu ? <AdminMenu artifact={artifact} onNotice={onNotice} /> : null}
-      {dialog ? (
-        <AccessDialog mode={dialog} artifact={artifact} orgName={orgName} viewerId={viewerId} onClose={closeDialog} onDone={onDone} />
+      {offered.legalHold || offered.export ? (
+        <Menu label="More actions" title="More actions" button={<MoreIcon size={18} />} buttonClassName={`icon-button ${styles.menuButton}`}>
+          <AdminMenuItems controller={controller} />
+        </Menu>
       ) : null}
     </div>
   );
 }
 
-/** Admins only: legal hold and export, behind "More". A <details>, like the account menu; Escape and an outside click close it. */
-function AdminMenu({ artifact, onNotice }: { artifact: ArtifactDetail; onNotice(notice: GovernanceNotice): void }) {
-  const detailsRef = useRef<HTMLDetailsElement>(null);
-  const hintId = useId();
-  const hold = useMutation(legalHoldMutationOptions(artifact.id));
-
-  useEffect(() => {
-    const details = detailsRef.current;
-    if (!details) return;
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key === 'Escape' && details.open) {
-        details.open = false;
-        details.querySelector('summary')?.focus();
-      }
-    };
-    const onPointerDown = (event: PointerEvent) => {
-      if (details.open && event.target instanceof Node && !details.contains(event.target)) details.open = false;
-    };
-    document.addEventListener('keydown', onKeyDown);
-    document.addEventListener('pointerdown', onPointerDown);
-    return () => {
-      document.removeEventListener('keydown', onKeyDown);
-      document.removeEventListener('pointerdown', onPointerDown);
-    };
-  }, []);
-
-  const toggleHold = () => {
-    const next = !artifact.legalHold;
-    hold.mutate(next, {
-      onSuccess: () =>
-        onNotice({ tone: 'success', text: next ? 'Legal hold placed: retention will not delete this artifact.' : 'Legal hold lifted.' }),
-      onError: (error) => onNotice({ tone: 'error', text: `Couldn’t change the legal hold: ${error.message}` }),
-    });
-  };
-
+/**
+ * Narrow screens: the same actions as items of the header's "More" menu
+ * (people's first, then the admins' after a separator).
+ */
+export function GovernanceMenuItems({ controller }: { controller: GovernanceController }) {
+  const artifact = controller.governance?.artifact;
+  if (!artifact) return null;
+  const offered = offeredActions(artifact);
   return (
-    <details ref={detailsRef} className={styles.menu}>
-      <summary className={`icon-button ${styles.menuButton}`} aria-label="More actions" title="More actions">
-        <MoreIcon size={18} />
-      </summary>
-      <div className={styles.panel}>
-        {artifact.can.legalHold ? (
-          <button
-            type="button"
-            role="switch"
-            aria-checked={artifact.legalHold}
-            className={styles.item}
-            onClick={toggleHold}
-            disabled={hold.isPending}
-            aria-describedby={hintId}
-          >
-            <ShieldIcon size={16} className={styles.itemIcon} />
-            <span className={styles.itemText}>
-              <span>Legal hold</span>
-              <span id={hintId} className={styles.itemHint}>
-                Retention never deletes it while on
-              </span>
-            </span>
-            {hold.isPending ? <span className="spinner" aria-hidden="true" /> : <span className={styles.switch} aria-hidden="true" />}
-          </button>
-        ) : null}
-        {artifact.can.export ? (
-          <a href={artifactExportPath(artifact.id)} download className={styles.item}>
-            <DownloadIcon size={16} className={styles.itemIcon} />
-            <span className={styles.itemText}>
-              <span>Export (.zip)</span>
-              <span className={styles.itemHint}>Page, versions and review threads</span>
-            </span>
-          </a>
-        ) : null}
-      </div>
-    </details>
+    <>
+      {offered.publish ? (
+        <MenuItem icon={<GlobeIcon size={16} />} onSelect={() => controller.openDialog('publish')}>
+          Publish…
+        </MenuItem>
+      ) : null}
+      {offered.request ? (
+        artifact.publishRequested ? (
+          <MenuItem icon={<SendIcon size={16} />} isDisabled hint="The admins were asked to publish it" onSelect={() => undefined}>
+            Publication requested
+          </MenuItem>
+        ) : (
+          <MenuItem icon={<SendIcon size={16} />} isBusy={controller.isRequesting} onSelect={controller.requestPublication}>
+            Request publication
+          </MenuItem>
+        )
+      ) : null}
+      {offered.share ? (
+        <MenuItem icon={<UsersIcon size={16} />} onSelect={() => controller.openDialog('access')}>
+          Share…
+        </MenuItem>
+      ) : null}
+      {(offered.legalHold || offered.export) && (offered.publish || offered.request || offered.share) ? <MenuSeparator /> : null}
+      <AdminMenuItems controller={controller} />
+    </>
+  );
+}
+
+/** Admins only: legal hold (the menu stays open to show it flip) and export. */
+function AdminMenuItems({ controller }: { controller: GovernanceController }) {
+  const artifact = controller.governance?.artifact;
+  if (!artifact) return null;
+  return (
+    <>
+      {artifact.can.legalHold ? (
+        <MenuItemCheckbox
+          icon={<ShieldIcon size={16} />}
+          isChecked={artifact.legalHold}
+          isBusy={controller.isHoldPending}
+          keepOpen
+          hint="Retention never deletes it while on"
+          end={controller.isHoldPending ? <span className="spinner" aria-hidden="true" /> : <MenuSwitch />}
+          onSelect={controller.toggleHold}
+        >
+          Legal hold
+        </MenuItemCheckbox>
+      ) : null}
+      {artifact.can.export ? (
+        <MenuLink href={artifactExportPath(artifact.id)} download icon={<DownloadIcon size={16} />} hint="Page, versions and review threads">
+          Export (.zip)
+        </MenuLink>
+      ) : null}
+    </>
+  );
+}
+
+/** The publish or access dialog, mounted once for both faces (a hidden container would hide it too). */
+export function GovernanceDialog({ controller }: { controller: GovernanceController }) {
+  const { governance, dialog } = controller;
+  if (!dialog || !governance) return null;
+  return (
+    <AccessDialog
+      mode={dialog}
+      artifact={governance.artifact}
+      orgName={governance.orgName}
+      viewerId={governance.viewerId}
+      onClose={controller.closeDialog}
+      onDone={controller.onDone}
+    />
   );
 }

@@ -7,10 +7,12 @@ import { artifactQueryOptions } from '../../../../lib/query/artifacts';
 import { meQueryOptions } from '../../../../lib/query/me';
 import { CloseCode } from '../../../../lib/protocol/close-codes';
 import { Announcer } from '../../../_components/announcer';
+import { MenuItem, MenuItemCheckbox } from '../../../_components/menu';
 import { ArtifactNotFoundPanel } from '../../../_components/not-found-panel';
+import { ApprovedIcon } from '../../../_components/review-icons';
 import { NotesPanel } from '../_review/notes-panel';
 import { PickBanner, SelectionCommentButton } from '../_review/page-overlays';
-import { ReviewButton } from '../_review/review-dialog';
+import { ReviewButton, ReviewDialog } from '../_review/review-dialog';
 import { ReviewPanel, ReviewPanelToggle } from '../_review/review-panel';
 import { useReviewPanel } from '../_review/use-review-panel';
 import { useReviewPanelOpen } from '../_review/use-review-panel-open';
@@ -21,14 +23,14 @@ import { ScrollRail } from '../_review/scroll-rail';
 import { useReviewPresence } from '../_review/use-review-presence';
 import { describeAccess } from './artifact-access';
 import { ArtifactFrame, type ArtifactFrameReview } from './artifact-frame';
-import { AccessChips, GovernanceActions, type GovernanceNotice } from './artifact-governance';
+import { AccessChips, GovernanceActions, GovernanceDialog, GovernanceMenuItems, useGovernance, type GovernanceNotice } from './artifact-governance';
 import { CloseBanner } from './close-banner';
-import { LiveHeader } from './live-header';
+import { focusHeaderControl, LiveHeader } from './live-header';
 import { useArtifactMeta } from './use-artifact-meta';
 import { useCollabSession } from './use-collab-session';
 import { useConnectionStatus } from './use-connection-status';
 import { usePageActivity } from './use-page-activity';
-import { HistoryButton, useVersionHistory, VersionsPanel } from './versions-panel';
+import { HistoryButton, HistoryIcon, useVersionHistory, VersionsPanel } from './versions-panel';
 import versionStyles from './versions-panel.module.css';
 import styles from './live-view.module.css';
 
@@ -54,7 +56,7 @@ export function LiveView({ artifactId }: { artifactId: string }) {
   const historyId = useId();
   const closeHistory = useCallback(() => {
     setHistoryOpen(false);
-    document.querySelector<HTMLButtonElement>('[data-testid="history-toggle"]')?.focus();
+    focusHeaderControl('history-toggle');
   }, []);
   // Comments: one side panel at a time, so opening it closes the history and the other way round.
   const [frameReview, setFrameReview] = useState<ArtifactFrameReview | null>(null);
@@ -79,6 +81,18 @@ export function LiveView({ artifactId }: { artifactId: string }) {
     closeCommentsPanel(true);
     document.querySelector<HTMLButtonElement>('[data-testid="comments-toggle"]')?.focus();
   }, [closeCommentsPanel]);
+  const toggleHistory = () => {
+    if (!isHistoryOpen) closeCommentsPanel(false);
+    setHistoryOpen(!isHistoryOpen);
+  };
+
+  // Review, publish, share and admin actions: buttons on wide screens, the "More" menu on narrow ones, one dialog each.
+  const [isReviewOpen, setReviewOpen] = useState(false);
+  const closeReview = useCallback(() => setReviewOpen(false), []);
+  const viewerId = me.data?.user.id ?? null;
+  const orgName = me.data?.org?.name ?? null;
+  const governance = artifact.data && me.data ? { artifact: artifact.data, viewerId, orgName } : null;
+  const governanceActions = useGovernance(artifactId, governance, onNotice);
 
   const title = meta.title || artifact.data?.title || '';
   const isNotFound =
@@ -102,9 +116,6 @@ export function LiveView({ artifactId }: { artifactId: string }) {
   const project = meta.project ?? artifact.data?.project ?? '';
   const sessionName = meta.session ?? artifact.data?.session ?? '';
   const context = [project, sessionName].filter(Boolean).join(' · ');
-  const viewerId = me.data?.user.id ?? null;
-  const orgName = me.data?.org?.name ?? null;
-  const governance = artifact.data && me.data ? { artifact: artifact.data, viewerId, orgName } : null;
   // Reviews are people's: agents and viewers read the status but give none.
   const canReview = me.data?.kind === 'user' && artifact.data?.access?.review === 'write';
 
@@ -126,38 +137,57 @@ export function LiveView({ artifactId }: { artifactId: string }) {
           ) : null
         }
         accessHint={governance ? describeAccess(governance.artifact, viewerId, orgName).hint : undefined}
+        history={<HistoryButton open={isHistoryOpen} newCount={history.newCount} controls={historyId} onToggle={toggleHistory} />}
+        comments={
+          <ReviewPanelToggle
+            open={commentsPanel.isOpen}
+            openCount={comments.openCount}
+            controls={commentsId}
+            onToggle={() => {
+              if (commentsPanel.isOpen) return closeComments();
+              setHistoryOpen(false);
+              openComments(true);
+            }}
+          />
+        }
         actions={
           governance ? (
             <>
-              {canReview ? <ReviewButton artifactId={artifactId} title={title} latestVersion={review.summary?.latestVersion ?? null} onNotice={onNotice} /> : null}
-              <GovernanceActions {...governance} onNotice={onNotice} />
+              {canReview ? <ReviewButton onOpen={() => setReviewOpen(true)} /> : null}
+              <GovernanceActions controller={governanceActions} />
             </>
           ) : null
         }
-        history={
+        overflow={
           <>
-            <HistoryButton
-              open={isHistoryOpen}
-              newCount={history.newCount}
-              controls={historyId}
-              onToggle={() => {
-                if (!isHistoryOpen) closeCommentsPanel(false);
-                setHistoryOpen(!isHistoryOpen);
-              }}
-            />
-            <ReviewPanelToggle
-              open={commentsPanel.isOpen}
-              openCount={comments.openCount}
-              controls={commentsId}
-              onToggle={() => {
-                if (commentsPanel.isOpen) return closeComments();
-                setHistoryOpen(false);
-                openComments(true);
-              }}
-            />
+            <MenuItemCheckbox
+              icon={<HistoryIcon />}
+              isChecked={isHistoryOpen}
+              end={
+                history.newCount > 0 ? (
+                  <span className={versionStyles.newCount} aria-label={`, ${history.newCount} new`}>
+                    {history.newCount}
+                  </span>
+                ) : null
+              }
+              onSelect={toggleHistory}
+            >
+              History
+            </MenuItemCheckbox>
+            {canReview ? (
+              <MenuItem icon={<ApprovedIcon size={16} />} onSelect={() => setReviewOpen(true)}>
+                Review…
+              </MenuItem>
+            ) : null}
+            <GovernanceMenuItems controller={governanceActions} />
           </>
         }
+        overflowNews={history.newCount > 0 ? `${history.newCount} new ${history.newCount === 1 ? 'version' : 'versions'}` : undefined}
       />
+      {isReviewOpen ? (
+        <ReviewDialog artifactId={artifactId} title={title} latestVersion={review.summary?.latestVersion ?? null} onClose={closeReview} onDone={onNotice} />
+      ) : null}
+      <GovernanceDialog controller={governanceActions} />
       {status.phase === 'closed' ? <CloseBanner code={status.code} onRetry={retry} /> : null}
       {/* Results of publish, share and legal hold: read out politely; failures also shown. */}
       <Announcer>

@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation } from '@tanstack/react-query';
-import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { reviewInputProblem, submitReviewMutationOptions } from '../../../../lib/query/reviews';
 import { REVIEW_LIMITS, type Verdict } from '../../../../lib/review/types';
 import { BusyLabel } from '../../../_components/busy-label';
@@ -219,31 +219,23 @@ export function ReviewDialog({ artifactId, title, latestVersion, onClose, onDone
   );
 }
 
-interface ReviewButtonProps {
-  artifactId: string;
-  title: string;
-  latestVersion: number | null;
-  onNotice(notice: ReviewNotice): void;
-}
-
-/** The header's "Review" button (people who may review only: the caller decides) and its dialog. */
-export function ReviewButton({ artifactId, title, latestVersion, onNotice }: ReviewButtonProps) {
-  const [isOpen, setOpen] = useState(false);
-  const close = useCallback(() => setOpen(false), []);
+/**
+ * The header's "Review" button (people who may review only: the caller
+ * decides). The caller mounts the ReviewDialog, so the header's "More" menu
+ * on narrow screens can open the same one.
+ */
+export function ReviewButton({ onOpen }: { onOpen(): void }) {
   return (
-    <>
-      <button
-        type="button"
-        className={`button ${styles.reviewButton}`}
-        onClick={() => setOpen(true)}
-        aria-haspopup="dialog"
-        title="Approve, request changes or comment on this version"
-        data-testid="review-button"
-      >
-        <ApprovedIcon size={15} />
-        <span className={styles.reviewLabel}>Review</span>
-      </button>
-      {isOpen ? <ReviewDialog artifactId={artifactId} title={title} latestVersion={latestVersion} onClose={close} onDone={onNotice} /> : null}
-    </>
+    <button
+      type="button"
+      className={`button ${styles.reviewButton}`}
+      onClick={onOpen}
+      aria-haspopup="dialog"
+      title="Approve, request changes or comment on this version"
+      data-testid="review-button"
+    >
+      <ApprovedIcon size={15} />
+      <span className={styles.reviewLabel}>Review</span>
+    </button>
   );
 }
