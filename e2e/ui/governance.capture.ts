@@ -2,22 +2,28 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIRequestContext, Browser, BrowserContext, Page } from '@playwright/test';
 import { apiFor, createArtifact, expect, signInAs, startLoupe, test, type ApiCall, type LoupeProcess } from '../fixtures/server';
+import { chooseHeaderAction, openHeaderMenu } from '../fixtures/live-header';
+import { pushVersion } from '../versions/pages';
 
 /**
- * Screenshots of publication and audit, wide and narrow, light and dark:
- * a draft's live view, the publish dialog, a published artifact with its
- * access dialog and admin menu, the gallery with drafts, and /audit.
+ * Screenshots of publication and audit, wide, tablet and narrow, light and
+ * dark: a draft's live view, the publish dialog, a published artifact with
+ * its access dialog and admin menu, the gallery with drafts, and /audit.
+ * Under 900 px the header folds its actions into one "More" menu: shot
+ * closed and open, and Publish and Share are chosen from it.
  *   npx playwright test --config e2e/screenshots.config.ts e2e/ui/governance.capture.ts
  */
 const DIR = process.env.SCREENSHOT_DIR ?? 'test-results/screenshots';
-const VIEWPORTS = { wide: { width: 1440, height: 900 }, narrow: { width: 390, height: 844 } } as const;
+const VIEWPORTS = { wide: { width: 1440, height: 900 }, tablet: { width: 768, height: 1024 }, narrow: { width: 390, height: 844 } } as const;
+/** Below this width the live header's actions live in its "More" menu. */
+const FOLD_WIDTH = 1200;
 const SCHEMES = ['light', 'dark'] as const;
 
-const PAGE = (title: string) => `<!doctype html><html><head><style>
+const PAGE = (title: string, byline = 'Written by the agent') => `<!doctype html><html><head><style>
 body{font:16px/1.6 system-ui,sans-serif;margin:0;color:#1d2330;background:#fff}
 header{padding:36px 48px;background:linear-gradient(120deg,#0f766e,#1e3a8a);color:#fff}
 header h1{margin:0 0 6px;font-size:28px} main{padding:24px 48px;max-width:880px}
-</style></head><body><header><h1>${title}</h1><div>Written by the agent</div></header>
+</style></head><body><header><h1>${title}</h1><div>${byline}</div></header>
 <main>${Array.from({ length: 10 }, (_, i) => `<p>Finding ${i + 1}: what the agent noticed while working through the change.</p>`).join('')}</main></body></html>`;
 
 const PEOPLE = [
@@ -91,17 +97,24 @@ test.describe('screenshots', () => {
       const { draftId, sharedId } = await seed(apiFor(loupe), loupe, admin);
       await admin.close();
 
+      let visit = 0;
       for (const size of Object.keys(VIEWPORTS) as Array<keyof typeof VIEWPORTS>) {
         for (const scheme of SCHEMES) {
           const suffix = `${size}-${scheme}`;
+          const isFolded = VIEWPORTS[size].width < FOLD_WIDTH;
           const { context, page } = await newPage(browser, loupe, size, scheme);
 
           await page.goto(`/a/${draftId}`);
           await expect(page.frameLocator('iframe').getByRole('heading', { name: 'Migration plan' })).toBeVisible();
           await expect(page.getByTestId('access-chip')).toHaveText('Draft');
           await shoot(page, `gov-live-draft-${suffix}`);
+          if (isFolded) {
+            await openHeaderMenu(page);
+            await shoot(page, `gov-live-draft-menu-${suffix}`);
+            await page.keyboard.press('Escape');
+          }
 
-          await page.getByRole('button', { name: 'Publish' }).click();
+          await chooseHeaderAction(page, page.getByRole('button', { name: 'Publish' }), 'Publish');
           const dialog = page.getByRole('dialog', { name: 'Publish this draft' });
           await expect(dialog).toBeVisible();
           await shoot(page, `gov-publish-dialog-${suffix}`);
@@ -115,18 +128,23 @@ test.describe('screenshots', () => {
           await page.keyboard.press('Escape');
           await expect(dialog).toBeHidden();
 
+          // A version since the last visit: History (on narrow screens, the "More" button) marks it new.
+          visit += 1;
+          await pushVersion(apiFor(loupe), sharedId, PAGE('Incident timeline', `Written by the agent · update ${visit}`), `Update ${visit}`);
           await page.goto(`/a/${sharedId}`);
           await expect(page.frameLocator('iframe').getByRole('heading', { name: 'Incident timeline' })).toBeVisible();
           await expect(page.getByTestId('access-chip')).toHaveText('3 people');
           await expect(page.getByTestId('legal-hold-chip')).toBeVisible();
           await shoot(page, `gov-live-shared-${suffix}`);
-          await page.getByRole('button', { name: 'Share' }).click();
+          await chooseHeaderAction(page, page.getByRole('button', { name: 'Share' }), 'Share');
           await expect(page.getByRole('dialog', { name: 'Who can see this' })).toBeVisible();
           await shoot(page, `gov-access-dialog-${suffix}`);
           await page.keyboard.press('Escape');
-          await page.getByLabel('More actions').click();
-          await expect(page.getByRole('switch', { name: /Legal hold/ })).toBeVisible();
+          if (isFolded) await openHeaderMenu(page);
+          else await page.getByLabel('More actions').click();
+          await expect(page.getByRole('menuitemcheckbox', { name: 'Legal hold' })).toBeVisible();
           await shoot(page, `gov-admin-menu-${suffix}`);
+          await page.keyboard.press('Escape');
 
           await page.goto('/');
           await expect(page.getByRole('link', { name: 'Migration plan: split the events table' })).toBeVisible();

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIRequestContext, Browser, Page } from '@playwright/test';
 import { ADMIN_EMAIL, apiFor, createArtifact, expect, signInAs, startLoupe, test, type ApiCall, type LoupeProcess } from '../fixtures/server';
+import { chooseHeaderAction } from '../fixtures/live-header';
 import { addMember, callAs, publishToOrg, startThread, type Account } from '../review/inbox-seed';
 import { pushVersion, VERSION_PAGES } from '../versions/pages';
 
@@ -138,7 +139,7 @@ async function shootAll(browser: Browser, loupe: LoupeProcess): Promise<void> {
       await shoot(page, `review-status-dialog-${tag}`);
       await page.keyboard.press('Escape');
 
-      await page.getByRole('button', { name: 'Review', exact: true }).click();
+      await chooseHeaderAction(page, page.getByRole('button', { name: 'Review', exact: true }), 'Review');
       const dialog = page.getByRole('dialog', { name: 'Review this page' });
       await dialog.getByRole('radio', { name: /^Request changes/ }).check();
       await dialog.getByRole('button', { name: 'Request changes', exact: true }).click();

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
+import { chooseHeaderAction } from '../fixtures/live-header';
 import { apiFor, createArtifact, expect, signInAs, startLoupe, test, type LoupeProcess } from '../fixtures/server';
 import { pushVersion, VERSION_PAGES } from '../versions/pages';
 
@@ -45,7 +46,7 @@ test.describe('screenshots', () => {
           await page.goto(`/a/${id}`);
           await expect(page.frameLocator('iframe').getByRole('heading', { name: 'Rollout plan, reviewed' })).toBeVisible();
           await expect(page.getByTestId('history-toggle')).toContainText('2');
-          await page.getByRole('button', { name: /History/ }).click();
+          await chooseHeaderAction(page, page.getByRole('button', { name: /History/ }), 'History');
           await expect(page.getByTestId('version-entry')).toHaveCount(3);
           await expect(page.getByTestId('new-since')).toBeVisible();
           await shoot(page, `ver-timeline-${suffix}`);
