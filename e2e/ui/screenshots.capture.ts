@@ -50,7 +50,7 @@ async function newPage(browser: Browser, loupe: LoupeProcess, size: keyof typeof
 }
 
 test.describe('screenshots', () => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
 
   // Its own server, so the empty gallery really is empty.
   test('every page, wide and narrow, light and dark', async ({ browser }) => {
@@ -110,18 +110,25 @@ async function shootAll(
 
         await page.goto(`/a/${id}`);
         await expect(page.frameLocator('iframe').getByRole('heading', { name: 'Release 2.4 readiness' })).toBeVisible();
-        await expect(page.getByRole('img', { name: /\(agent\)$/ })).toBeVisible();
+        // The agent sits in the page's room on its socket: present, not writing (a push earlier in the run has worn off).
+        const agentAvatar = page.getByRole('img', { name: /\(agent\)$/ });
+        await expect(agentAvatar).toBeVisible();
         await shoot(page, `live-${size}-${scheme}`);
-        await page.getByRole('img', { name: /\(agent\)$/ }).focus();
+        await agentAvatar.focus();
         await shoot(page, `live-presence-focus-${size}-${scheme}`);
-      if (DIR) {
         const width = VIEWPORTS[size].width;
         const clipWidth = Math.min(width, 520);
         await page.screenshot({ path: join(DIR, `live-header-closeup-${size}-${scheme}.png`), clip: { x: width - clipWidth, y: 0, width: clipWidth, height: 110 } });
-      }
-      await putContent(api, id, REPORT.replace('Twelve of fourteen', `Thirteen of fourteen (${size}, ${scheme})`));
-      await expect(page.getByRole('status').filter({ hasText: 'Updating…' })).toBeVisible();
-      await shoot(page, `live-updating-${size}-${scheme}`);
+
+        await putContent(api, id, REPORT.replace('Twelve of fourteen', `Thirteen of fourteen (${size}, ${scheme})`));
+        await expect(page.getByRole('status').filter({ hasText: 'Updating…' })).toBeVisible();
+        await shoot(page, `live-updating-${size}-${scheme}`);
+        // A push shows the agent writing for a while after it (15 s), then just present again.
+        const writing = page.getByRole('img', { name: /\(agent\), writing$/ });
+        await expect(writing).toBeVisible();
+        await expect(page.frameLocator('iframe').getByText(`Thirteen of fourteen (${size}, ${scheme})`)).toBeVisible();
+        await shoot(page, `live-agent-writing-${size}-${scheme}`);
+        await expect(agentAvatar).toBeVisible({ timeout: 25_000 });
 
         await page.goto('/a/00000000-0000-4000-8000-000000000000');
         await expect(page.getByRole('heading', { name: 'Artifact not found' })).toBeVisible();
