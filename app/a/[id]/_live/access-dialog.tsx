@@ -1,7 +1,8 @@
 'use client';
 
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useModalDialog } from '../../../_components/use-modal-dialog';
 import { changeAccessMutationOptions, publishArtifactMutationOptions, type AccessInput } from '../../../../lib/query/artifacts';
 import { orgMembersQueryOptions, type Member } from '../../../../lib/query/org';
 import type { ArtifactDetail, Visibility } from '../../../../lib/query/schemas';
@@ -28,8 +29,8 @@ const ALWAYS_ROLES: ReadonlySet<string> = new Set(['owner', 'admin']);
  * open, so every opening starts from the artifact's current access.
  */
 export function AccessDialog({ mode, artifact, orgName, viewerId, onClose, onDone }: AccessDialogProps) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const firstFieldRef = useRef<HTMLInputElement>(null);
+  const dialogRef = useModalDialog(onClose, firstFieldRef);
   const titleId = useId();
   const [visibility, setVisibility] = useState<Visibility>(artifact.visibility);
   const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set(artifact.members));
@@ -38,25 +39,6 @@ export function AccessDialog({ mode, artifact, orgName, viewerId, onClose, onDon
   const publish = useMutation(publishArtifactMutationOptions(artifact.id));
   const change = useMutation(changeAccessMutationOptions(artifact.id));
   const mutation = mode === 'publish' ? publish : change;
-
-  const onCloseRef = useRef(onClose);
-  useEffect(() => {
-    onCloseRef.current = onClose;
-  }, [onClose]);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (!dialog.open) dialog.showModal();
-    firstFieldRef.current?.focus();
-    const onDialogClose = () => onCloseRef.current();
-    dialog.addEventListener('close', onDialogClose);
-    return () => {
-      dialog.removeEventListener('close', onDialogClose);
-      if (dialog.open) dialog.close();
-    };
-  }, []);
-
 
   const creatorId = artifact.createdBy.id;
   const alwaysHasAccess = (member: Member) => member.userId === creatorId || ALWAYS_ROLES.has(member.role);

@@ -2,6 +2,7 @@
 
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useModalDialog } from '../../../_components/use-modal-dialog';
 import { reviewInputProblem, submitReviewMutationOptions } from '../../../../lib/query/reviews';
 import { REVIEW_LIMITS, type Verdict } from '../../../../lib/review/types';
 import { BusyLabel } from '../../../_components/busy-label';
@@ -53,7 +54,6 @@ interface ReviewDialogProps {
  * while open, so each opening starts blank.
  */
 export function ReviewDialog({ artifactId, title, latestVersion, onClose, onDone }: ReviewDialogProps) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const firstRef = useRef<HTMLInputElement>(null);
   const summaryRef = useRef<HTMLTextAreaElement>(null);
   const ids = { title: useId(), summary: useId(), hint: useId(), problem: useId(), count: useId() };
@@ -64,29 +64,8 @@ export function ReviewDialog({ artifactId, title, latestVersion, onClose, onDone
     pendingRef.current = submit.isPending;
   }, [submit.isPending]);
 
-  const onCloseRef = useRef(onClose);
-  useEffect(() => {
-    onCloseRef.current = onClose;
-  }, [onClose]);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (!dialog.open) dialog.showModal();
-    firstRef.current?.focus();
-    const onDialogClose = () => onCloseRef.current();
-    // Escape while sending would hide the outcome.
-    const onCancel = (event: Event) => {
-      if (pendingRef.current) event.preventDefault();
-    };
-    dialog.addEventListener('close', onDialogClose);
-    dialog.addEventListener('cancel', onCancel);
-    return () => {
-      dialog.removeEventListener('close', onDialogClose);
-      dialog.removeEventListener('cancel', onCancel);
-      if (dialog.open) dialog.close();
-    };
-  }, []);
+  // Escape while sending would hide the outcome.
+  const dialogRef = useModalDialog(onClose, firstRef, pendingRef);
 
   const needsSummary = form.verdict !== 'approve';
   const problemShown = form.showProblem && form.problem !== null;

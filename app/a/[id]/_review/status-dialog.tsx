@@ -1,6 +1,7 @@
 'use client';
 
-import { useEffect, useId, useRef } from 'react';
+import { useId, useRef } from 'react';
+import { useModalDialog } from '../../../_components/use-modal-dialog';
 import type { ReviewSummary, ReviewView, Verdict } from '../../../../lib/review/types';
 import { formatAbsoluteTime, formatRelativeTime, initialsOf } from '../../../../lib/ui/format';
 import { useNow } from '../../../../lib/ui/use-now';
@@ -36,29 +37,11 @@ const VERDICT_ICON: Record<Verdict, typeof ApprovedIcon> = { approve: ApprovedIc
  * while open: it reads the same review room as the chip.
  */
 export function StatusDialog({ title, summary, reviews, words, onReview, onClose }: StatusDialogProps) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const closeRef = useRef<HTMLButtonElement>(null);
+  // Unmounted by the parent (e.g. on to the review dialog): closed without onClose.
+  const dialogRef = useModalDialog(onClose, closeRef);
   const ids = { title: useId(), reviewers: useId(), history: useId() };
   const now = useNow();
-  const onCloseRef = useRef(onClose);
-  useEffect(() => {
-    onCloseRef.current = onClose;
-  }, [onClose]);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (!dialog.open) dialog.showModal();
-    closeRef.current?.focus();
-    const onDialogClose = () => onCloseRef.current();
-    dialog.addEventListener('close', onDialogClose);
-    return () => {
-      // Unmounted by the parent (e.g. on to the review dialog): not a close the parent must hear of.
-      dialog.removeEventListener('close', onDialogClose);
-      if (dialog.open) dialog.close();
-    };
-  }, []);
-
   const standings = reviewerStandings(summary, reviews);
   const history = [...reviews].reverse();
   const Icon = STATUS_ICON[words.tone];
