@@ -187,7 +187,11 @@ export type FrameReadyMessage = z.infer<typeof readySchema>;
 export type FrameRenderedMessage = z.infer<typeof renderedSchema>;
 /** Throttled (about 10 a second) while the reader scrolls or the page resizes. */
 export type FrameScrollMessage = z.infer<typeof scrollSchema>;
-/** The reader clicked a link; the app decides whether to open it in a new tab. */
+/**
+ * The reader clicked a link, or the artifact says so: it can post this itself.
+ * Only ever a request: the app asks the reader in its own dialog before
+ * anything opens (app/a/[id]/_live/open-link-dialog.tsx).
+ */
 export type FrameOpenLinkMessage = z.infer<typeof openLinkSchema>;
 /** An uncaught error or blocked request inside the artifact (rate-limited). */
 export type FrameErrorMessage = z.infer<typeof errorSchema>;

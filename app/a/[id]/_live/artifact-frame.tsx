@@ -3,6 +3,7 @@
 import { useImperativeHandle, useRef, type Ref } from 'react';
 import { postToFrame, scrollToMessage } from '../../../../lib/sandbox/bridge';
 import { useTheme } from '../../../../lib/ui/use-theme';
+import { useOpenLinkConfirmation } from './open-link-dialog';
 import type { CollabSession } from './use-collab-session';
 import { useFrameBridge, type FrameBridge, type FrameMetricsListener } from './use-frame-bridge';
 import type { VersionFrameHandle } from './versions-frame';
@@ -30,11 +31,13 @@ export interface ArtifactFrameReview {
 /**
  * The artifact, in a frame on the sandbox origin. `sandbox="allow-scripts"`
  * and nothing else: never same-origin access, forms, popups or top navigation.
+ * Its links open only from the app's own confirmation, rendered beside it.
  */
 export function ArtifactFrame({ sandboxOrigin, session, title, onMetrics, handle, review }: ArtifactFrameProps) {
   const iframeRef = useRef<HTMLIFrameElement>(null);
   const { scheme } = useTheme();
-  const bridge = useFrameBridge(iframeRef, session, scheme, onMetrics);
+  const links = useOpenLinkConfirmation(iframeRef);
+  const bridge = useFrameBridge(iframeRef, session, scheme, onMetrics, links.ask);
   useImperativeHandle(review, () => ({ bridge, element: () => iframeRef.current }), [bridge]);
   useImperativeHandle(
     handle,
@@ -48,13 +51,16 @@ export function ArtifactFrame({ sandboxOrigin, session, title, onMetrics, handle
     [],
   );
   return (
-    <iframe
-      ref={iframeRef}
-      className={styles.frame}
-      src={`${sandboxOrigin}/frame`}
-      sandbox="allow-scripts"
-      title={title ? `Artifact: ${title}` : 'Artifact'}
-      referrerPolicy="no-referrer"
-    />
+    <>
+      <iframe
+        ref={iframeRef}
+        className={styles.frame}
+        src={`${sandboxOrigin}/frame`}
+        sandbox="allow-scripts"
+        title={title ? `Artifact: ${title}` : 'Artifact'}
+        referrerPolicy="no-referrer"
+      />
+      {links.dialog}
+    </>
   );
 }

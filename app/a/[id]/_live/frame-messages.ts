@@ -9,27 +9,34 @@ export interface FrameMetrics {
 
 export type FrameMetricsListener = (metrics: FrameMetrics, cause: 'rendered' | 'scroll') => void;
 
-const OPENABLE_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:']);
+/** What a view of a framed page does with the frame's messages about the reader. */
+export interface ReaderHandlers {
+  /** Place reports: after each render, and while the reader scrolls or the page resizes. */
+  onMetrics?: FrameMetricsListener;
+  /**
+   * The frame asks for a link to be opened: hand it to the view's
+   * `useOpenLinkConfirmation`, which asks the reader. Never open it from here.
+   */
+  onOpenLink?: (href: string) => void;
+}
 
 /**
  * What every view of a framed page (live, version, compare) does with the
- * frame's messages about the reader rather than the render: place reports go
- * to `onMetrics`, and a link opens in a new tab only on a real click (a user's
- * click in the frame activates this page too; an artifact's scripted `.click()`
- * does not). The artifact's own errors are its business, not the app's.
+ * frame's messages about the reader rather than the render. An `open-link`
+ * is only ever a request: the artifact can post one itself whenever a click
+ * in the frame has given the page user activation, so what opens is decided
+ * by the reader in the app's own confirmation (see open-link-dialog.tsx).
+ * The artifact's own errors are its business, not the app's.
  */
-export function handleReaderMessage(message: FrameMessage, onMetrics: FrameMetricsListener | undefined): void {
+export function handleReaderMessage(message: FrameMessage, handlers: ReaderHandlers): void {
   switch (message.type) {
     case 'rendered':
     case 'scroll':
-      onMetrics?.({ scrollY: message.scrollY, scrollHeight: message.scrollHeight, viewportHeight: message.viewportHeight }, message.type);
+      handlers.onMetrics?.({ scrollY: message.scrollY, scrollHeight: message.scrollHeight, viewportHeight: message.viewportHeight }, message.type);
       break;
-    case 'open-link': {
-      if (!navigator.userActivation.isActive) break;
-      const url = new URL(message.href);
-      if (OPENABLE_PROTOCOLS.has(url.protocol)) window.open(url.href, '_blank', 'noopener,noreferrer');
+    case 'open-link':
+      handlers.onOpenLink?.(message.href);
       break;
-    }
     default:
       break;
   }

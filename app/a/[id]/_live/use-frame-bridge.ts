@@ -137,7 +137,7 @@ export class FrameBridgeController implements FrameBridge {
  * Connects the live document to the sandboxed frame:
  * - the first render goes once the frame says `ready` and the room has synced;
  * - later changes are coalesced to one render per animation frame, newest html only;
- * - `open-link` opens http(s) links in a new tab, without opener or referrer, on a real click only;
+ * - `open-link` goes to `onOpenLink`, which only ever asks the reader (`useOpenLinkConfirmation`);
  * - the returned `FrameBridge` drives pick mode and pins, and hands out the frame's messages
  *   (picks, selections, pin clicks, pin placements) to the review UI.
  * - the frame's place reports go to `onMetrics` (presence and following use them).
@@ -148,6 +148,7 @@ export function useFrameBridge(
   session: CollabSession | null,
   scheme: ColorScheme,
   onMetrics?: FrameMetricsListener,
+  onOpenLink?: (href: string) => void,
 ): FrameBridge {
   const [bridge] = useState(() => new FrameBridgeController(iframeRef));
   const isFrameReadyRef = useRef(false);
@@ -158,6 +159,10 @@ export function useFrameBridge(
   useEffect(() => {
     onMetricsRef.current = onMetrics;
   }, [onMetrics]);
+  const onOpenLinkRef = useRef(onOpenLink);
+  useEffect(() => {
+    onOpenLinkRef.current = onOpenLink;
+  }, [onOpenLink]);
 
   // The frame's messages, for the life of the page (a `ready` must never be missed).
   useEffect(() => {
@@ -173,7 +178,7 @@ export function useFrameBridge(
           bridge.handleReady();
           break;
         default:
-          handleReaderMessage(message, onMetricsRef.current);
+          handleReaderMessage(message, { onMetrics: onMetricsRef.current, onOpenLink: onOpenLinkRef.current });
       }
       // Review messages (and the ones above) go to the review UI's subscribers.
       bridge.deliver(message);

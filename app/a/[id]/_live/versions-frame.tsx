@@ -4,6 +4,7 @@ import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
 import { postToFrame, readFrameMessage, renderMessage, scrollToMessage, themeMessage } from '../../../../lib/sandbox/bridge';
 import { useTheme } from '../../../../lib/ui/use-theme';
 import { handleReaderMessage, type FrameMetricsListener } from './frame-messages';
+import { useOpenLinkConfirmation } from './open-link-dialog';
 import styles from './artifact-frame.module.css';
 
 export type { FrameMetrics } from './frame-messages';
@@ -28,7 +29,8 @@ interface VersionFrameProps {
  * A fixed page (a version, or one side of a comparison) in the same sandboxed
  * frame as the live view, over the same bridge: `sandbox="allow-scripts"` and
  * nothing else; every message checked with `readFrameMessage`. Where the live
- * frame follows the room's Y.Text, this one is given its html.
+ * frame follows the room's Y.Text, this one is given its html. Its links open
+ * only from the app's own confirmation, as there.
  */
 export function VersionFrame({ sandboxOrigin, html, title, onMetrics, handle, className }: VersionFrameProps) {
   const iframeRef = useRef<HTMLIFrameElement>(null);
@@ -39,6 +41,9 @@ export function VersionFrame({ sandboxOrigin, html, title, onMetrics, handle, cl
   const onMetricsRef = useRef(onMetrics);
   const revRef = useRef(Date.now());
   const sentRef = useRef<string | null>(null);
+  const links = useOpenLinkConfirmation(iframeRef);
+  const askRef = useRef(links.ask);
+  askRef.current = links.ask;
 
   useImperativeHandle(
     handle,
@@ -80,7 +85,7 @@ export function VersionFrame({ sandboxOrigin, html, title, onMetrics, handle, cl
           sendRef.current();
           break;
         default:
-          handleReaderMessage(message, onMetricsRef.current);
+          handleReaderMessage(message, { onMetrics: onMetricsRef.current, onOpenLink: (href) => askRef.current(href) });
       }
     };
     window.addEventListener('message', onMessage);
@@ -99,13 +104,16 @@ export function VersionFrame({ sandboxOrigin, html, title, onMetrics, handle, cl
   }, [scheme]);
 
   return (
-    <iframe
-      ref={iframeRef}
-      className={className ? `${styles.frame} ${className}` : styles.frame}
-      src={`${sandboxOrigin}/frame`}
-      sandbox="allow-scripts"
-      title={title}
-      referrerPolicy="no-referrer"
-    />
+    <>
+      <iframe
+        ref={iframeRef}
+        className={className ? `${styles.frame} ${className}` : styles.frame}
+        src={`${sandboxOrigin}/frame`}
+        sandbox="allow-scripts"
+        title={title}
+        referrerPolicy="no-referrer"
+      />
+      {links.dialog}
+    </>
   );
 }
