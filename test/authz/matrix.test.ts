@@ -1524,3 +1524,73 @@ describe('rooms: access that ends closes the live socket', () => {
     }
   });
 });
+
+describe('HTTP: accepting an invitation × who holds the link', () => {
+  /** An invitation to the other org (B), made by its owner: for one address, or (null) for whoever holds the link. */
+  const inviteToB = async (email: string | null, role: Role = 'admin') => {
+    const res = await call('POST', '/api/v1/org/invitations', { headers: W.session.otherOwner, json: email === null ? { role } : { role, email } });
+    expect(res.status, res.text).toBe(201);
+    const body = res.json() as { id: string; url: string };
+    return { id: body.id, secret: body.url.split('/invite/')[1] };
+  };
+  const accept = (secret: string, headers: Record<string, string>, json?: unknown) =>
+    call('POST', `/api/v1/invitations/${secret}/accept`, { headers, json });
+  const watchOf = (invitationId: string, userId: string | null): Watch => ({ artifacts: [], ids: [invitationId, ...(userId ? [userId] : [])] });
+
+  // Every signed-in person who is not the addressee, whatever their org or role (B's own member too): 403, nothing changes.
+  for (const as of ['owner', 'admin', 'member', 'viewer', 'otherMember', 'soleOwner'] as const) {
+    it(`${as} POST /invitations/{for another address}/accept → 403 (nothing changes)`, async () => {
+      const invitation = await inviteToB(`addressee-${randomUUID()}@example.com`);
+      const live = W.live.get(as)!;
+      const before = await snapshot(watchOf(invitation.id, live.userId));
+      const res = await accept(invitation.secret, live.headers);
+      expect(res.status, res.text).toBe(403);
+      expect(res.json().error).toMatchObject({ code: 'forbidden', details: { reason: 'invitation_email_mismatch' } });
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(await snapshot(watchOf(invitation.id, live.userId))).toEqual(before);
+    });
+  }
+
+  // A token is not a session: the accept wants a new account's details, and an agent never joins anyone anywhere.
+  for (const as of ['memberAgent', 'adminAgent', 'otherAgent'] as const) {
+    it(`${as} POST /invitations/{for another address}/accept → 400 (nothing changes)`, async () => {
+      const invitation = await inviteToB(`addressee-${randomUUID()}@example.com`);
+      const live = W.live.get(as)!;
+      const before = await snapshot(watchOf(invitation.id, live.userId));
+      const res = await accept(invitation.secret, live.headers, {});
+      expect(res.status, res.text).toBe(400);
+      expect(res.json().error.code).toBe('bad_request');
+      expect(await snapshot(watchOf(invitation.id, live.userId))).toEqual(before);
+    });
+  }
+
+  it('anonymous POST /invitations/{for another address}/accept with a new account for another email → 400 (nothing changes)', async () => {
+    const invitation = await inviteToB(`addressee-${randomUUID()}@example.com`);
+    const email = `someone-else-${randomUUID()}@example.com`;
+    const before = await snapshot(watchOf(invitation.id, null));
+    const res = await accept(invitation.secret, {}, { name: 'Someone else', email, password: 'a long enough password' });
+    expect(res.status, res.text).toBe(400);
+    expect(await loupe.store.getUserByEmail(email)).toBeNull();
+    expect(await snapshot(watchOf(invitation.id, null))).toEqual(before);
+  });
+
+  it('the addressee, signed in (any case of the address) POST /invitations/{for them}/accept → 200, joins with the invited role', async () => {
+    const address = `addressee-${randomUUID()}@example.com`;
+    const invitation = await inviteToB(address.toUpperCase());
+    const userId = randomUUID();
+    await loupe.store.createUser({ id: userId, email: address, name: 'The addressee', passwordHash: null, createdAt: Date.now() });
+    await loupe.store.putMembership({ orgId: W.org.C, userId, role: 'member', createdAt: Date.now() });
+    const res = await accept(invitation.secret, await loupe.sessionHeaders(userId));
+    expect(res.status, res.text).toBe(200);
+    expect(await loupe.store.getMembership(W.org.B, userId)).toMatchObject({ role: 'admin' });
+    expect((await loupe.store.getInvitation(invitation.id))!.acceptedBy).toBe(userId);
+  });
+
+  it('an owner of another org POST /invitations/{made for no address}/accept → 200 (the inviter left it open)', async () => {
+    const invitation = await inviteToB(null, 'member');
+    const fresh = await freshPrincipal('owner');
+    const res = await accept(invitation.secret, fresh.headers);
+    expect(res.status, res.text).toBe(200);
+    expect(await loupe.store.getMembership(W.org.B, fresh.userId!)).toMatchObject({ role: 'member' });
+  });
+});
