@@ -1594,3 +1594,49 @@ describe('HTTP: accepting an invitation × who holds the link', () => {
     expect(await loupe.store.getMembership(W.org.B, fresh.userId!)).toMatchObject({ role: 'member' });
   });
 });
+
+describe('HTTP: GET /artifacts/{id}/mentionables × principal (emails as GET /org/members shows them)', () => {
+  type Caller = { name: string; model: PModel; headers: () => Promise<Record<string, string>> };
+  const tokenOf = (key: UserKey, scopes: TokenScope[]) => async () => bearer((await mintToken(W.session[key], `mentionables ${scopes.join('+') || 'no scopes'}`, scopes)).token);
+  const CALLERS: Caller[] = [
+    ...(['owner', 'admin', 'member', 'viewer', 'otherMember'] as const).map((key) => ({ name: key, model: user(key), headers: async () => W.session[key] })),
+    { name: 'memberAgent (no scopes)', model: agentOf('member'), headers: tokenOf('member', []) },
+    { name: 'memberAgent (comments:write)', model: agentOf('member'), headers: tokenOf('member', ['comments:write']) },
+    { name: 'adminAgent (both scopes)', model: agentOf('admin'), headers: tokenOf('admin', BOTH) },
+    { name: 'viewerAgent (no scopes)', model: agentOf('viewer'), headers: tokenOf('viewer', []) },
+  ];
+  const seesEmails = (p: PModel) => isUser(p) && atLeast(p, 'member');
+
+  for (const caller of CALLERS) {
+    for (const target of ['orgWide', 'membersOnly', 'foreign'] as const) {
+      const t = TMODEL[target];
+      const status = sees(caller.model, t) ? 200 : 404;
+      const what = status === 404 ? '' : seesEmails(caller.model) ? ', with emails' : ', names only';
+      it(`${caller.name} GET /api/v1/artifacts/{${target}}/mentionables → ${status}${what}`, async () => {
+        const res = await call('GET', `/api/v1/artifacts/${W.artifact[target]}/mentionables`, { headers: await caller.headers() });
+        expect(res.status, res.text).toBe(status);
+        if (status !== 200) {
+          expect(res.json().error.code).toBe('not_found');
+          return;
+        }
+        const items = res.json().items as Array<{ kind: string; id: string; name: string; email: string | null }>;
+        expect(items[0]).toEqual({ kind: 'agent', id: 'agent', name: 'Agent', email: null });
+        const people = items.filter((item) => item.kind === 'user');
+        // Exactly the people who can see the page (of the matrix's own; fresh ones come and go).
+        const known = new Map(Object.entries(W.user).map(([key, id]) => [id, key as UserKey]));
+        const expected = (Object.keys(USERS) as UserKey[]).filter((key) => sees(user(key), t)).map((key) => W.user[key]).sort();
+        expect(people.map((p) => p.id).filter((id) => known.has(id)).sort()).toEqual(expected);
+        for (const person of people) {
+          if (seesEmails(caller.model)) expect(person.email, person.name).toBe((await loupe.store.getUser(person.id))!.email);
+          else expect(person.email, person.name).toBeNull();
+        }
+      });
+    }
+  }
+  for (const as of BAD) {
+    it(`${as} GET /api/v1/artifacts/{orgWide}/mentionables → 401`, async () => {
+      const res = await send(W.live.get(as)!, 'GET', `/api/v1/artifacts/${W.artifact.orgWide}/mentionables`, { expect401: true });
+      expect(res.status).toBe(401);
+    });
+  }
+});
