@@ -1633,6 +1633,30 @@ describe('HTTP: GET /artifacts/{id}/mentionables × principal (emails as GET /or
       });
     }
   }
+  it('adminAgent (comments:write) POST /api/v1/artifacts/{membersOnly*}/threads mentioning a member who cannot see it, or nobody → 201, both plain text', async () => {
+    const id = await makeArtifact('membersOnly', 'matrix-fresh');
+    const headers = await tokenOf('admin', ['comments:write'])();
+    const post = async (mentionId: string, handle: string) => {
+      const body = { v: 1, blocks: [{ t: 'p', children: [{ t: 'text', text: 'cc ' }, { t: 'mention', kind: 'user', id: mentionId, name: 'Probe' }] }] };
+      const byBody = await call('POST', `/api/v1/artifacts/${id}/threads`, { headers, json: { body } });
+      const byText = await call('POST', `/api/v1/artifacts/${id}/threads`, { headers, json: { text: `cc @${handle}` } });
+      expect([byBody.status, byText.status], byBody.text + byText.text).toEqual([201, 201]);
+      const first = (res: Res) => {
+        const { body: stored, text, mentions } = res.json().comments[0] as { body: unknown; text: string; mentions: string[] };
+        return { body: stored, text, mentions };
+      };
+      return { body: first(byBody), text: first(byText) };
+    };
+    const bystander = (await loupe.store.getUser(W.user.bystander))!;
+    const member = await post(W.user.bystander, bystander.email);
+    const nobody = await post(randomUUID(), `nobody-${randomUUID().slice(0, 8)}@example.com`);
+    expect(member.body).toEqual({ body: { v: 1, blocks: [{ t: 'p', children: [{ t: 'text', text: 'cc @Probe' }] }] }, text: 'cc @Probe', mentions: [] });
+    expect(nobody.body).toEqual(member.body);
+    expect(member.text.mentions).toEqual([]);
+    expect(nobody.text.mentions).toEqual([]);
+    expect(member.text.text).toBe(`cc @${bystander.email}`);
+  });
+
   for (const as of BAD) {
     it(`${as} GET /api/v1/artifacts/{orgWide}/mentionables → 401`, async () => {
       const res = await send(W.live.get(as)!, 'GET', `/api/v1/artifacts/${W.artifact.orgWide}/mentionables`, { expect401: true });
