@@ -1,14 +1,12 @@
 import { z } from 'zod';
+import { httpUrl } from '../lib/http-url';
 
 /**
  * Everything the process reads from the environment, validated once at
  * start. A bad value stops the server with a message naming the variable.
  */
 const port = z.coerce.number().int().min(0).max(65535);
-const origin = z
-  .string()
-  .url()
-  .transform((value) => new URL(value).origin);
+const origin = httpUrl().transform((value) => new URL(value).origin);
 
 const EnvSchema = z.object({
   PORT: port.default(3000),
@@ -42,7 +40,7 @@ const EnvSchema = z.object({
   /** How often the retention job looks for artifacts to purge. */
   RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** A generic OpenID Connect provider (all three, or none). */
-  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_ISSUER: httpUrl().optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   /** The button label for the OIDC provider. */

@@ -4,6 +4,7 @@ import Credentials from 'next-auth/providers/credentials';
 import GitHub from 'next-auth/providers/github';
 import { headers } from 'next/headers';
 import { CLIENT_IP_HEADER } from '../protocol/headers';
+import { isVerifiedGithubEmail } from './github-email';
 import { getAuthRuntime, type SignInOrigin } from '../runtime';
 
 /** Thrown by `authorize` when sign-ins from this address or for this account are over the limit. */
@@ -78,11 +79,13 @@ export const { handlers, signIn, signOut } = NextAuth(() => {
     pages: { signIn: '/signin', error: '/signin' },
     providers,
     callbacks: {
-      signIn: ({ account, profile, user }) => {
+      signIn: async ({ account, profile, user }) => {
         if (!account || account.provider === 'credentials') return true;
         // Accounts are matched by email, so the provider must vouch for it.
         if (!user.email) return false;
         if (account.provider === 'oidc' && profile?.email_verified === false) return false;
+        // GitHub's profile may carry an unverified primary address: ask GitHub which ones it verified.
+        if (account.provider === 'github') return isVerifiedGithubEmail(account.access_token, user.email);
         return true;
       },
       jwt: async ({ token, user, account }) => {

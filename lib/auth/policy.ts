@@ -101,6 +101,16 @@ export function canSeeMemberEmails(principal: Principal): boolean {
 }
 
 /**
+ * A person's email as this caller may see it: the one projection every
+ * endpoint that returns people goes through (`/org/members`,
+ * `/mentionables`, and resolving `@email` in a comment), so none can show
+ * more than another. Viewers and agent tokens get null.
+ */
+export function memberEmailFor(principal: Principal, email: string): string | null {
+  return canSeeMemberEmails(principal) ? email : null;
+}
+
+/**
  * Role changes: admins manage members and admins; only an owner grants or
  * takes away `owner`. (Keeping one owner is the use case's job.)
  */

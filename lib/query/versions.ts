@@ -2,6 +2,7 @@ import { mutationOptions, queryOptions, type QueryClient } from '@tanstack/react
 import { z } from 'zod';
 import { ApiError, fetchJson, sendJson } from './api-client';
 import { queryKeys } from './keys';
+import { httpUrlOrNull } from '../http-url';
 import { apiErrorBodySchema } from './schemas';
 
 /**
@@ -20,7 +21,8 @@ export const versionSchema = z.object({
   createdAt: z.string(),
   session: z.string().nullable().default(null),
   commitSha: z.string().nullable().default(null),
-  prUrl: z.string().nullable().default(null),
+  /** Never anything but http(s) here, whatever the server sent: nothing else may become a link. */
+  prUrl: z.string().nullable().default(null).transform((value) => httpUrlOrNull(value)),
   sizeBytes: z.number().nonnegative().default(0),
   changeBytes: z.number().nonnegative().default(0),
   restoredFrom: z.number().int().positive().nullable().default(null),

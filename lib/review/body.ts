@@ -512,6 +512,35 @@ export function bodyMentions(body: CommentBody): MentionRef[] {
 }
 
 /**
+ * The body with every mention `keep` refuses turned into the plain text
+ * `@name` it reads as, normalized again (so the text merges with its
+ * neighbours, as if typed). The server uses it for mentions of anyone who
+ * cannot be mentioned here: they read exactly like an unknown `@handle` in
+ * markdown, so a comment's answer never tells whether someone is a member.
+ * The plain text (`bodyText`), and so every limit, stays the same.
+ */
+export function mentionsAsText(body: CommentBody, keep: (mention: MentionRef) => boolean): CommentBody {
+  const inlines = (children: Inline[]): Inline[] =>
+    children.map((inline) => (inline.t === 'mention' && !keep(inline) ? { t: 'text', text: `@${inline.name}` } : inline));
+  const list = (block: ListBlock): ListBlock => ({
+    ...block,
+    items: block.items.map((item) => (item.list ? { children: inlines(item.children), list: list(item.list) } : { children: inlines(item.children) })),
+  });
+  const blocks = body.blocks.map((block): Block => {
+    switch (block.t) {
+      case 'p':
+      case 'quote':
+        return { t: block.t, children: inlines(block.children) };
+      case 'list':
+        return list(block);
+      case 'code':
+        return block;
+    }
+  });
+  return normalizeBody({ v: 1, blocks });
+}
+
+/**
  * A body of plain paragraphs (blank lines separate them, single newlines
  * break lines); nothing in the text is read as markup. Goes through
  * `parseCommentBody`, so it throws the same errors (empty, too long, …).

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../../lib/errors';
 import type { Principal } from '../../lib/auth/principal';
 import { canAdministerOrg, canInvite } from '../../lib/auth/policy';
+import { sameEmail } from '../../lib/auth/email';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../../lib/auth/passwords';
 import { ROLES, type InvitationRecord, type Role } from '../../lib/store/types';
 import type { RequestMeta } from '../audit/audit';
@@ -33,6 +34,25 @@ function hashSecret(secret: string): string {
 
 function gone(): AppError {
   return new AppError('gone', 'This invitation has expired, was already used, or was revoked. Ask an admin for a new link.');
+}
+
+/** The reason an accept is refused when the invitation names another address (the page offers to switch accounts). */
+export const EMAIL_MISMATCH = 'invitation_email_mismatch';
+
+/**
+ * An invitation made for one address is accepted only by the account with
+ * that address, however the accepter arrives (a new account, a signed-in
+ * session of any other org, an identity provider's first sign-in). Only an
+ * invitation made without an email is open to whoever holds the link: the
+ * inviter chose that.
+ */
+function assertAddressedTo(invitation: InvitationRecord, email: string): void {
+  if (invitation.email === null || sameEmail(invitation.email, email)) return;
+  throw new AppError(
+    'forbidden',
+    'This invitation was sent to a different email address. Sign in with the address it was sent to, or sign out and create an account with it.',
+    { details: { reason: EMAIL_MISMATCH } },
+  );
 }
 
 async function pendingInvitation(services: Services, secret: string): Promise<InvitationRecord> {
@@ -123,7 +143,9 @@ export async function describeInvitation(services: Services, secret: string) {
 
 /**
  * Accepting: a signed-in person joins as themselves; anyone else creates an
- * account first. The invitation is used exactly once (atomically in storage).
+ * account first. Either way an invitation made for an address binds to it
+ * (`assertAddressedTo`). The invitation is used exactly once (atomically in
+ * storage).
  */
 export async function acceptInvitation(
   services: Services,
@@ -136,10 +158,13 @@ export async function acceptInvitation(
   let userId: string;
   let created = false;
   if (session) {
+    const account = await services.store.getUser(session.userId);
+    if (!account) throw new AppError('unauthorized', 'Your session has ended: sign in again.');
+    assertAddressedTo(invitation, account.email);
     userId = session.userId;
   } else {
     const input = SignUpInput.parse(raw);
-    if (invitation.email && invitation.email !== input.email) {
+    if (invitation.email !== null && !sameEmail(invitation.email, input.email)) {
       throw new AppError('bad_request', `email: this invitation is for ${invitation.email}.`);
     }
     if (await services.store.getUserByEmail(input.email)) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors';
 import type { Principal } from '../../lib/auth/principal';
-import { canAdministerOrg, canChangeRole, canListMembers, canRemoveMember, canSeeMemberEmails } from '../../lib/auth/policy';
+import { canAdministerOrg, canChangeRole, canListMembers, canRemoveMember, memberEmailFor } from '../../lib/auth/policy';
 import { ROLES, type OrgRecord, type Role } from '../../lib/store/types';
 import { actorOf, type RequestMeta } from '../audit/audit';
 import { refreshOrgSummaries } from '../review/projection';
@@ -78,13 +78,12 @@ export async function updateOrg(services: Services, principal: Principal, raw: u
 
 export async function listMembers(services: Services, principal: Principal) {
   if (!canListMembers(principal)) throw new AppError('forbidden', 'Agents cannot list members.');
-  const showEmail = canSeeMemberEmails(principal);
   const members = await services.store.listMembersOfOrg(principal.orgId);
   return {
     items: members.map((m) => ({
       userId: m.userId,
       name: m.user.name,
-      email: showEmail ? m.user.email : null,
+      email: memberEmailFor(principal, m.user.email),
       role: m.role,
       joinedAt: new Date(m.createdAt).toISOString(),
     })),

@@ -1,4 +1,4 @@
-import { canSeeArtifact } from '../../lib/auth/policy';
+import { canSeeArtifact, memberEmailFor } from '../../lib/auth/policy';
 import type { Principal } from '../../lib/auth/principal';
 import type { ArtifactRecord } from '../../lib/store/types';
 import type { MentionableView, ReviewActor } from '../../lib/review/types';
@@ -20,11 +20,13 @@ export function isAuthor(principal: Principal, author: ReviewActor): boolean {
 export const AGENT_MENTION_ID = 'agent';
 
 /**
- * Who can be mentioned on this artifact: the organization's members who can
- * see it (a mention must not leak an artifact to someone it is hidden from),
- * and the artifact's agent.
+ * Who can be mentioned on this artifact, as `viewer` may see them: the
+ * organization's members who can see it (a mention must not leak an artifact
+ * to someone it is hidden from), and the artifact's agent. Emails go through
+ * the same projection as `/org/members` (`memberEmailFor`): viewers and
+ * agent tokens get names only, and so cannot resolve `@email` either.
  */
-export async function mentionablesOf(services: Services, artifact: ArtifactRecord): Promise<MentionableView[]> {
+export async function mentionablesOf(services: Services, viewer: Principal, artifact: ArtifactRecord): Promise<MentionableView[]> {
   const members = await services.store.listMembersOfOrg(artifact.orgId);
   const people: MentionableView[] = [];
   for (const member of members) {
@@ -38,7 +40,7 @@ export async function mentionablesOf(services: Services, artifact: ArtifactRecor
       email: member.user.email,
     };
     if (canSeeArtifact(asPrincipal, artifact)) {
-      people.push({ kind: 'user', id: member.userId, name: member.user.name, email: member.user.email });
+      people.push({ kind: 'user', id: member.userId, name: member.user.name, email: memberEmailFor(viewer, member.user.email) });
     }
   }
   return [{ kind: 'agent', id: AGENT_MENTION_ID, name: 'Agent', email: null }, ...people];

@@ -5,7 +5,7 @@ import type { Principal } from '../../lib/auth/principal';
 import { AppError } from '../../lib/errors';
 import { htmlOf } from '../../lib/artifact/doc-shape';
 import { describeAnchorSource, resolveAnchor } from '../../lib/review/anchor';
-import { bodyMentions, bodyText, parseCommentBody, type CommentBody } from '../../lib/review/body';
+import { bodyMentions, bodyText, mentionsAsText, parseCommentBody, type CommentBody } from '../../lib/review/body';
 import { scanElements } from '../../lib/review/html-source';
 import { markdownToBody } from '../../lib/review/markdown';
 import {
@@ -63,7 +63,15 @@ interface ParsedComment {
   mentions: string[];
 }
 
-/** Parses a comment, checks every mention against who may be mentioned here, and stamps their real names. */
+/**
+ * Parses a comment and stamps the real names of the people it mentions.
+ * `mentionables` is who may be mentioned here as the author may see them
+ * (`mentionablesOf`): a handle matches an id, a name, or an email only when
+ * the author may see emails. A mention of anyone else (someone unknown, or a
+ * member who cannot see the artifact) stays the plain text `@name`, by
+ * either door (`text` or `body`) alike: the answer never tells who is a
+ * member, who can see the page, or whose address an email is.
+ */
 function parseComment(raw: { body?: unknown; text?: string }, mentionables: MentionableView[]): ParsedComment {
   const byId = new Map(mentionables.map((m) => [m.id, m]));
   const resolveHandle = (handle: string) => {
@@ -73,15 +81,9 @@ function parseComment(raw: { body?: unknown; text?: string }, mentionables: Ment
     );
     return found ? { kind: found.kind, id: found.id, name: found.name } : null;
   };
-  const body = raw.text !== undefined ? markdownToBody(raw.text, resolveHandle) : parseCommentBody(raw.body);
+  const parsed = raw.text !== undefined ? markdownToBody(raw.text, resolveHandle) : parseCommentBody(raw.body);
+  const body = mentionsAsText(parsed, (mention) => byId.get(mention.id)?.kind === mention.kind);
   const mentions = bodyMentions(body);
-  for (const mention of mentions) {
-    if (!byId.has(mention.id) || byId.get(mention.id)!.kind !== mention.kind) {
-      throw new AppError('bad_request', `Comment mentions someone who is not a member who can see this artifact (${mention.id}).`, {
-        details: { field: 'body', mention: mention.id },
-      });
-    }
-  }
   const stamped = stampMentionNames(body, byId);
   return { body: stamped, text: bodyText(stamped), mentions: mentions.map((m) => m.id) };
 }
@@ -190,7 +192,7 @@ async function withStates(services: Services, artifact: ArtifactRecord, threads:
 
 export async function listMentionables(services: Services, principal: Principal, id: string) {
   const artifact = await getVisibleArtifact(services, principal, id);
-  return { items: await mentionablesOf(services, artifact) };
+  return { items: await mentionablesOf(services, principal, artifact) };
 }
 
 export async function commentHistory(services: Services, principal: Principal, id: string, commentId: string) {
@@ -212,7 +214,7 @@ export async function createThread(services: Services, principal: Principal, id:
   if ((await services.store.review.countThreads(artifact.id)) >= REVIEW_LIMITS.threadsPerArtifact) {
     throw new AppError('conflict', `This artifact has reached ${REVIEW_LIMITS.threadsPerArtifact} threads.`);
   }
-  const mentionables = await mentionablesOf(services, artifact);
+  const mentionables = await mentionablesOf(services, principal, artifact);
   const comment = parseComment(input, mentionables);
   const anchor = input.anchor ? await anchorOnPage(services, artifact.id, input.anchor) : null;
   const latest = await services.store.latestVersion(artifact.id);
@@ -257,7 +259,7 @@ export async function reply(services: Services, principal: Principal, id: string
   if ((await services.store.review.countComments(thread.id)) >= REVIEW_LIMITS.commentsPerThread) {
     throw new AppError('conflict', `This thread has reached ${REVIEW_LIMITS.commentsPerThread} comments.`);
   }
-  const comment = parseComment(CommentInput.parse(raw), await mentionablesOf(services, artifact));
+  const comment = parseComment(CommentInput.parse(raw), await mentionablesOf(services, principal, artifact));
   const at = services.now();
   const record = newComment(principal, thread, comment, at);
   await services.store.review.addComment(record);
@@ -293,7 +295,7 @@ export async function editComment(services: Services, principal: Principal, id: 
   const existing = await commentOf(services, artifact, commentId);
   if (!isAuthor(principal, existing.author)) throw new AppError('forbidden', 'Only the author can edit a comment.');
   if (existing.deletedAt !== null) throw new AppError('conflict', 'This comment was deleted.');
-  const comment = parseComment(CommentInput.parse(raw), await mentionablesOf(services, artifact));
+  const comment = parseComment(CommentInput.parse(raw), await mentionablesOf(services, principal, artifact));
   const updated = await services.store.review.editComment(existing.id, { ...comment, at: services.now() });
   if (!updated) throw new AppError('conflict', 'This comment was deleted.');
   await refreshReview(services, artifact, { threadIds: [existing.threadId] });

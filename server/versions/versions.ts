@@ -12,15 +12,18 @@ import { getVisibleArtifact } from '../artifacts/artifact-view';
 import { writableArtifact } from '../artifacts/write-content';
 import type { Services } from '../services';
 import { label } from '../validation';
+import { httpUrl, httpUrlOrNull } from '../../lib/http-url';
 import { authorOf, type VersionAuthor } from './author';
 import { refreshReview } from '../review/projection';
 
+/** A pull request's address (GitHub's are under 100 characters). */
+const MAX_PR_URL_LENGTH = 500;
 
 const CheckpointInput = z.object({
   message: label(500).default(''),
   session: label(200).optional(),
   commitSha: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a hex commit SHA').optional(),
-  prUrl: z.string().url().max(500).optional(),
+  prUrl: httpUrl(MAX_PR_URL_LENGTH).optional(),
 });
 
 export function versionView(version: VersionRecord) {
@@ -32,7 +35,8 @@ export function versionView(version: VersionRecord) {
     createdAt: new Date(version.createdAt).toISOString(),
     session: version.session,
     commitSha: version.commitSha,
-    prUrl: version.prUrl,
+    // A row stored before http(s) was required is shown without its link.
+    prUrl: httpUrlOrNull(version.prUrl, MAX_PR_URL_LENGTH),
     sizeBytes: version.sizeBytes,
     changeBytes: version.changeBytes,
     restoredFrom: version.restoredFrom,

@@ -1524,3 +1524,143 @@ describe('rooms: access that ends closes the live socket', () => {
     }
   });
 });
+
+describe('HTTP: accepting an invitation × who holds the link', () => {
+  /** An invitation to the other org (B), made by its owner: for one address, or (null) for whoever holds the link. */
+  const inviteToB = async (email: string | null, role: Role = 'admin') => {
+    const res = await call('POST', '/api/v1/org/invitations', { headers: W.session.otherOwner, json: email === null ? { role } : { role, email } });
+    expect(res.status, res.text).toBe(201);
+    const body = res.json() as { id: string; url: string };
+    return { id: body.id, secret: body.url.split('/invite/')[1] };
+  };
+  const accept = (secret: string, headers: Record<string, string>, json?: unknown) =>
+    call('POST', `/api/v1/invitations/${secret}/accept`, { headers, json });
+  const watchOf = (invitationId: string, userId: string | null): Watch => ({ artifacts: [], ids: [invitationId, ...(userId ? [userId] : [])] });
+
+  // Every signed-in person who is not the addressee, whatever their org or role (B's own member too): 403, nothing changes.
+  for (const as of ['owner', 'admin', 'member', 'viewer', 'otherMember', 'soleOwner'] as const) {
+    it(`${as} POST /invitations/{for another address}/accept → 403 (nothing changes)`, async () => {
+      const invitation = await inviteToB(`addressee-${randomUUID()}@example.com`);
+      const live = W.live.get(as)!;
+      const before = await snapshot(watchOf(invitation.id, live.userId));
+      const res = await accept(invitation.secret, live.headers);
+      expect(res.status, res.text).toBe(403);
+      expect(res.json().error).toMatchObject({ code: 'forbidden', details: { reason: 'invitation_email_mismatch' } });
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(await snapshot(watchOf(invitation.id, live.userId))).toEqual(before);
+    });
+  }
+
+  // A token is not a session: the accept wants a new account's details, and an agent never joins anyone anywhere.
+  for (const as of ['memberAgent', 'adminAgent', 'otherAgent'] as const) {
+    it(`${as} POST /invitations/{for another address}/accept → 400 (nothing changes)`, async () => {
+      const invitation = await inviteToB(`addressee-${randomUUID()}@example.com`);
+      const live = W.live.get(as)!;
+      const before = await snapshot(watchOf(invitation.id, live.userId));
+      const res = await accept(invitation.secret, live.headers, {});
+      expect(res.status, res.text).toBe(400);
+      expect(res.json().error.code).toBe('bad_request');
+      expect(await snapshot(watchOf(invitation.id, live.userId))).toEqual(before);
+    });
+  }
+
+  it('anonymous POST /invitations/{for another address}/accept with a new account for another email → 400 (nothing changes)', async () => {
+    const invitation = await inviteToB(`addressee-${randomUUID()}@example.com`);
+    const email = `someone-else-${randomUUID()}@example.com`;
+    const before = await snapshot(watchOf(invitation.id, null));
+    const res = await accept(invitation.secret, {}, { name: 'Someone else', email, password: 'a long enough password' });
+    expect(res.status, res.text).toBe(400);
+    expect(await loupe.store.getUserByEmail(email)).toBeNull();
+    expect(await snapshot(watchOf(invitation.id, null))).toEqual(before);
+  });
+
+  it('the addressee, signed in (any case of the address) POST /invitations/{for them}/accept → 200, joins with the invited role', async () => {
+    const address = `addressee-${randomUUID()}@example.com`;
+    const invitation = await inviteToB(address.toUpperCase());
+    const userId = randomUUID();
+    await loupe.store.createUser({ id: userId, email: address, name: 'The addressee', passwordHash: null, createdAt: Date.now() });
+    await loupe.store.putMembership({ orgId: W.org.C, userId, role: 'member', createdAt: Date.now() });
+    const res = await accept(invitation.secret, await loupe.sessionHeaders(userId));
+    expect(res.status, res.text).toBe(200);
+    expect(await loupe.store.getMembership(W.org.B, userId)).toMatchObject({ role: 'admin' });
+    expect((await loupe.store.getInvitation(invitation.id))!.acceptedBy).toBe(userId);
+  });
+
+  it('an owner of another org POST /invitations/{made for no address}/accept → 200 (the inviter left it open)', async () => {
+    const invitation = await inviteToB(null, 'member');
+    const fresh = await freshPrincipal('owner');
+    const res = await accept(invitation.secret, fresh.headers);
+    expect(res.status, res.text).toBe(200);
+    expect(await loupe.store.getMembership(W.org.B, fresh.userId!)).toMatchObject({ role: 'member' });
+  });
+});
+
+describe('HTTP: GET /artifacts/{id}/mentionables × principal (emails as GET /org/members shows them)', () => {
+  type Caller = { name: string; model: PModel; headers: () => Promise<Record<string, string>> };
+  const tokenOf = (key: UserKey, scopes: TokenScope[]) => async () => bearer((await mintToken(W.session[key], `mentionables ${scopes.join('+') || 'no scopes'}`, scopes)).token);
+  const CALLERS: Caller[] = [
+    ...(['owner', 'admin', 'member', 'viewer', 'otherMember'] as const).map((key) => ({ name: key, model: user(key), headers: async () => W.session[key] })),
+    { name: 'memberAgent (no scopes)', model: agentOf('member'), headers: tokenOf('member', []) },
+    { name: 'memberAgent (comments:write)', model: agentOf('member'), headers: tokenOf('member', ['comments:write']) },
+    { name: 'adminAgent (both scopes)', model: agentOf('admin'), headers: tokenOf('admin', BOTH) },
+    { name: 'viewerAgent (no scopes)', model: agentOf('viewer'), headers: tokenOf('viewer', []) },
+  ];
+  const seesEmails = (p: PModel) => isUser(p) && atLeast(p, 'member');
+
+  for (const caller of CALLERS) {
+    for (const target of ['orgWide', 'membersOnly', 'foreign'] as const) {
+      const t = TMODEL[target];
+      const status = sees(caller.model, t) ? 200 : 404;
+      const what = status === 404 ? '' : seesEmails(caller.model) ? ', with emails' : ', names only';
+      it(`${caller.name} GET /api/v1/artifacts/{${target}}/mentionables → ${status}${what}`, async () => {
+        const res = await call('GET', `/api/v1/artifacts/${W.artifact[target]}/mentionables`, { headers: await caller.headers() });
+        expect(res.status, res.text).toBe(status);
+        if (status !== 200) {
+          expect(res.json().error.code).toBe('not_found');
+          return;
+        }
+        const items = res.json().items as Array<{ kind: string; id: string; name: string; email: string | null }>;
+        expect(items[0]).toEqual({ kind: 'agent', id: 'agent', name: 'Agent', email: null });
+        const people = items.filter((item) => item.kind === 'user');
+        // Exactly the people who can see the page (of the matrix's own; fresh ones come and go).
+        const known = new Map(Object.entries(W.user).map(([key, id]) => [id, key as UserKey]));
+        const expected = (Object.keys(USERS) as UserKey[]).filter((key) => sees(user(key), t)).map((key) => W.user[key]).sort();
+        expect(people.map((p) => p.id).filter((id) => known.has(id)).sort()).toEqual(expected);
+        for (const person of people) {
+          if (seesEmails(caller.model)) expect(person.email, person.name).toBe((await loupe.store.getUser(person.id))!.email);
+          else expect(person.email, person.name).toBeNull();
+        }
+      });
+    }
+  }
+  it('adminAgent (comments:write) POST /api/v1/artifacts/{membersOnly*}/threads mentioning a member who cannot see it, or nobody → 201, both plain text', async () => {
+    const id = await makeArtifact('membersOnly', 'matrix-fresh');
+    const headers = await tokenOf('admin', ['comments:write'])();
+    const post = async (mentionId: string, handle: string) => {
+      const body = { v: 1, blocks: [{ t: 'p', children: [{ t: 'text', text: 'cc ' }, { t: 'mention', kind: 'user', id: mentionId, name: 'Probe' }] }] };
+      const byBody = await call('POST', `/api/v1/artifacts/${id}/threads`, { headers, json: { body } });
+      const byText = await call('POST', `/api/v1/artifacts/${id}/threads`, { headers, json: { text: `cc @${handle}` } });
+      expect([byBody.status, byText.status], byBody.text + byText.text).toEqual([201, 201]);
+      const first = (res: Res) => {
+        const { body: stored, text, mentions } = res.json().comments[0] as { body: unknown; text: string; mentions: string[] };
+        return { body: stored, text, mentions };
+      };
+      return { body: first(byBody), text: first(byText) };
+    };
+    const bystander = (await loupe.store.getUser(W.user.bystander))!;
+    const member = await post(W.user.bystander, bystander.email);
+    const nobody = await post(randomUUID(), `nobody-${randomUUID().slice(0, 8)}@example.com`);
+    expect(member.body).toEqual({ body: { v: 1, blocks: [{ t: 'p', children: [{ t: 'text', text: 'cc @Probe' }] }] }, text: 'cc @Probe', mentions: [] });
+    expect(nobody.body).toEqual(member.body);
+    expect(member.text.mentions).toEqual([]);
+    expect(nobody.text.mentions).toEqual([]);
+    expect(member.text.text).toBe(`cc @${bystander.email}`);
+  });
+
+  for (const as of BAD) {
+    it(`${as} GET /api/v1/artifacts/{orgWide}/mentionables → 401`, async () => {
+      const res = await send(W.live.get(as)!, 'GET', `/api/v1/artifacts/${W.artifact.orgWide}/mentionables`, { expect401: true });
+      expect(res.status).toBe(401);
+    });
+  }
+});

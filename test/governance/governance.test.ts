@@ -162,6 +162,69 @@ describe('governance', () => {
     expect((await as(adminUser, '/api/v1/org/invitations', { method: 'POST', body: JSON.stringify({ role: 'owner' }) })).status).toBe(403);
   });
 
+  it('binds an invitation made for one address to that account, however the accepter arrives', async () => {
+    const orgId = await loupe.orgId();
+    const invite = async (body: Record<string, unknown>) => {
+      const res = await as(admin, '/api/v1/org/invitations', { method: 'POST', body: JSON.stringify(body) });
+      expect(res.status).toBe(201);
+      const { id, url } = (await res.json()) as { id: string; url: string };
+      return { id, secret: url.split('/invite/')[1] };
+    };
+    const acceptAs = (session: Record<string, string>, secret: string) =>
+      fetch(`${loupe.url}/api/v1/invitations/${secret}/accept`, { method: 'POST', headers: session });
+    const person = async (email: string, orgOfTheirOwn = true) => {
+      const id = crypto.randomUUID();
+      await loupe.store.createUser({ id, email, name: `Person ${email}`, passwordHash: null, createdAt: Date.now() });
+      if (orgOfTheirOwn) {
+        const other = crypto.randomUUID();
+        await loupe.store.createOrg({ id: other, name: 'Their own org', createdAt: Date.now() });
+        await loupe.store.putMembership({ orgId: other, userId: id, role: 'owner', createdAt: Date.now() });
+      }
+      return { id, session: await loupe.sessionHeaders(id) };
+    };
+
+    // The reported case: a signed-in owner of another org takes an admin invitation meant for someone else.
+    const meant = await invite({ role: 'admin', email: 'victim@example.com' });
+    const intruder = await person('intruder@example.com');
+    const joinsBefore = (await auditActions()).filter((a) => a === 'member.join').length;
+    const refused = await acceptAs(intruder.session, meant.secret);
+    expect(refused.status).toBe(403);
+    const body = (await refused.json()) as { error: { code: string; message: string; details?: { reason?: string } } };
+    expect(body.error).toMatchObject({ code: 'forbidden', details: { reason: 'invitation_email_mismatch' } });
+    // The refusal names no address (the link's own page already shows who it is for).
+    expect(body.error.message).not.toContain('victim@example.com');
+    expect(body.error.message).not.toContain('intruder@example.com');
+    expect(refused.headers.get('set-cookie')).toBeNull();
+    expect(await loupe.store.getMembership(orgId, intruder.id)).toBeNull();
+    expect(await loupe.store.getInvitation(meant.id)).toMatchObject({ acceptedAt: null, acceptedBy: null });
+    expect((await auditActions()).filter((a) => a === 'member.join').length).toBe(joinsBefore);
+    // An account in no organization yet (e.g. fresh from an identity provider) is refused the same way.
+    const orphan = await person('fresh-from-sso@example.com', false);
+    expect((await acceptAs(orphan.session, meant.secret)).status).toBe(403);
+    expect(await loupe.store.getMembership(orgId, orphan.id)).toBeNull();
+
+    // The right person still can: addresses compare the way accounts store them (case, surrounding spaces).
+    const victim = await person('victim@example.com');
+    const accepted = await acceptAs(victim.session, meant.secret);
+    expect(accepted.status).toBe(200);
+    expect(await loupe.store.getMembership(orgId, victim.id)).toMatchObject({ role: 'admin' });
+    const mixed = await invite({ role: 'member', email: '  Ada.Lovelace@Example.COM ' });
+    const ada = await person('ada.lovelace@example.com');
+    expect((await acceptAs(ada.session, mixed.secret)).status).toBe(200);
+    const signUp = await invite({ role: 'viewer', email: 'grace@example.com' });
+    const created = await fetch(`${loupe.url}/api/v1/invitations/${signUp.secret}/accept`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Grace', email: ' Grace@Example.com', password: 'long enough password' }),
+    });
+    expect(created.status).toBe(201);
+
+    // An invitation made without an address stays open to whoever holds the link: the inviter chose that.
+    const open = await invite({ role: 'member' });
+    expect((await acceptAs(intruder.session, open.secret)).status).toBe(200);
+    expect(await loupe.store.getMembership(orgId, intruder.id)).toMatchObject({ role: 'member' });
+  });
+
   it('keeps at least one owner', async () => {
     const res = await as(admin, `/api/v1/org/members/${adminId}`, { method: 'PATCH', body: JSON.stringify({ role: 'member' }) });
     expect(res.status).toBe(409);

@@ -6,6 +6,7 @@ import {
   commentBodySchema,
   DELETED_BODY,
   hasVisibleContent,
+  mentionsAsText,
   parseCommentBody,
   textBody,
   type Block,
@@ -333,5 +334,30 @@ describe('textBody', () => {
   it('throws like parseCommentBody', () => {
     expect(() => textBody('  \n ')).toThrow('Comment is empty.');
     expect(() => textBody('x'.repeat(REVIEW_LIMITS.commentChars + 1))).toThrow(AppError);
+  });
+});
+
+describe('mentionsAsText', () => {
+  it('turns refused mentions into the text they read as, merged with their neighbours, anywhere in the body', () => {
+    const ada: Inline = { t: 'mention', kind: 'user', id: 'u-ada', name: 'Ada' };
+    const ghost: Inline = { t: 'mention', kind: 'user', id: 'u-ghost', name: 'Ghost' };
+    const source = parseCommentBody(
+      body(
+        para(text('hi '), ghost, text(' and '), ada),
+        { t: 'list', ordered: false, items: [{ children: [ghost], list: { t: 'list', ordered: true, items: [{ children: [text('x '), ghost] }] } }] },
+        { t: 'code', lang: '', text: '@Ghost' },
+      ),
+    );
+    const kept = mentionsAsText(source, (mention) => mention.id === 'u-ada');
+    expect(kept).toEqual({
+      v: 1,
+      blocks: [
+        para(text('hi @Ghost and '), ada),
+        { t: 'list', ordered: false, items: [{ children: [text('@Ghost')], list: { t: 'list', ordered: true, items: [{ children: [text('x @Ghost')] }] } }] },
+        { t: 'code', lang: '', text: '@Ghost' },
+      ],
+    });
+    expect(bodyText(kept)).toBe(bodyText(source));
+    expect(bodyMentions(kept)).toEqual([{ kind: 'user', id: 'u-ada' }]);
   });
 });

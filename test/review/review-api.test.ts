@@ -181,8 +181,6 @@ describe('review layer', () => {
     otherDoc.getText('html').insert(0, '<p>elsewhere</p>');
     const foreign = createAnchor(otherDoc.getText('html'), { kind: 'element', tag: 'p', ordinal: 0, selector: 'p', quote: 'elsewhere', prefix: '', suffix: '' });
     await expectError(await post(alice, { anchor: foreign, body: paragraph('hi') }), 400, 'bad_request');
-    const mentionStranger = { v: 1, blocks: [{ t: 'p', children: [{ t: 'mention', kind: 'user', id: 'not-a-member', name: 'CEO' }] }] };
-    await expectError(await post(alice, { body: mentionStranger }), 400, 'bad_request');
     await expectError(await post(viewer, { body: paragraph('viewers read') }), 403, 'forbidden');
     // A cookie without our Origin is a cross-site request.
     await expectError(await as({ cookie: alice.cookie }, `/api/v1/artifacts/${id}/threads`, { method: 'POST', json: { body: paragraph('no origin') } }), 403, 'forbidden');
@@ -292,6 +290,72 @@ describe('review layer', () => {
       expect((await as(admin, '/api/v1/org', { method: 'PATCH', json: { requiredApprovals: 1 } })).status).toBe(200);
     }
     await until(() => summaryIn(watcher), (s) => s?.requiredApprovals === 1 && s.readyForHandoff === true, 'one approval required again, live');
+  });
+
+  it('shows emails only to roles that may see them, and a mention of someone unmentionable reads like an unknown handle', async () => {
+    const visible = await loupe.createArtifact(PAGE);
+    const hiddenId = await loupe.makeUser({ role: 'member', name: 'Hidden Hannah' });
+    const hiddenEmail = (await loupe.store.getUser(hiddenId))!.email;
+    const aliceEmail = (await loupe.store.getUser(aliceId))!.email;
+    const unscoped = await loupe.makeToken({ role: 'member', scopes: [] });
+    const commenter = await loupe.makeToken({ role: 'member', scopes: ['comments:write'] });
+    // Shared with Alice and the commenting agent's person only: Hannah is a member of the org who cannot see it.
+    const id = await loupe.createArtifact(PAGE);
+    const owner = await loupe.sessionHeaders(await loupe.userOfToken(loupe.token));
+    const shared = { visibility: 'members', members: [aliceId, await loupe.userOfToken(commenter)] };
+    expect((await as(owner, `/api/v1/artifacts/${id}/access`, { method: 'PUT', json: shared })).status).toBe(200);
+
+    type Mentionable = { kind: string; id: string; name: string; email: string | null };
+    const mentionables = async (res: Response) => {
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { items: Mentionable[] }).items;
+    };
+    const viewerId = await loupe.makeUser({ role: 'viewer', name: 'Vera Viewer' });
+    // Viewers, and agent tokens with or without scopes: names, never emails (as GET /org/members).
+    for (const [who, res] of [
+      ['viewer', await as(await loupe.sessionHeaders(viewerId), `/api/v1/artifacts/${visible}/mentionables`)],
+      ['agent without scopes', await loupe.api(`/api/v1/artifacts/${visible}/mentionables`, { token: unscoped })],
+      ['agent with comments:write', await loupe.api(`/api/v1/artifacts/${visible}/mentionables`, { token: commenter })],
+    ] as const) {
+      const items = await mentionables(res);
+      expect(items.find((m) => m.id === aliceId), who).toMatchObject({ name: 'Alice', email: null });
+      for (const item of items) expect(item.email, `${who}: ${item.name}`).toBeNull();
+    }
+    // Members see emails there, as in GET /org/members.
+    const asMember = await mentionables(await as(bob, `/api/v1/artifacts/${visible}/mentionables`));
+    expect(asMember.find((m) => m.id === aliceId)).toMatchObject({ email: aliceEmail });
+    const members = (await (await as(bob, '/api/v1/org/members')).json()) as { items: Array<{ userId: string; email: string | null }> };
+    expect(members.items.find((m) => m.userId === aliceId)!.email).toBe(aliceEmail);
+
+    // The neighbouring door: a comments:write token probing who is a member, and whose address is whose.
+    const post = async (json: unknown) => {
+      const res = await loupe.api(`/api/v1/artifacts/${id}/threads`, { token: commenter, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as ThreadWithStateView).comments[0];
+    };
+    const mentionOf = (userId: string) => ({ v: 1, blocks: [{ t: 'p', children: [{ t: 'text', text: 'ping ' }, { t: 'mention', kind: 'user', id: userId, name: 'Someone' }] }] });
+    const member = await post({ body: mentionOf(hiddenId) });
+    const stranger = await post({ body: mentionOf(crypto.randomUUID()) });
+    // A member who cannot see the page and someone who does not exist read the same: plain text, nobody mentioned.
+    expect({ body: member.body, text: member.text, mentions: member.mentions }).toEqual({
+      body: { v: 1, blocks: [{ t: 'p', children: [{ t: 'text', text: 'ping @Someone' }] }] },
+      text: 'ping @Someone',
+      mentions: [],
+    });
+    expect({ body: stranger.body, text: stranger.text, mentions: stranger.mentions }).toEqual({ body: member.body, text: member.text, mentions: member.mentions });
+    // By handle: an email resolves only for callers who may see emails; to a token every address is text.
+    const byEmail = await post({ text: `ping @${hiddenEmail} @${aliceEmail} @nobody@example.com` });
+    expect(byEmail.mentions).toEqual([]);
+    expect(byEmail.text).toBe(`ping @${hiddenEmail} @${aliceEmail} @nobody@example.com`);
+    // Names it was shown still work.
+    expect((await post({ text: 'ping @Alice' })).mentions).toEqual([aliceId]);
+    // A person who may see emails may mention by email; Hannah still cannot be (she cannot see the page).
+    const fromMember = await as(alice, `/api/v1/artifacts/${id}/threads`, { method: 'POST', json: { text: `@${aliceEmail} and @${hiddenEmail}` } });
+    expect(fromMember.status).toBe(201);
+    expect(((await fromMember.json()) as ThreadWithStateView).comments[0].mentions).toEqual([aliceId]);
+    // Nobody who cannot see the page was notified.
+    const hannahInbox = (await (await as(await loupe.sessionHeaders(hiddenId), '/api/v1/inbox')).json()) as { items: unknown[] };
+    expect(hannahInbox.items).toEqual([]);
   });
 
   it('mentions and replies reach the inbox, live over the event stream, and can be marked read', async () => {

@@ -23,6 +23,22 @@ describe('config', () => {
     }
   });
 
+  it('takes only http(s) URLs for the origins and the OIDC issuer', () => {
+    const oidc = { OIDC_CLIENT_ID: 'loupe', OIDC_CLIENT_SECRET: 'secret' };
+    const attempts: Array<[Record<string, string>, string]> = [
+      [{ APP_ORIGIN: 'javascript:alert(1)' }, 'APP_ORIGIN'],
+      [{ SANDBOX_ORIGIN: 'data:text/html,hi' }, 'SANDBOX_ORIGIN'],
+      [{ SANDBOX_ORIGIN: 'file:///tmp' }, 'SANDBOX_ORIGIN'],
+      [{ OIDC_ISSUER: 'javascript:alert(1)', ...oidc }, 'OIDC_ISSUER'],
+      [{ OIDC_ISSUER: 'ftp://idp.example', ...oidc }, 'OIDC_ISSUER'],
+    ];
+    for (const [env, name] of attempts) {
+      expect(() => loadConfig(env), name).toThrow(ConfigError);
+      expect(() => loadConfig(env), name).toThrow(name);
+    }
+    expect(loadConfig({ OIDC_ISSUER: 'https://idp.example/realms/loupe', ...oidc }).oidc?.issuer).toBe('https://idp.example/realms/loupe');
+  });
+
   it('refuses a sandbox on the same site as the app', () => {
     expect(() => loadConfig({ APP_ORIGIN: 'http://localhost:3000', SANDBOX_ORIGIN: 'http://localhost:3001' })).toThrow(/different site/);
     expect(loadConfig({ APP_ORIGIN: 'http://localhost:3000', SANDBOX_ORIGIN: 'http://127.0.0.1:3001' }).sandboxOrigin).toBe('http://127.0.0.1:3001');

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { computeTextDelta } from '../../lib/artifact/text-delta';
 import { applyDelta, composeDeltas, computeLineDelta, decodeVersion, encodeVersion } from '../../lib/versions/codec';
 import { startTestLoupe, type TestLoupe } from '../helpers/loupe';
@@ -128,6 +130,47 @@ describe('versions through the API', () => {
     expect(await content(id, 3)).toBe('<h1>v3</h1><p>more</p><p>and more</p>');
     const audit = await loupe.store.listAudit({ orgId: await loupe.orgId(), action: 'version.restore', limit: 5 });
     expect(audit[0]).toMatchObject({ artifactId: id, details: { from: 1, version: 4 } });
+  });
+
+  it('takes only an http(s) prUrl (400 naming the field, nothing stored) and never hands out another scheme stored before', async () => {
+    const id = await loupe.createArtifact('<p>linked</p>');
+    const hostile = [
+      'javascript:alert(document.cookie)',
+      'JavaScript:alert(1)',
+      'data:text/html,<script>alert(1)</script>',
+      'vbscript:msgbox(1)',
+      'file:///etc/passwd',
+      'mailto:someone@example.com',
+      'ftp://example.com/pr/1',
+      ' javascript:alert(1)',
+      'https://github.com/o/r/pull/1\u001b[2J',
+      'https://github.com/o/r/pull/\u202e1',
+      '/relative/pull/1',
+      'https://' + 'a'.repeat(600) + '.example/pull/1',
+    ];
+    for (const prUrl of hostile) {
+      const res = await checkpoint(id, { message: 'hostile link', prUrl });
+      expect(res.status, prUrl).toBe(400);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('bad_request');
+      expect(body.error.message).toMatch(/^prUrl: /);
+    }
+    expect(await loupe.store.listVersions(id)).toHaveLength(0);
+
+    const ok = await checkpoint(id, { message: 'linked', prUrl: 'https://github.com/acme/site/pull/42' });
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toMatchObject({ n: 1, prUrl: 'https://github.com/acme/site/pull/42' });
+
+    // A row stored before the rule: the API gives it no link.
+    const db = new Database(join(loupe.dataDir, 'loupe.db'));
+    try {
+      db.prepare('UPDATE versions SET pr_url = ? WHERE artifact_id = ? AND n = 1').run('javascript:alert(1)', id);
+    } finally {
+      db.close();
+    }
+    const listed = (await (await loupe.api(`/api/v1/artifacts/${id}/versions`)).json()) as { items: Array<{ n: number; prUrl: string | null }> };
+    expect(listed.items).toMatchObject([{ n: 1, prUrl: null }]);
+    expect(await (await loupe.api(`/api/v1/artifacts/${id}/versions/1`)).json()).toMatchObject({ n: 1, prUrl: null });
   });
 
   it('lets readers read versions but not cut or restore them; other orgs see nothing', async () => {

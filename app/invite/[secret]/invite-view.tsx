@@ -15,11 +15,13 @@ import { PASSWORD_MIN_LENGTH, switchOrg } from '../../../lib/query/profile';
 import { formatAbsoluteTime, formatRelativeTime } from '../../../lib/ui/format';
 import { ROLE_DESCRIPTION, roleWithArticle } from '../../../lib/ui/roles';
 import { useNow } from '../../../lib/ui/use-now';
+import { sameEmail } from '../../../lib/auth/email';
 import { signInAction } from '../../_actions/sign-in';
+import { signOutAndReturnAction } from '../../_actions/sign-out';
 import { BusyLabel } from '../../_components/busy-label';
 import { FormError } from '../../_components/form-error';
 import form from '../../_components/form.module.css';
-import { AlertIcon, LinkIcon } from '../../_components/icons';
+import { AlertIcon, LinkIcon, SignOutIcon } from '../../_components/icons';
 import screen from '../../_components/auth-screen.module.css';
 import styles from './invite.module.css';
 
@@ -142,6 +144,8 @@ interface JoinAsViewerProps {
 }
 
 function JoinAsViewer({ secret, invitation, who, alreadyMember, onSessionGone }: JoinAsViewerProps) {
+  // An invitation made for one address is accepted only by that account (the server refuses the rest with 403).
+  const addressedElsewhere = Boolean(invitation.email && who.email && !sameEmail(invitation.email, who.email));
   const queryClient = useQueryClient();
   const join = useMutation({
     // Already in it: just go there, and leave the link unused.
@@ -161,13 +165,25 @@ function JoinAsViewer({ secret, invitation, who, alreadyMember, onSessionGone }:
     },
   });
   const busy = join.isPending || join.isSuccess;
+  const signedInAs = (
+    <p className={styles.signedInAs}>
+      Signed in as <strong>{who.name || who.email}</strong>
+      {who.name && who.email ? <> ({who.email})</> : null}.
+    </p>
+  );
+
+  if (!alreadyMember && (addressedElsewhere || (join.isError && isApiError(join.error) && join.error.status === 403))) {
+    return (
+      <>
+        {signedInAs}
+        <WrongAccount secret={secret} />
+      </>
+    );
+  }
 
   return (
     <>
-      <p className={styles.signedInAs}>
-        Signed in as <strong>{who.name || who.email}</strong>
-        {who.name && who.email ? <> ({who.email})</> : null}.
-      </p>
+      {signedInAs}
       {alreadyMember ? (
         <div className="alert alert-warning" role="note">
           <AlertIcon size={18} className={form.warningIcon} />
@@ -182,6 +198,32 @@ function JoinAsViewer({ secret, invitation, who, alreadyMember, onSessionGone }:
           {alreadyMember ? `Open ${invitation.org.name}` : `Join ${invitation.org.name}`}
         </BusyLabel>
       </button>
+    </>
+  );
+}
+
+/**
+ * Signed in as someone the invitation is not for. Says so without naming
+ * anything the page does not already show, and offers the way out: sign out
+ * and come back to this link, to sign in (or create the account) as the
+ * address it was sent to.
+ */
+function WrongAccount({ secret }: { secret: string }) {
+  return (
+    <>
+      <div className="alert alert-warning" role="alert">
+        <AlertIcon size={18} className={form.warningIcon} />
+        <span>
+          This invitation was sent to a different email address, so this account can’t accept it. Sign out, then sign in or create an
+          account with the address it was sent to.
+        </span>
+      </div>
+      <form action={signOutAndReturnAction}>
+        <input type="hidden" name="callbackUrl" value={`/invite/${secret}`} />
+        <button type="submit" className={`button button-primary ${styles.submit}`}>
+          <SignOutIcon size={16} /> Sign out and switch account
+        </button>
+      </form>
     </>
   );
 }
