@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { openStore } from '../lib/store';
 import type { Store } from '../lib/store/types';
 import { htmlOf } from '../lib/artifact/doc-shape';
-import { dummyPasswordHash, verifyPassword } from '../lib/auth/passwords';
 import { setAuthRuntime } from '../lib/runtime';
 import { buildAppFrameSrcDirective } from '../lib/sandbox/csp';
 import { isArtifactId } from '../lib/protocol/ids';
@@ -18,6 +17,7 @@ import { reconcileReviewRoom } from './review/projection';
 import { AgentPresence } from './review/agent-presence';
 import type { PubSub } from './pubsub/types';
 import { Identifier } from './auth/identify';
+import { checkPassword } from './auth/password-check';
 import { bootstrapFirstStart, ensureAuthSecret, type FirstStart } from './auth/bootstrap';
 import { RoomRegistry } from './collab/registry';
 import type { Room } from './collab/room';
@@ -147,18 +147,13 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     authenticate: async (email, password, from) => {
       const normalized = email.trim().toLowerCase();
       const meta = metaFrom(from.ip, from.userAgent);
-      // Failed attempts drain per-address and per-account buckets; a drained one refuses before checking.
-      const byIp = limits.signInByIp.peek(`ip:${meta.ip ?? 'unknown'}`);
-      const byEmail = limits.signInByEmail.peek(`email:${normalized}`);
-      if (!byIp.ok || !byEmail.ok) {
-        const retryAfterMs = Math.max(byIp.ok ? 0 : byIp.retryAfterMs, byEmail.ok ? 0 : byEmail.retryAfterMs);
-        return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.ceil(retryAfterMs / 1000) };
-      }
+      // One budget of password checks per address and per account: taken before scrypt, given back on success.
       const user = await store.getUserByEmail(normalized);
-      const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
-      if (!user || !user.passwordHash || !ok) {
-        limits.signInByIp.take(`ip:${meta.ip ?? 'unknown'}`);
-        limits.signInByEmail.take(`email:${normalized}`);
+      const checked = await checkPassword(limits, { email: normalized, ip: meta.ip }, password, user?.passwordHash ?? null);
+      if (!checked.ok && checked.reason === 'rate_limited') {
+        return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil(checked.retryAfterMs / 1000)) };
+      }
+      if (!user || !checked.ok) {
         if (user) await auditAccountEvent(services, user.id, { kind: 'anonymous', id: null, name: normalized }, 'auth.sign_in_failed', meta, { email: normalized });
         else logger.info('sign-in failed for an unknown email', { ip: meta.ip });
         return { ok: false, reason: 'invalid' };

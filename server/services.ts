@@ -15,6 +15,8 @@ export interface CutOff {
   tokenId?: string;
   /** Only people's sockets (sign-out everywhere leaves agent tokens alone). */
   kind?: 'user' | 'agent';
+  /** Leaves this session's sockets open (a password change keeps the session that made it). */
+  exceptSessionId?: string;
 }
 
 /** What use cases and transports share; built once in loupe-server.ts. */

@@ -119,8 +119,8 @@ export class SqliteStore implements Store {
       getUser: db.prepare('SELECT * FROM users WHERE id = ?'),
       getUserByEmail: db.prepare('SELECT * FROM users WHERE email = ?'),
       deleteMembership: db.prepare('DELETE FROM memberships WHERE org_id = ? AND user_id = ?'),
-      liveSessionsOfUser: db.prepare('SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL'),
-      revokeSessionsOfUser: db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL'),
+      liveSessionsOfUser: db.prepare('SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?'),
+      revokeSessionsOfUser: db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?'),
       getToken: db.prepare('SELECT * FROM agent_tokens WHERE id = ?'),
       revokeToken: db.prepare('UPDATE agent_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
       liveTokensOf: db.prepare('SELECT id FROM agent_tokens WHERE org_id = ? AND user_id = ? AND revoked_at IS NULL'),
@@ -506,10 +506,10 @@ export class SqliteStore implements Store {
     this.stmts.revokeSession.run(at, id);
   }
 
-  async revokeSessionsOfUser(userId: string, at: number): Promise<string[]> {
+  async revokeSessionsOfUser(userId: string, at: number, exceptSessionId?: string): Promise<string[]> {
     return this.db.transaction(() => {
-      const ids = (this.stmts.liveSessionsOfUser.all(userId) as Row[]).map((row) => String(row.id));
-      this.stmts.revokeSessionsOfUser.run(at, userId);
+      const ids = (this.stmts.liveSessionsOfUser.all(userId, exceptSessionId ?? null) as Row[]).map((row) => String(row.id));
+      this.stmts.revokeSessionsOfUser.run(at, userId, exceptSessionId ?? null);
       return ids;
     })();
   }

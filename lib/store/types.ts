@@ -316,8 +316,8 @@ export interface Store {
   createSession(session: SessionRecord): Promise<void>;
   getSession(id: string): Promise<SessionRecord | null>;
   revokeSession(id: string, at: number): Promise<void>;
-  /** Revokes every live session of the user; returns their ids. */
-  revokeSessionsOfUser(userId: string, at: number): Promise<string[]>;
+  /** Revokes every live session of the user (but `exceptSessionId`); returns their ids. */
+  revokeSessionsOfUser(userId: string, at: number, exceptSessionId?: string): Promise<string[]>;
 
   createAgentToken(token: AgentTokenRecord): Promise<void>;
   getAgentTokenByHash(tokenHash: string): Promise<AgentTokenRecord | null>;
