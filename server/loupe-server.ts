@@ -18,7 +18,9 @@ import { AgentPresence } from './review/agent-presence';
 import type { PubSub } from './pubsub/types';
 import { Identifier } from './auth/identify';
 import { checkPassword } from './auth/password-check';
-import { bootstrapFirstStart, ensureAuthSecret, type FirstStart } from './auth/bootstrap';
+import { bootstrapFirstStart, type FirstStart } from './auth/bootstrap';
+import { loadSigningKeys } from './auth/signing-keys';
+import { securePrivateFiles } from './data-dir';
 import { RoomRegistry } from './collab/registry';
 import type { Room } from './collab/room';
 import { createCollabEndpoint } from './collab/upgrade';
@@ -75,10 +77,13 @@ const PUBLIC_PATH_RE = /^\/(signin|api\/auth\/|_next\/|favicon\.ico|icon\.svg|ap
 export async function startLoupeServer(options: StartOptions): Promise<LoupeServer> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Before storage opens, so a database file made private here gives SQLite's -wal and -shm the same mode.
+  securePrivateFiles(config, logger);
   const store = options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const pubsub = options.pubsub ?? new LocalPubSub();
   const nodeId = randomUUID();
-  const authSecret = await ensureAuthSecret(store, config.authSecret);
+  const signingKeys = await loadSigningKeys({ store, dataDir: config.dataDir, configured: config.authSecrets, logger });
+  const authSecret = signingKeys.current;
   const firstStart = await bootstrapFirstStart(store, {
     adminEmail: config.adminEmail,
     adminPassword: config.adminPassword,
@@ -112,7 +117,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
       });
     },
   });
-  const identifier = new Identifier({ store, authSecret, appOrigin: () => appOrigin });
+  const identifier = new Identifier({ store, authSecrets: signingKeys.all, appOrigin: () => appOrigin });
   const now = () => Date.now();
   const limits = createLimits({ signInPerMinute: config.signInPerMinute, tokenPerMinute: config.tokenPerMinute }, now);
   // Bound once the collab endpoint exists (it needs services itself).
@@ -128,6 +133,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     agentPresence: new AgentPresence(registry, now),
     logger,
     authSecret,
+    authSecrets: signingKeys.all,
     trustProxy: config.trustProxy,
     appOrigin: () => appOrigin,
     sandboxOrigin: () => sandboxOrigin,
@@ -141,7 +147,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
 
   const metaFrom = (ip: string | null, userAgent: string | null): RequestMeta => ({ ip, userAgent });
   setAuthRuntime({
-    authSecret,
+    authSecrets: [...signingKeys.all],
     oidc: config.oidc,
     github: config.github,
     authenticate: async (email, password, from) => {

@@ -33,7 +33,10 @@ export interface Services {
   /** Cuts automatic versions when writes to a page go quiet. */
   versionScheduler: VersionScheduler;
   logger: Logger;
+  /** The key that signs new sessions and collab tokens (the key ring's current one). */
   authSecret: string;
+  /** Every key that still verifies, the current one first (rotation keeps the old ones here). */
+  authSecrets: readonly string[];
   trustProxy: boolean;
   appOrigin(): string;
   sandboxOrigin(): string;

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { makePrivateDir, touchPrivateFile } from '../private-files';
 import { dirname } from 'node:path';
 import {
   DEFAULT_ORG_SETTINGS,
@@ -70,7 +70,11 @@ export class SqliteStore implements Store {
   readonly review: SqliteReviewStore;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      // Created private: SQLite gives the -wal and -shm files the main file's mode.
+      makePrivateDir(dirname(path));
+      touchPrivateFile(path);
+    }
     this.db = new Database(path);
     // Large pages live in big blobs: bigger pages and a memory map make reading one a few copies, not thousands of page lookups.
     this.db.pragma('page_size = 16384');
@@ -203,6 +207,7 @@ export class SqliteStore implements Store {
       getTokenByHash: db.prepare('SELECT * FROM agent_tokens WHERE token_hash = ?'),
       touchToken: db.prepare('UPDATE agent_tokens SET last_used_at = ? WHERE id = ?'),
       getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
+      deleteSetting: db.prepare('DELETE FROM settings WHERE key = ?'),
       setSetting: db.prepare(
         'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
       ),
@@ -614,6 +619,19 @@ export class SqliteStore implements Store {
 
   async setSetting(key: string, value: string): Promise<void> {
     this.stmts.setSetting.run(key, value);
+  }
+
+  async deleteSetting(key: string): Promise<boolean> {
+    // Overwrite the freed bytes, then fold the WAL (which still holds the page as it was) into the file and empty it.
+    this.db.pragma('secure_delete = ON');
+    try {
+      this.stmts.deleteSetting.run(key);
+    } finally {
+      this.db.pragma('secure_delete = OFF');
+    }
+    // Busy when another connection is reading: the old page then stays in the WAL until a later checkpoint reuses it.
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    return result?.busy === 0;
   }
 
   async close(): Promise<void> {
