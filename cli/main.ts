@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ApiError, LoupeClient } from './client';
 import { readLinks, writeLink } from './links';
 import { auditVerify } from './audit';
+import { retireOldKeys, rotateKeyFile } from '../lib/auth/key-file';
 import { isReviewCommand, processIo, runReviewCommand, UsageError } from './review';
 
 const HELP = `loupe — publish pages to Loupe and work through their review
@@ -18,6 +19,12 @@ Usage:
   loupe audit verify [--data-dir DIR] [--org ID] | [--file export.json]
       checks the audit log's hash chain in the server's database (DATA_DIR / DATABASE_URL)
       or in a complete JSON export; exits 1 and names the first broken entry
+  loupe secret rotate [--data-dir DIR]
+      on the server: a new signing key in DATA_DIR/auth-secret, used from the next start;
+      the old keys keep verifying, so nobody is signed out
+  loupe secret retire [--data-dir DIR]
+      on the server: drops every key but the current one (30 days after rotating, when
+      the sessions they signed have expired)
 
 Review (<artifact> is an id, an artifact URL, or a file pushed from this folder):
   loupe comments <artifact> [--all | --resolved] [--json]
@@ -77,6 +84,25 @@ export async function main(argv: string[]): Promise<number> {
   if (values.help || !command) {
     process.stdout.write(`${HELP}\n`);
     return command || values.help ? 0 : 2;
+  }
+  if (command === 'secret') {
+    const dataDir = values['data-dir'] ?? process.env.DATA_DIR ?? './data';
+    try {
+      if (file === 'rotate') {
+        const { path, keys } = rotateKeyFile(dataDir);
+        process.stdout.write(`${path}: a new signing key, ${keys - 1} older one(s) still verify. Restart Loupe to sign with it.\n`);
+        return 0;
+      }
+      if (file === 'retire') {
+        const { path, removed } = retireOldKeys(dataDir);
+        process.stdout.write(`${path}: removed ${removed} older key(s). Restart Loupe; sessions they signed end.\n`);
+        return 0;
+      }
+    } catch (error) {
+      process.stderr.write(`loupe secret ${file}: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 2;
+    }
+    return usage('the secret commands are `loupe secret rotate` and `loupe secret retire`');
   }
   if (command === 'audit') {
     if (file !== 'verify') return usage('the audit command is `loupe audit verify`');

@@ -28,7 +28,8 @@ export interface AuthRuntime {
   /** Starts a server-side session for a signed-in user (audited); its id goes into the JWT. */
   createSession(userId: string, from: SignInOrigin, provider: string): Promise<string>;
   revokeSession(sessionId: string): Promise<void>;
-  authSecret: string;
+  /** The signing key ring for next-auth: the first encrypts new session cookies, every one decrypts. */
+  authSecrets: string[];
   oidc: { issuer: string; clientId: string; clientSecret: string; name: string } | null;
   github: { clientId: string; clientSecret: string } | null;
 }

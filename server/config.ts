@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_SIGNING_KEY_LENGTH, splitKeys } from '../lib/auth/key-ring';
 import { httpUrl } from '../lib/http-url';
 
 /**
@@ -7,6 +8,14 @@ import { httpUrl } from '../lib/http-url';
  */
 const port = z.coerce.number().int().min(0).max(65535);
 const origin = httpUrl().transform((value) => new URL(value).origin);
+
+const signingKeys = (name: string) =>
+  z
+    .string()
+    .transform(splitKeys)
+    .refine((keys) => keys.length > 0 && keys.every((key) => key.length >= MIN_SIGNING_KEY_LENGTH), {
+      message: `${name} must be at least ${MIN_SIGNING_KEY_LENGTH} characters (each key, when it lists several separated by commas)`,
+    });
 
 const EnvSchema = z.object({
   PORT: port.default(3000),
@@ -19,7 +28,10 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.string().min(1).optional(),
   REDIS_URL: z.string().min(1).optional(),
-  AUTH_SECRET: z.string().min(32, 'AUTH_SECRET must be at least 32 characters').optional(),
+  /** The signing key, or a key ring `new,old,…` (the first signs, all verify); each key at least 32 characters. */
+  AUTH_SECRET: signingKeys('AUTH_SECRET').optional(),
+  /** Keys that still verify but no longer sign (`old1,old2`), another way to write the ring's tail. */
+  AUTH_SECRET_PREVIOUS: signingKeys('AUTH_SECRET_PREVIOUS').optional(),
   LOUPE_ADMIN_EMAIL: z.string().email().optional(),
   LOUPE_ADMIN_PASSWORD: z.string().min(10, 'LOUPE_ADMIN_PASSWORD must be at least 10 characters').optional(),
   LOUPE_AGENT_TOKEN: z
@@ -59,7 +71,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
-  authSecret: string | undefined;
+  /** The signing key ring from the environment (current first), or null: the embedded default keeps it in DATA_DIR/auth-secret. */
+  authSecrets: string[] | null;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   agentToken: string | undefined;
@@ -92,7 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
-    authSecret: e.AUTH_SECRET,
+    authSecrets: e.AUTH_SECRET ? [...e.AUTH_SECRET, ...(e.AUTH_SECRET_PREVIOUS ?? [])] : null,
     adminEmail: e.LOUPE_ADMIN_EMAIL,
     adminPassword: e.LOUPE_ADMIN_PASSWORD,
     agentToken: e.LOUPE_AGENT_TOKEN,
@@ -117,12 +130,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!e.GITHUB_ID || !e.GITHUB_SECRET) throw new ConfigError('Invalid configuration:\n  GITHUB_ID and GITHUB_SECRET must be set together.');
     config.github = { clientId: e.GITHUB_ID, clientSecret: e.GITHUB_SECRET };
   }
+  if (e.AUTH_SECRET_PREVIOUS && !e.AUTH_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  AUTH_SECRET_PREVIOUS needs AUTH_SECRET (the key that signs now).');
+  }
+  if (usesSharedStorage(config) && !config.authSecrets) {
+    throw new ConfigError(
+      'Invalid configuration:\n  AUTH_SECRET is required when DATABASE_URL points at a shared database: every instance must sign and verify sessions with the same keys (a key kept in one machine\'s DATA_DIR cannot be shared).',
+    );
+  }
   if (config.appOrigin && config.sandboxOrigin && siteOf(config.appOrigin) === siteOf(config.sandboxOrigin)) {
     throw new ConfigError(
       'Invalid configuration:\n  SANDBOX_ORIGIN must be a different site from APP_ORIGIN (e.g. localhost vs 127.0.0.1), so artifact frames get their own process.',
     );
   }
   return config;
+}
+
+/**
+ * Storage that several instances share (anything but the embedded SQLite
+ * file): such a setup has no one DATA_DIR, so secrets must come from the
+ * environment. The scale-out backends hang their own rules here too.
+ */
+export function usesSharedStorage(config: Pick<Config, 'databaseUrl'>): boolean {
+  return config.databaseUrl !== undefined && !config.databaseUrl.startsWith('sqlite:');
 }
 
 /** Scheme + host, ignoring port: what browsers use to decide same-site (close enough for hosts without a public suffix). */

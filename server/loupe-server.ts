@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { openStore } from '../lib/store';
 import type { Store } from '../lib/store/types';
 import { htmlOf } from '../lib/artifact/doc-shape';
-import { dummyPasswordHash, verifyPassword } from '../lib/auth/passwords';
 import { setAuthRuntime } from '../lib/runtime';
 import { buildAppFrameSrcDirective } from '../lib/sandbox/csp';
 import { isArtifactId } from '../lib/protocol/ids';
@@ -18,7 +17,10 @@ import { reconcileReviewRoom } from './review/projection';
 import { AgentPresence } from './review/agent-presence';
 import type { PubSub } from './pubsub/types';
 import { Identifier } from './auth/identify';
-import { bootstrapFirstStart, ensureAuthSecret, type FirstStart } from './auth/bootstrap';
+import { checkPassword } from './auth/password-check';
+import { bootstrapFirstStart, type FirstStart } from './auth/bootstrap';
+import { loadSigningKeys } from './auth/signing-keys';
+import { securePrivateFiles } from './data-dir';
 import { RoomRegistry } from './collab/registry';
 import type { Room } from './collab/room';
 import { createCollabEndpoint } from './collab/upgrade';
@@ -75,10 +77,13 @@ const PUBLIC_PATH_RE = /^\/(signin|api\/auth\/|_next\/|favicon\.ico|icon\.svg|ap
 export async function startLoupeServer(options: StartOptions): Promise<LoupeServer> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Before storage opens, so a database file made private here gives SQLite's -wal and -shm the same mode.
+  securePrivateFiles(config, logger);
   const store = options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const pubsub = options.pubsub ?? new LocalPubSub();
   const nodeId = randomUUID();
-  const authSecret = await ensureAuthSecret(store, config.authSecret);
+  const signingKeys = await loadSigningKeys({ store, dataDir: config.dataDir, configured: config.authSecrets, logger });
+  const authSecret = signingKeys.current;
   const firstStart = await bootstrapFirstStart(store, {
     adminEmail: config.adminEmail,
     adminPassword: config.adminPassword,
@@ -112,7 +117,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
       });
     },
   });
-  const identifier = new Identifier({ store, authSecret, appOrigin: () => appOrigin });
+  const identifier = new Identifier({ store, authSecrets: signingKeys.all, appOrigin: () => appOrigin });
   const now = () => Date.now();
   const limits = createLimits({ signInPerMinute: config.signInPerMinute, tokenPerMinute: config.tokenPerMinute }, now);
   // Bound once the collab endpoint exists (it needs services itself).
@@ -128,6 +133,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     agentPresence: new AgentPresence(registry, now),
     logger,
     authSecret,
+    authSecrets: signingKeys.all,
     trustProxy: config.trustProxy,
     appOrigin: () => appOrigin,
     sandboxOrigin: () => sandboxOrigin,
@@ -141,24 +147,19 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
 
   const metaFrom = (ip: string | null, userAgent: string | null): RequestMeta => ({ ip, userAgent });
   setAuthRuntime({
-    authSecret,
+    authSecrets: [...signingKeys.all],
     oidc: config.oidc,
     github: config.github,
     authenticate: async (email, password, from) => {
       const normalized = email.trim().toLowerCase();
       const meta = metaFrom(from.ip, from.userAgent);
-      // Failed attempts drain per-address and per-account buckets; a drained one refuses before checking.
-      const byIp = limits.signInByIp.peek(`ip:${meta.ip ?? 'unknown'}`);
-      const byEmail = limits.signInByEmail.peek(`email:${normalized}`);
-      if (!byIp.ok || !byEmail.ok) {
-        const retryAfterMs = Math.max(byIp.ok ? 0 : byIp.retryAfterMs, byEmail.ok ? 0 : byEmail.retryAfterMs);
-        return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.ceil(retryAfterMs / 1000) };
-      }
+      // One budget of password checks per address and per account: taken before scrypt, given back on success.
       const user = await store.getUserByEmail(normalized);
-      const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
-      if (!user || !user.passwordHash || !ok) {
-        limits.signInByIp.take(`ip:${meta.ip ?? 'unknown'}`);
-        limits.signInByEmail.take(`email:${normalized}`);
+      const checked = await checkPassword(limits, { email: normalized, ip: meta.ip }, password, user?.passwordHash ?? null);
+      if (!checked.ok && checked.reason === 'rate_limited') {
+        return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil(checked.retryAfterMs / 1000)) };
+      }
+      if (!user || !checked.ok) {
         if (user) await auditAccountEvent(services, user.id, { kind: 'anonymous', id: null, name: normalized }, 'auth.sign_in_failed', meta, { email: normalized });
         else logger.info('sign-in failed for an unknown email', { ip: meta.ip });
         return { ok: false, reason: 'invalid' };

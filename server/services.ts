@@ -15,6 +15,8 @@ export interface CutOff {
   tokenId?: string;
   /** Only people's sockets (sign-out everywhere leaves agent tokens alone). */
   kind?: 'user' | 'agent';
+  /** Leaves this session's sockets open (a password change keeps the session that made it). */
+  exceptSessionId?: string;
 }
 
 /** What use cases and transports share; built once in loupe-server.ts. */
@@ -31,7 +33,10 @@ export interface Services {
   /** Cuts automatic versions when writes to a page go quiet. */
   versionScheduler: VersionScheduler;
   logger: Logger;
+  /** The key that signs new sessions and collab tokens (the key ring's current one). */
   authSecret: string;
+  /** Every key that still verifies, the current one first (rotation keeps the old ones here). */
+  authSecrets: readonly string[];
   trustProxy: boolean;
   appOrigin(): string;
   sandboxOrigin(): string;

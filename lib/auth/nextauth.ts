@@ -73,7 +73,8 @@ export const { handlers, signIn, signOut } = NextAuth(() => {
   if (runtime.github) providers.push(GitHub({ clientId: runtime.github.clientId, clientSecret: runtime.github.clientSecret }));
 
   return {
-    secret: runtime.authSecret,
+    // A key ring: the first key encrypts new session cookies, every key decrypts (rotation signs nobody out).
+    secret: runtime.authSecrets,
     trustHost: true,
     session: { strategy: 'jwt', maxAge: 30 * 24 * 3600 },
     pages: { signIn: '/signin', error: '/signin' },

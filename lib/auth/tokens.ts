@@ -24,8 +24,9 @@ export function tokenFingerprint(token: string): string {
 
 /**
  * Compact HMAC-signed claims (`<payload>.<signature>`, base64url), used for
- * short-lived collab tokens. Verification checks the signature in constant
- * time and the `exp` (seconds) against the server clock.
+ * short-lived collab tokens. Signed with one key (the key ring's current
+ * one); verification accepts any key of the ring, checks the signature in
+ * constant time and the `exp` (seconds) against the server clock.
  */
 export function signClaims(claims: Record<string, unknown> & { exp: number }, secret: string): string {
   const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
@@ -33,13 +34,16 @@ export function signClaims(claims: Record<string, unknown> & { exp: number }, se
   return `${payload}.${signature}`;
 }
 
-export function verifyClaims(token: string, secret: string, nowMs: number): Record<string, unknown> | null {
+export function verifyClaims(token: string, secrets: string | readonly string[], nowMs: number): Record<string, unknown> | null {
   const dot = token.indexOf('.');
   if (dot <= 0 || token.length > 4096) return null;
   const payload = token.slice(0, dot);
   const given = Buffer.from(token.slice(dot + 1), 'base64url');
-  const expected = createHmac('sha256', secret).update(payload).digest();
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const signedBy = (secret: string) => {
+    const expected = createHmac('sha256', secret).update(payload).digest();
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  if (!(typeof secrets === 'string' ? [secrets] : secrets).some(signedBy)) return null;
   let claims: unknown;
   try {
     claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));

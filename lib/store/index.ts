@@ -13,6 +13,12 @@ export function openStore(options: { databaseUrl?: string; dataDir: string }): S
   if (url && /^postgres(ql)?:\/\//.test(url)) {
     throw new Error('DATABASE_URL points at PostgreSQL, which this build does not support yet; unset it to use SQLite.');
   }
-  const path = url?.startsWith('sqlite:') ? url.slice('sqlite:'.length) : join(options.dataDir, 'loupe.db');
-  return new SqliteStore(path);
+  return new SqliteStore(sqlitePathOf(options) ?? join(options.dataDir, 'loupe.db'));
+}
+
+/** The SQLite file the options select (DATA_DIR/loupe.db, or a `sqlite:` DATABASE_URL), or null for another backend. */
+export function sqlitePathOf(options: { databaseUrl?: string; dataDir: string }): string | null {
+  const url = options.databaseUrl;
+  if (url === undefined) return join(options.dataDir, 'loupe.db');
+  return url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : null;
 }

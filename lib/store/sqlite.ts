@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { makePrivateDir, touchPrivateFile } from '../private-files';
 import { dirname } from 'node:path';
 import {
   DEFAULT_ORG_SETTINGS,
@@ -70,7 +70,11 @@ export class SqliteStore implements Store {
   readonly review: SqliteReviewStore;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      // Created private: SQLite gives the -wal and -shm files the main file's mode.
+      makePrivateDir(dirname(path));
+      touchPrivateFile(path);
+    }
     this.db = new Database(path);
     // Large pages live in big blobs: bigger pages and a memory map make reading one a few copies, not thousands of page lookups.
     this.db.pragma('page_size = 16384');
@@ -119,8 +123,8 @@ export class SqliteStore implements Store {
       getUser: db.prepare('SELECT * FROM users WHERE id = ?'),
       getUserByEmail: db.prepare('SELECT * FROM users WHERE email = ?'),
       deleteMembership: db.prepare('DELETE FROM memberships WHERE org_id = ? AND user_id = ?'),
-      liveSessionsOfUser: db.prepare('SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL'),
-      revokeSessionsOfUser: db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL'),
+      liveSessionsOfUser: db.prepare('SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?'),
+      revokeSessionsOfUser: db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?'),
       getToken: db.prepare('SELECT * FROM agent_tokens WHERE id = ?'),
       revokeToken: db.prepare('UPDATE agent_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
       liveTokensOf: db.prepare('SELECT id FROM agent_tokens WHERE org_id = ? AND user_id = ? AND revoked_at IS NULL'),
@@ -203,6 +207,7 @@ export class SqliteStore implements Store {
       getTokenByHash: db.prepare('SELECT * FROM agent_tokens WHERE token_hash = ?'),
       touchToken: db.prepare('UPDATE agent_tokens SET last_used_at = ? WHERE id = ?'),
       getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
+      deleteSetting: db.prepare('DELETE FROM settings WHERE key = ?'),
       setSetting: db.prepare(
         'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
       ),
@@ -506,10 +511,10 @@ export class SqliteStore implements Store {
     this.stmts.revokeSession.run(at, id);
   }
 
-  async revokeSessionsOfUser(userId: string, at: number): Promise<string[]> {
+  async revokeSessionsOfUser(userId: string, at: number, exceptSessionId?: string): Promise<string[]> {
     return this.db.transaction(() => {
-      const ids = (this.stmts.liveSessionsOfUser.all(userId) as Row[]).map((row) => String(row.id));
-      this.stmts.revokeSessionsOfUser.run(at, userId);
+      const ids = (this.stmts.liveSessionsOfUser.all(userId, exceptSessionId ?? null) as Row[]).map((row) => String(row.id));
+      this.stmts.revokeSessionsOfUser.run(at, userId, exceptSessionId ?? null);
       return ids;
     })();
   }
@@ -614,6 +619,19 @@ export class SqliteStore implements Store {
 
   async setSetting(key: string, value: string): Promise<void> {
     this.stmts.setSetting.run(key, value);
+  }
+
+  async deleteSetting(key: string): Promise<boolean> {
+    // Overwrite the freed bytes, then fold the WAL (which still holds the page as it was) into the file and empty it.
+    this.db.pragma('secure_delete = ON');
+    try {
+      this.stmts.deleteSetting.run(key);
+    } finally {
+      this.db.pragma('secure_delete = OFF');
+    }
+    // Busy when another connection is reading: the old page then stays in the WAL until a later checkpoint reuses it.
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    return result?.busy === 0;
   }
 
   async close(): Promise<void> {

@@ -316,8 +316,8 @@ export interface Store {
   createSession(session: SessionRecord): Promise<void>;
   getSession(id: string): Promise<SessionRecord | null>;
   revokeSession(id: string, at: number): Promise<void>;
-  /** Revokes every live session of the user; returns their ids. */
-  revokeSessionsOfUser(userId: string, at: number): Promise<string[]>;
+  /** Revokes every live session of the user (but `exceptSessionId`); returns their ids. */
+  revokeSessionsOfUser(userId: string, at: number, exceptSessionId?: string): Promise<string[]>;
 
   createAgentToken(token: AgentTokenRecord): Promise<void>;
   getAgentTokenByHash(tokenHash: string): Promise<AgentTokenRecord | null>;
@@ -347,9 +347,15 @@ export interface Store {
   /** Oldest first, for export and verification: entries with seq > afterSeq. */
   readAuditChain(orgId: string, afterSeq: number, limit: number): Promise<AuditRecord[]>;
 
-  // Small key/value settings (the server's signing secret lives here).
+  // Small key/value settings. Never secrets: the signing keys live outside the database (server/auth/signing-keys.ts).
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
+  /**
+   * Removes a setting so that no copy of its value stays in storage (SQLite:
+   * bytes overwritten, WAL emptied). False when the row is gone but a copy
+   * may remain for now (another connection kept the WAL from being emptied).
+   */
+  deleteSetting(key: string): Promise<boolean>;
 
   /** The review layer: threads, comments, reactions, reviews, inbox (lib/store/review-types.ts). */
   readonly review: ReviewStore;

@@ -33,8 +33,8 @@ export function addGovernanceRoutes(router: Router, services: Services): Router 
         sendJson(ctx.res, 200, await updateProfile(services, principal, await body(ctx)));
       })
       .on('POST', '/api/v1/me/password', async (ctx) => {
-        const { principal } = await auth(ctx);
-        await changePassword(services, principal, await body(ctx));
+        const { principal, meta } = await auth(ctx);
+        await changePassword(services, principal, await body(ctx), meta);
         noContent(ctx);
       })
       .on('POST', '/api/v1/me/org', async (ctx) => {
@@ -102,7 +102,16 @@ export function addGovernanceRoutes(router: Router, services: Services): Router 
         const session = await services.identifier.sessionOf(ctx.req);
         if (session) checkCsrf(ctx, services);
         const raw = session ? null : await body(ctx);
-        const result = await acceptInvitation(services, ctx.params.secret, session, raw, meta);
+        let result;
+        try {
+          result = await acceptInvitation(services, ctx.params.secret, session, raw, meta);
+        } catch (error) {
+          // The same budget as looking a link up: guessing links by accepting them costs the guesser too.
+          if (error instanceof AppError && error.code === 'not_found') {
+            takeOrThrow(services.limits.badCredential, `bad:${meta.ip ?? 'unknown'}`, 'invalid invitation links');
+          }
+          throw error;
+        }
         const headers: Record<string, string> = {};
         // A signed-in joiner switches to the org they just joined.
         if (session) headers['set-cookie'] = `loupe-org=${encodeURIComponent(result.body.orgId)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000`;

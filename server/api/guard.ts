@@ -1,17 +1,11 @@
 import { AppError } from '../../lib/errors';
 import type { Principal } from '../../lib/auth/principal';
 import { requestMeta, type RequestMeta } from '../audit/audit';
-import type { RateLimiter } from '../limits/rate-limiter';
+import { rateLimited, type RateLimiter } from '../limits/rate-limiter';
 import type { Services } from '../services';
 import type { RouteContext } from './router';
 
-export function rateLimited(retryAfterMs: number, what: string): AppError {
-  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new AppError('rate_limited', `Too many ${what}. Try again in ${seconds} s.`, {
-    headers: { 'retry-after': String(seconds) },
-    details: { retryAfterSeconds: seconds },
-  });
-}
+export { rateLimited };
 
 export function takeOrThrow(limiter: RateLimiter, key: string, what: string): void {
   const result = limiter.take(key);

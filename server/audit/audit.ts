@@ -49,6 +49,7 @@ export const AUDIT_ACTIONS = [
   'auth.sign_in_failed',
   'auth.sign_out',
   'auth.sign_out_everywhere',
+  'auth.password_change',
   'artifact.view',
   'artifact.create',
   'artifact.publish',

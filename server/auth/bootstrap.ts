@@ -16,18 +16,7 @@ export interface BootstrapInput {
   adminEmail?: string;
   adminPassword?: string;
   agentToken?: string;
-  authSecret?: string;
   now: number;
-}
-
-/** The signing secret: from config, else the one stored on first start. */
-export async function ensureAuthSecret(store: Store, configured: string | undefined): Promise<string> {
-  if (configured) return configured;
-  const stored = await store.getSetting('auth_secret');
-  if (stored) return stored;
-  const secret = randomBytes(32).toString('base64url');
-  await store.setSetting('auth_secret', secret);
-  return secret;
 }
 
 /**

@@ -16,7 +16,8 @@ const TOKEN_TOUCH_INTERVAL_MS = 60 * 1000;
 
 export interface IdentifyOptions {
   store: Store;
-  authSecret: string;
+  /** The signing key ring, current key first: any of them verifies. */
+  authSecrets: readonly string[];
   appOrigin: () => string;
   now?: () => number;
 }
@@ -102,7 +103,7 @@ export class Identifier {
     if (!raw) return null;
     let payload: Record<string, unknown> | null;
     try {
-      payload = (await decode({ token: raw, secret: this.options.authSecret, salt: cookieName })) as Record<string, unknown> | null;
+      payload = (await decode({ token: raw, secret: [...this.options.authSecrets], salt: cookieName })) as Record<string, unknown> | null;
     } catch {
       // A cookie we cannot decrypt (old secret, tampering) is simply not a session.
       payload = null;
@@ -131,7 +132,7 @@ export class Identifier {
   }
 
   async fromCollabToken(token: string): Promise<Principal | null> {
-    const claims = verifyClaims(token, this.options.authSecret, this.now());
+    const claims = verifyClaims(token, this.options.authSecrets, this.now());
     if (!claims || claims.typ !== 'collab' || typeof claims.sid !== 'string' || typeof claims.org !== 'string') return null;
     return this.fromSessionId(claims.sid, claims.org);
   }

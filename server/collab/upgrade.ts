@@ -30,6 +30,7 @@ export function principalMatches(principal: Principal, match: CutOff): boolean {
   if (match.userId !== undefined && principal.userId !== match.userId) return false;
   if (match.kind !== undefined && principal.kind !== match.kind) return false;
   if (match.tokenId !== undefined && (principal.kind !== 'agent' || principal.tokenId !== match.tokenId)) return false;
+  if (match.exceptSessionId !== undefined && principal.kind === 'user' && principal.sessionId === match.exceptSessionId) return false;
   return true;
 }
 

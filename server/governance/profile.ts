@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { AppError } from '../../lib/errors';
 import type { Principal, UserPrincipal } from '../../lib/auth/principal';
 import { canAdministerOrg, mayPublishInOrg } from '../../lib/auth/policy';
-import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../../lib/auth/passwords';
+import { hashPassword, MIN_PASSWORD_LENGTH } from '../../lib/auth/passwords';
 import { colorFor } from '../../lib/protocol/presence';
 import { DEFAULT_ORG_SETTINGS } from '../../lib/store/types';
 import { actorOf, type AuditAction, type AuditActor, type RequestMeta } from '../audit/audit';
+import { checkPassword } from '../auth/password-check';
+import { rateLimited } from '../limits/rate-limiter';
 import type { Services } from '../services';
 import { requiredLabel } from '../validation';
 
@@ -54,14 +56,26 @@ export async function updateProfile(services: Services, principal: Principal, ra
   return describeMe(services, { ...user, name });
 }
 
-export async function changePassword(services: Services, principal: Principal, raw: unknown) {
+/**
+ * The current password is checked against the same per-account and
+ * per-address budget as sign-ins (a stolen session must not become a
+ * password oracle). A change ends every other session of the person and
+ * closes their live sockets; this one stays signed in.
+ */
+export async function changePassword(services: Services, principal: Principal, raw: unknown, meta: RequestMeta) {
   const user = requireUser(principal);
   const input = PasswordInput.parse(raw);
   const record = await services.store.getUser(user.userId);
-  if (!record?.passwordHash || !(await verifyPassword(input.currentPassword, record.passwordHash))) {
+  if (!record) throw new AppError('unauthorized', 'A valid bearer token or session is required.');
+  const checked = await checkPassword(services.limits, { email: record.email, ip: meta.ip }, input.currentPassword, record.passwordHash);
+  if (!checked.ok) {
+    if (checked.reason === 'rate_limited') throw rateLimited(checked.retryAfterMs, 'password attempts');
     throw new AppError('forbidden', 'The current password is not right.');
   }
   await services.store.updateUser(user.userId, { passwordHash: await hashPassword(input.newPassword) });
+  const ended = await services.store.revokeSessionsOfUser(user.userId, services.now(), user.sessionId);
+  services.cutOff({ userId: user.userId, kind: 'user', exceptSessionId: user.sessionId }, 'revoked');
+  await auditAccountEvent(services, user.userId, actorOf(user), 'auth.password_change', meta, { otherSessionsEnded: ended.length });
 }
 
 /** The org a session works in is a hint in a cookie; every request re-checks the membership. */

@@ -1,13 +1,35 @@
+import { AppError } from '../../lib/errors';
+
+/** 429 with Retry-After (whole seconds, at least 1) and a message that says how long to wait. */
+export function rateLimited(retryAfterMs: number, what: string): AppError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new AppError('rate_limited', `Too many ${what}. Try again in ${seconds} s.`, {
+    headers: { 'retry-after': String(seconds) },
+    details: { retryAfterSeconds: seconds },
+  });
+}
+
+export type LimitDecision = { ok: true } | { ok: false; retryAfterMs: number };
+
 /**
  * Token buckets keyed by string (`signin:ip:…`, `token:<id>`). In-process
  * for one server; the Redis-backed limiter for many processes implements
  * the same interface.
+ *
+ * Guarding work (a password check, a request) is always **take, then
+ * refund**: take before the work starts, with no await in between, and give
+ * the cost back if the attempt turns out not to count (a sign-in that
+ * succeeded). Looking first and taking after the work lets every attempt
+ * that started while the bucket still had room through: 40 parallel
+ * sign-ins all saw a full bucket before any scrypt finished.
  */
 export interface RateLimiter {
-  /** Takes `cost` from the key's bucket; when empty, says how long until it refills enough. */
-  take(key: string, cost?: number): { ok: true } | { ok: false; retryAfterMs: number };
-  /** Looks without taking. */
-  peek(key: string, cost?: number): { ok: true } | { ok: false; retryAfterMs: number };
+  /** Takes `cost` from the key's bucket; when empty, takes nothing and says how long until it refills enough. */
+  take(key: string, cost?: number): LimitDecision;
+  /** Gives back what a successful `take` took, when that attempt does not count (never above capacity). */
+  refund(key: string, cost?: number): void;
+  /** Looks without taking: only for refusing early (before a body is read); never as the gate in front of work. */
+  peek(key: string, cost?: number): LimitDecision;
 }
 
 export interface BucketRule {
@@ -40,12 +62,24 @@ export class MemoryRateLimiter implements RateLimiter {
     return this.check(key, cost, false);
   }
 
-  private check(key: string, cost: number, consume: boolean): { ok: true } | { ok: false; retryAfterMs: number } {
+  refund(key: string, cost = 1): void {
+    const bucket = this.buckets.get(key);
+    // A forgotten bucket is a full one: nothing to give back.
+    if (!bucket) return;
+    this.refill(bucket);
+    bucket.tokens = Math.min(this.rule.capacity, bucket.tokens + cost);
+  }
+
+  private refill(bucket: Bucket): void {
     const now = this.now();
-    const perMs = this.rule.perMinute / 60_000;
-    const bucket = this.buckets.get(key) ?? { tokens: this.rule.capacity, at: now };
-    bucket.tokens = Math.min(this.rule.capacity, bucket.tokens + (now - bucket.at) * perMs);
+    bucket.tokens = Math.min(this.rule.capacity, bucket.tokens + (now - bucket.at) * (this.rule.perMinute / 60_000));
     bucket.at = now;
+  }
+
+  private check(key: string, cost: number, consume: boolean): LimitDecision {
+    const perMs = this.rule.perMinute / 60_000;
+    const bucket = this.buckets.get(key) ?? { tokens: this.rule.capacity, at: this.now() };
+    this.refill(bucket);
     if (bucket.tokens < cost) {
       this.remember(key, bucket);
       return { ok: false, retryAfterMs: Math.ceil((cost - bucket.tokens) / perMs) };
@@ -64,9 +98,9 @@ export class MemoryRateLimiter implements RateLimiter {
 }
 
 export interface Limits {
-  /** Failed sign-ins per client address. */
+  /** Failed password checks (sign-in, password change) per client address. */
   signInByIp: RateLimiter;
-  /** Failed sign-ins per account. */
+  /** Failed password checks (sign-in, password change) per account, keyed by email. */
   signInByEmail: RateLimiter;
   /** Requests per agent token. */
   tokenUse: RateLimiter;
@@ -86,4 +120,37 @@ export function createLimits(config: LimitsConfig, now: () => number = Date.now)
     tokenUse: new MemoryRateLimiter({ capacity: Math.max(10, config.tokenPerMinute / 4), perMinute: config.tokenPerMinute }, now),
     badCredential: new MemoryRateLimiter({ capacity: 30, perMinute: 30 }, now),
   };
+}
+
+export interface Charge {
+  limiter: RateLimiter;
+  key: string;
+  cost?: number;
+}
+
+/**
+ * Takes from every bucket or from none (what one failed after others
+ * succeeded is given back). On success, `refund` gives all of it back for an
+ * attempt that turns out not to count.
+ */
+export function takeAll(charges: Charge[]): { ok: true; refund(): void } | { ok: false; retryAfterMs: number } {
+  const taken: Charge[] = [];
+  let refused = false;
+  let retryAfterMs = 0;
+  for (const charge of charges) {
+    const result = charge.limiter.take(charge.key, charge.cost);
+    if (result.ok) taken.push(charge);
+    else {
+      refused = true;
+      retryAfterMs = Math.max(retryAfterMs, result.retryAfterMs);
+    }
+  }
+  const refund = () => {
+    for (const charge of taken) charge.limiter.refund(charge.key, charge.cost);
+  };
+  if (refused) {
+    refund();
+    return { ok: false, retryAfterMs };
+  }
+  return { ok: true, refund };
 }

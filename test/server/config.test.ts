@@ -39,6 +39,23 @@ describe('config', () => {
     expect(loadConfig({ OIDC_ISSUER: 'https://idp.example/realms/loupe', ...oidc }).oidc?.issuer).toBe('https://idp.example/realms/loupe');
   });
 
+  it('requires AUTH_SECRET with a shared database, naming the variable (a key in one DATA_DIR cannot be shared)', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://loupe@db/loupe' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://loupe@db/loupe' })).toThrow(/AUTH_SECRET is required/);
+    const key = 'x'.repeat(32);
+    expect(loadConfig({ DATABASE_URL: 'postgres://loupe@db/loupe', AUTH_SECRET: key }).authSecrets).toEqual([key]);
+    // The embedded SQLite file, wherever it is, keeps its key in DATA_DIR.
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/loupe/loupe.db' }).authSecrets).toBeNull();
+  });
+
+  it('reads a key ring from AUTH_SECRET (new,old) and AUTH_SECRET_PREVIOUS, every key at least 32 characters', () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((ch) => ch.repeat(32));
+    expect(loadConfig({ AUTH_SECRET: `${a}, ${b}` }).authSecrets).toEqual([a, b]);
+    expect(loadConfig({ AUTH_SECRET: a, AUTH_SECRET_PREVIOUS: `${b},${c}` }).authSecrets).toEqual([a, b, c]);
+    expect(() => loadConfig({ AUTH_SECRET: `${a},short` })).toThrow(/AUTH_SECRET must be at least 32/);
+    expect(() => loadConfig({ AUTH_SECRET_PREVIOUS: b })).toThrow(/AUTH_SECRET_PREVIOUS needs AUTH_SECRET/);
+  });
+
   it('refuses a sandbox on the same site as the app', () => {
     expect(() => loadConfig({ APP_ORIGIN: 'http://localhost:3000', SANDBOX_ORIGIN: 'http://localhost:3001' })).toThrow(/different site/);
     expect(loadConfig({ APP_ORIGIN: 'http://localhost:3000', SANDBOX_ORIGIN: 'http://127.0.0.1:3001' }).sandboxOrigin).toBe('http://127.0.0.1:3001');

@@ -63,6 +63,7 @@ export const ACTION_GROUPS: readonly ActionGroup[] = [
       ['auth.sign_in_failed', 'failed to sign in'],
       ['auth.sign_out', 'signed out'],
       ['auth.sign_out_everywhere', 'signed out everywhere'],
+      ['auth.password_change', 'changed their password'],
     ],
   },
   {

@@ -133,6 +133,8 @@ function PasswordSection({ email }: { email: string }) {
   const [flash, setFlash] = useFlash();
   const ids = { current: useId(), next: useId(), nextHint: useId(), error: useId() };
   const wrongCurrent = change.isError && isApiError(change.error) && change.error.status === 403;
+  // Too many wrong current passwords: the server's message says how long to wait.
+  const limited = change.isError && isApiError(change.error) && change.error.status === 429;
   const tooShort = next.length > 0 && next.length < PASSWORD_MIN_LENGTH;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -144,7 +146,7 @@ function PasswordSection({ email }: { email: string }) {
         onSuccess: () => {
           setCurrent('');
           setNext('');
-          setFlash('Password changed.');
+          setFlash('Password changed. Your other sessions were signed out.');
         },
       },
     );
@@ -206,7 +208,8 @@ function PasswordSection({ email }: { email: string }) {
             </p>
           </div>
         </div>
-        {change.isError && !wrongCurrent ? (
+        {limited ? <FormError>{change.error.message}</FormError> : null}
+        {change.isError && !wrongCurrent && !limited ? (
           <FormError>Couldn’t change your password: {change.error.message}</FormError>
         ) : null}
         <div className={form.actions}>
