@@ -52,7 +52,31 @@ function appPage(sandboxOrigin: string): string {
 </body></html>`;
 }
 
-export async function startHarness(): Promise<Harness> {
+/** The line of public/frame/bootstrap.js that switches the realm guard (section 3b) on. */
+const REALM_GUARD_ON = 'const REALM_GUARD = true;';
+
+/**
+ * The bootstrap with its realm guard switched off, for positive controls
+ * only: a hostile payload that stays quiet in the real frame must reach the
+ * tripwire in this one, or the spec proves nothing. Only this harness makes
+ * it, by rewriting its own copy of the source; the production sandbox server
+ * serves the file as it is.
+ */
+export function unguardedBootstrap(source: string): string {
+  const at = source.indexOf(REALM_GUARD_ON);
+  if (at < 0 || source.indexOf(REALM_GUARD_ON, at + 1) >= 0) {
+    throw new Error(`expected exactly one "${REALM_GUARD_ON}" in the bootstrap`);
+  }
+  return source.replace(REALM_GUARD_ON, 'const REALM_GUARD = false;');
+}
+
+export interface HarnessOptions {
+  /** false: serve the frame without its realm guard (a positive control). Default true. */
+  realmGuard?: boolean;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const realmGuard = options.realmGuard ?? true;
   const sandboxRequests: string[] = [];
   let appOrigin = '';
   let sandboxOrigin = '';
@@ -65,7 +89,8 @@ export async function startHarness(): Promise<Harness> {
         ...buildSandboxHeaders(appOrigin),
         'Content-Type': 'text/html; charset=utf-8',
       });
-      res.end(renderFrameHtml(loadBootstrapSource()));
+      const source = loadBootstrapSource();
+      res.end(renderFrameHtml(realmGuard ? source : unguardedBootstrap(source)));
       return;
     }
     res.writeHead(404, { ...buildSandboxHeaders(appOrigin), 'Content-Type': 'text/plain' });

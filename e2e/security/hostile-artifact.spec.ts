@@ -2,6 +2,8 @@ import type { Page } from '@playwright/test';
 import { createArtifact, expect, test, type LoupeProcess } from '../fixtures/server';
 import { FRAME_COOKIE, FRAME_COOKIE_VALUE, hostileArtifact, hostileReportSchema, navigatingArtifact, NAVIGATIONS } from './hostile-artifact';
 import { startTripwire, type Tripwire } from '../fixtures/tripwire';
+import { PAGE_TEXT, REALM_DOORS, realmDoorPage } from '../frame/realm-doors';
+import { pushVersion } from '../versions/pages';
 
 /**
  * The real app (not a harness) showing an artifact that tries every way out
@@ -31,8 +33,10 @@ interface Seen {
 }
 const NOTHING: Seen = { connections: 0, bytes: 0, datagrams: 0, requests: [], browserRequests: [] };
 
-/** Opens `/a/:id` signed in and returns checks for the tripwire and the app around it. */
-async function watchArtifact(page: Page, loupe: LoupeProcess, id: string, title: string) {
+/** Opens `path` (default `/a/:id`, the live view) signed in and returns checks for the tripwire and the app around it. */
+async function watchArtifact(page: Page, loupe: LoupeProcess, id: string, title: string, path = `/a/${id}`) {
+  // The version view's header leads back to the live page instead.
+  const backLink = path === `/a/${id}` ? 'Back to artifacts' : 'Back to the live page';
   const browserRequests: string[] = [];
   page.context().on('requestfinished', (request) => {
     if (new URL(request.url()).port === String(tripwire.port)) browserRequests.push(`${request.method()} ${request.url()}`);
@@ -45,9 +49,9 @@ async function watchArtifact(page: Page, loupe: LoupeProcess, id: string, title:
     browserRequests: [...browserRequests],
   });
 
-  await page.goto(`/a/${id}`);
+  await page.goto(path);
   const appUrl = page.url();
-  expect(appUrl).toBe(`${loupe.url}/a/${id}`);
+  expect(appUrl).toBe(`${loupe.url}${path}`);
   const iframe = page.locator('main iframe');
   await expect(iframe).toHaveAttribute('sandbox', 'allow-scripts');
   await expect(iframe).toHaveAttribute('src', `${loupe.sandboxOrigin}/frame`);
@@ -57,7 +61,7 @@ async function watchArtifact(page: Page, loupe: LoupeProcess, id: string, title:
     expect(page.url()).toBe(appUrl);
     expect(page.context().pages()).toEqual([page]);
     await expect(page.getByRole('banner').getByRole('heading', { level: 1, name: title })).toBeVisible({ timeout: 1_000 });
-    await expect(page.getByRole('banner').getByRole('link', { name: 'Back to artifacts' })).toBeVisible({ timeout: 1_000 });
+    await expect(page.getByRole('banner').getByRole('link', { name: backLink })).toBeVisible({ timeout: 1_000 });
     await expect(iframe).toHaveAttribute('sandbox', 'allow-scripts', { timeout: 1_000 });
   };
 
@@ -175,5 +179,30 @@ for (const [name, attempt] of Object.entries(NAVIGATIONS)) {
     } finally {
       test.info().annotations.push({ type: 'tripwire', description: `${name}: ${JSON.stringify({ connections: tripwire.connections(), bytes: tripwire.bytes(), requests: tripwire.requests() })}` });
     }
+  });
+}
+
+/**
+ * The reported escape (issue 11, finding 1): Document.prototype.open/write
+ * past the frame's own document.write, a declarative shadow root the frame
+ * guard did not observe, an <iframe srcdoc> in it, and in that child realm
+ * an RTCPeerConnection whose TURN username carries the page's text. On
+ * b42991a the tripwire got STUN/TURN datagrams in both views. The harness
+ * battery (e2e/frame/realm-guard.spec.ts) runs the same payload with the
+ * frame's realm guard switched off to show it does reach the network.
+ */
+const REPORTED_ATTACK = 'the reported attack: Document.prototype.open/write/close, a declarative shadow root, <iframe srcdoc>';
+for (const view of ['live', 'version'] as const) {
+  test(`the reported WebRTC escape sends no datagram, request or byte (${view} view)`, async ({ page, api, signIn, loupe }) => {
+    const title = `WebRTC escape, ${view} view`;
+    await signIn(page);
+    const html = realmDoorPage(REPORTED_ATTACK, REALM_DOORS[REPORTED_ATTACK], tripwire.port);
+    const id = await createArtifact(api, { title, html });
+    let path = `/a/${id}`;
+    if (view === 'version') path = `/a/${id}/v/${await pushVersion(api, id, html, 'the escape, as a version')}`;
+    const { frame, expectQuiet } = await watchArtifact(page, loupe, id, title, path);
+    // The payload ran: what it wrote is on the page.
+    await expect(frame.locator('#written')).toHaveText(PAGE_TEXT, { timeout: 20_000 });
+    await expectQuiet(`after the escape attempt (${view} view)`);
   });
 }

@@ -10,7 +10,8 @@
  *   2. talk to the parent: validate `render` / `scrollTo` / `theme` / `pick` /
  *      `pins` / `focus-pin`, post `ready`, `rendered`, `scroll`, `open-link`,
  *      `error` (and the review messages of section 8);
- *   3. keep the frame from leaving: links, forms, navigations, WebRTC;
+ *   3. keep the frame from leaving: links, forms, navigations; and (3b) the
+ *      realm guard: no WebRTC, no nested document, every shadow root seen;
  *   4. turn page source into a light tree ("vnodes") with content hashes;
  *   5. diff the previous tree against the new one and patch the live DOM
  *      through vnode.live, leaving nodes the artifact's scripts made alone;
@@ -409,7 +410,7 @@
   );
 
   // ---------------------------------------------------------------------------
-  // 3. No way out: links, forms, navigations, WebRTC
+  // 3. No way out: links, forms, navigations
   // ---------------------------------------------------------------------------
 
   const withoutHash = (href) => {
@@ -573,29 +574,65 @@
     });
   }
 
-  // WebRTC ignores connect-src (and Chromium has no CSP `webrtc` directive):
-  // ICE (STUN/TURN) would reach any host. Remove the constructors before
-  // artifact code runs. Nested documents would bring fresh ones; the frame
-  // guard below removes those.
-  const RTC_NAMES = ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel', 'RTCIceTransport', 'RTCSctpTransport'];
-  for (let i = 0; i < RTC_NAMES.length; i++) {
+  // ---------------------------------------------------------------------------
+  // 3b. The realm guard: no peer connection, no nested document
+  // ---------------------------------------------------------------------------
+  //
+  // WebRTC's ICE traffic (STUN/TURN, UDP or TCP) ignores CSP, and Chromium
+  // honours no `webrtc` CSP directive (checked against Debian's Chromium 156:
+  // `webrtc 'block'` changes nothing), so any realm that holds
+  // RTCPeerConnection can reach any host. This realm loses it below. A nested
+  // browsing context (<iframe srcdoc>, an about:blank or javascript: frame,
+  // <object>, at any depth) would bring a fresh realm with its own, in a new
+  // opaque origin we cannot reach into, so its globals cannot be patched from
+  // here; CSP frame-src / object-src 'none' stop URLs, not those. So no
+  // nested browsing context may live long enough to run a script.
+  //
+  // One MutationObserver watches every tree of the document: the document
+  // and every shadow root. It removes each frame-like element at the
+  // microtask checkpoint right after the script that inserted it; a child
+  // document commits a task later at the earliest, and until then the child
+  // holds only its initial about:blank, which has no script and is
+  // cross-origin to us. That holds only while every tree is observed, so
+  // every shadow root is made where the guard sees it: attachShadow is
+  // wrapped (and its roots are not clonable: a clone's root would be made
+  // out of sight), and every parser that would build shadow roots natively
+  // (declarative shadow DOM: the page's own parser behind Document.prototype
+  // open/write, setHTMLUnsafe, parseHTMLUnsafe, setHTML, parseHTML, XSLT)
+  // is replaced by one that builds them through attachShadow, or builds none.
+  // The replacements sit on the prototypes and constructors, so calling a
+  // method through the prototype (`Document.prototype.write.call(document)`)
+  // meets them too. No same-origin realm exists from which a page could take
+  // an unpatched copy: every other realm would be a nested one.
+  //
+  // REALM_GUARD is false only in the e2e harness's unguarded control, which
+  // rewrites this line in its own copy of the source to show that a hostile
+  // payload does reach the network without this section; the production
+  // sandbox server serves the file as it is, and page code cannot change a
+  // constant in this closure.
+  const REALM_GUARD = true;
+
+  if (REALM_GUARD) {
+    // Every RTC* interface, not a list of the ones known to open sockets.
+    const names = Object.getOwnPropertyNames(win);
+    for (let i = 0; i < names.length; i++) {
+      if (!/^(?:webkit)?RTC/.test(names[i])) continue;
+      try {
+        delete win[names[i]];
+      } catch (_) {
+        // Non-configurable in some engine: nothing more to do from script.
+      }
+    }
+    // XSLT's HTML output parser builds declarative shadow roots we cannot
+    // see, and Chromium is retiring XSLT from the web platform.
     try {
-      delete win[RTC_NAMES[i]];
+      delete win.XSLTProcessor;
     } catch (_) {
-      // Non-configurable in some engine: nothing more to do from script.
+      // As above.
     }
   }
 
-  // Nested frames. frame-src 'none' stops every URL, and an about:blank
-  // child gets its own opaque origin we cannot reach, but two kinds of child
-  // document still get going: <iframe srcdoc> and <iframe src="javascript:…">.
-  // Both inherit our CSP (so their inline scripts run) with fresh globals,
-  // RTCPeerConnection included. No artifact can use a nested frame for
-  // anything legitimate here, so every one is removed on insertion. The
-  // child document commits in a later task on this same thread; a
-  // MutationObserver runs at the microtask checkpoint right after the
-  // inserting script, so it always wins.
-  const FRAME_TAGS = ['iframe', 'frame'];
+  const FRAME_TAGS = ['iframe', 'frame', 'object', 'embed', 'fencedframe', 'portal'];
   const isFrameElement = (el) => FRAME_TAGS.indexOf(localNameOf(el)) >= 0 && namespaceOf(el) === HTML_NS;
   const removeNestedFrame = (el) => {
     const parent = parentOf(el);
@@ -621,37 +658,125 @@
       for (let i = 0; i < nodeListLength(added); i++) removeNestedFrames(nodeListItem(added, i));
     }
   });
-  const guardTree = (root) => observeMutations(frameGuard, root, { childList: true, subtree: true });
+  const guardTree = (root) => {
+    if (REALM_GUARD) observeMutations(frameGuard, root, { childList: true, subtree: true });
+  };
   guardTree(doc);
 
-  // The observer does not see into shadow trees, so every shadow root must
-  // be observed as it is made. attachShadow is wrapped; roots are made
-  // non-clonable (a clone's root would be created out of our sight); and the
-  // two parsers that build declarative shadow roots (setHTMLUnsafe,
-  // parseHTMLUnsafe) fall back to parsers that do not.
-  replaceMethod(ElementP, 'attachShadow', (original) =>
-    function attachShadow(init) {
-      const options = init !== null && typeof init === 'object' ? Object.create(init, { clonable: { value: false } }) : init;
-      const root = apply(original, this, [options]);
-      guardTree(root);
-      return root;
-    });
-  const elementInnerHTML = setter(ElementP, 'innerHTML');
-  replaceMethod(ElementP, 'setHTMLUnsafe', () =>
-    function setHTMLUnsafe(html) {
-      elementInnerHTML(this, String(html));
-    });
-  if (typeof ShadowRoot === 'function') {
+  /** attachShadow as the guard wants it: never clonable, always observed. */
+  const attachShadowGuarded = (host, init) => {
+    const options = init !== null && typeof init === 'object' ? Object.create(init, { clonable: { value: false } }) : init;
+    const root = attachShadowNative(host, options);
+    guardTree(root);
+    return root;
+  };
+
+  // Declarative shadow DOM, built where the guard sees it. The parsers used
+  // below (innerHTML, DOMParser, createContextualFragment) leave
+  // <template shadowrootmode> as a plain template; this turns each one into
+  // a shadow root of its parent through attachShadowGuarded, as the native
+  // parser would have (a host that already has a root keeps the template as
+  // a template, as there).
+  const templateContent = getter(HTMLTemplateElement.prototype, 'content');
+  const hasAttribute = method(ElementP, 'hasAttribute');
+  const declarativeMode = (el) => {
+    if (localNameOf(el) !== 'template' || namespaceOf(el) !== HTML_NS) return null;
+    const mode = (getAttribute(el, 'shadowrootmode') || '').toLowerCase();
+    return mode === 'open' || mode === 'closed' ? mode : null;
+  };
+  /** Hosts whose root a declarative template made: a render that changes the template refills it. */
+  const declarativeRoots = new WeakMap();
+  /**
+   * Makes `template`'s shadow root on its parent. With `keep`, the template
+   * stays in place and its content is copied (renders track the template as
+   * a source node); otherwise its content moves in and it is removed.
+   */
+  const declareShadowRoot = (template, mode, keep) => {
+    const host = parentOf(template);
+    if (host === null || nodeType(host) !== 1) return;
+    let root = keep ? declarativeRoots.get(host) : undefined;
+    if (root !== undefined) {
+      for (let c = firstChildOf(root); c !== null; c = firstChildOf(root)) removeChild(root, c);
+    } else {
+      try {
+        root = attachShadowGuarded(host, {
+          mode,
+          delegatesFocus: hasAttribute(template, 'shadowrootdelegatesfocus'),
+          serializable: hasAttribute(template, 'shadowrootserializable'),
+        });
+      } catch (_) {
+        return; // not a valid host, or it has a root already
+      }
+      declarativeRoots.set(host, root);
+    }
+    const content = templateContent(template);
+    appendChild(root, keep ? importNode(doc, content, true) : content);
+    materializeShadowRoots(root);
+    if (!keep) removeChild(host, template);
+  };
+  /** Every declarative template under `node` (outside template contents), in tree order, becomes a shadow root. */
+  const materializeShadowRoots = (node) => {
+    const templates = [];
+    const walk = (n) => {
+      for (let c = firstChildOf(n); c !== null; c = nextSiblingOf(c)) {
+        if (nodeType(c) !== 1) continue;
+        if (declarativeMode(c) !== null) templates.push(c);
+        walk(c);
+      }
+    };
+    walk(node);
+    for (let i = 0; i < templates.length; i++) declareShadowRoot(templates[i], declarativeMode(templates[i]), false);
+  };
+
+  if (REALM_GUARD) {
+    replaceMethod(ElementP, 'attachShadow', () =>
+      function attachShadow(init) {
+        return attachShadowGuarded(this, init);
+      });
+
+    const elementInnerHTML = setter(ElementP, 'innerHTML');
+    const isTemplate = (el) => localNameOf(el) === 'template' && namespaceOf(el) === HTML_NS;
+    // The sanitizer option of setHTMLUnsafe is not applied: the page could
+    // run anything it parses anyway.
+    replaceMethod(ElementP, 'setHTMLUnsafe', () =>
+      function setHTMLUnsafe(html) {
+        elementInnerHTML(this, String(html));
+        materializeShadowRoots(isTemplate(this) ? templateContent(this) : this);
+      });
     const shadowInnerHTML = setter(ShadowRoot.prototype, 'innerHTML');
     replaceMethod(ShadowRoot.prototype, 'setHTMLUnsafe', () =>
       function setHTMLUnsafe(html) {
         shadowInnerHTML(this, String(html));
+        materializeShadowRoots(this);
+      });
+    replaceMethod(Document, 'parseHTMLUnsafe', () =>
+      function parseHTMLUnsafe(html) {
+        const parsed = parseFromString(new DOMParserCtor(), String(html), 'text/html');
+        materializeShadowRoots(parsed);
+        return parsed;
+      });
+
+    // The Sanitizer API parsers (setHTML, parseHTML) build declarative roots
+    // natively, and a sanitized root can still be reached later (an open
+    // root through .shadowRoot, any root from inside by a custom element).
+    // They keep their sanitizer but lose declarative shadow DOM: an
+    // attribute name cannot be spelt with character references, so every
+    // `shadowrootmode` attribute contains these letters literally, and
+    // renaming them leaves an ordinary template (text that mentions the word
+    // shows the new name).
+    const DECLARATIVE = /shadowrootmode/gi;
+    const withoutDeclarative = (html) => String(html).replace(DECLARATIVE, 'data-shadowrootmode');
+    const sanitizingSetter = (original) =>
+      function setHTML(html, options) {
+        return apply(original, this, arguments.length > 1 ? [withoutDeclarative(html), options] : [withoutDeclarative(html)]);
+      };
+    replaceMethod(ElementP, 'setHTML', sanitizingSetter);
+    replaceMethod(ShadowRoot.prototype, 'setHTML', sanitizingSetter);
+    replaceMethod(Document, 'parseHTML', (original) =>
+      function parseHTML(html, options) {
+        return apply(original, this, arguments.length > 1 ? [withoutDeclarative(html), options] : [withoutDeclarative(html)]);
       });
   }
-  replaceMethod(Document, 'parseHTMLUnsafe', () =>
-    function parseHTMLUnsafe(html) {
-      return parseFromString(new DOMParserCtor(), String(html), 'text/html');
-    });
 
   // ---------------------------------------------------------------------------
   // 4. Page source → vnodes
@@ -730,11 +855,15 @@
     switch (name) {
       // <base> would redirect every relative URL; <noscript> was parsed with
       // scripting off, so its content is markup that must not show; nested
-      // frames: see the frame guard.
+      // browsing contexts: see the realm guard (3b).
       case 'base':
       case 'noscript':
       case 'iframe':
       case 'frame':
+      case 'object':
+      case 'embed':
+      case 'fencedframe':
+      case 'portal':
         return namespaceOf(el) === HTML_NS;
       case 'meta': {
         const equiv = getAttribute(el, 'http-equiv');
@@ -1029,8 +1158,12 @@
     }
   };
 
-  /** Per render: the new inline scripts, in document order, to run once the DOM is in place. */
-  const newRenderContext = () => ({ scripts: [] });
+  /**
+   * Per render: the new inline scripts, in document order, to run once the
+   * DOM is in place, and the new declarative shadow templates, to turn into
+   * shadow roots before they run.
+   */
+  const newRenderContext = () => ({ scripts: [], shadowTemplates: [] });
 
   /** Live nodes built from source; everything else in the document belongs to the artifact's scripts. */
   const managed = new WeakSet();
@@ -1079,7 +1212,10 @@
       if (getAttribute(live, 'src') === null) ctx.scripts.push(v);
       return;
     }
-    if (v.atomic) return;
+    if (v.atomic) {
+      if (declarativeMode(live) !== null) ctx.shadowTemplates.push(v);
+      return;
+    }
     const kids = v.children;
     let k = 0;
     let src = firstChildOf(v.src);
@@ -1260,8 +1396,13 @@
   };
 
   // document.open() on a loaded document wipes every listener, ours
-  // included, and write() implies open(). Emulate the parser instead: what a
-  // running script writes goes in right after that script.
+  // included, and write() implies open(); and the page's own parser builds
+  // declarative shadow roots the realm guard (3b) would not see. Emulate the
+  // parser instead: what a running script writes goes in right after that
+  // script. The emulation replaces the methods on Document.prototype, so
+  // `Document.prototype.write.call(document, …)` meets it too. Other
+  // documents (createHTMLDocument, DOMParser) keep the native methods: they
+  // have no browsing context, and their parser builds no shadow roots.
   const lastWritten = new WeakMap();
   const writeHtml = (html) => {
     const script = currentScriptOf(doc);
@@ -1270,17 +1411,23 @@
     const range = createRange(doc);
     selectNode(range, script);
     const fragment = createContextualFragment(range, html);
+    materializeShadowRoots(fragment);
     const last = lastChildOf(fragment);
     const after = lastWritten.get(script);
     const anchor = after && parentOf(after) === parent ? after : script;
     insertBefore(parent, fragment, nextSiblingOf(anchor));
     if (last) lastWritten.set(script, last);
   };
-  const own = (name, value) => defineProp(doc, name, { configurable: true, writable: true, value });
-  own('write', (...parts) => writeHtml(parts.join('')));
-  own('writeln', (...parts) => writeHtml(`${parts.join('')}\n`));
-  own('open', () => doc);
-  own('close', () => undefined);
+  const ownDocument = (name, ours) =>
+    replaceMethod(DocumentP, name, (original) => ({
+      [name](...args) {
+        return this === doc ? ours(args) : apply(original, this, args);
+      },
+    })[name]);
+  ownDocument('write', (parts) => writeHtml(parts.join('')));
+  ownDocument('writeln', (parts) => writeHtml(`${parts.join('')}\n`));
+  ownDocument('open', () => doc);
+  ownDocument('close', () => undefined);
 
   // ---------------------------------------------------------------------------
   // 7. Keeping the reader's place
@@ -2396,6 +2543,13 @@
       tree = emptyTree();
       tree.live = live;
       ctx = applyTree(parseSource(html));
+    }
+    // A declarative template stays in the light tree as the source node it
+    // was built from (hidden, as templates are); its root is made, or
+    // refilled when the template changed, through the realm guard.
+    for (let i = 0; i < ctx.shadowTemplates.length; i++) {
+      const t = ctx.shadowTemplates[i].live;
+      if (parentOf(t) !== null) declareShadowRoot(t, declarativeMode(t), true);
     }
     // Scripts run after the whole document is in place, as if at the end
     // of parsing, so they can find every element they expect.
