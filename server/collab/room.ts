@@ -304,7 +304,8 @@ export class Room {
   /** Refuses, before anything is applied, what this room's clients may not write or what would make the document too large. */
   private checkSchema(update: Uint8Array, decoded: ReturnType<typeof Y.decodeUpdate>): void {
     checkClientUpdate(this.name.kind, this.doc, decoded);
-    this.size.admit(update.byteLength, this.name.kind === 'notes' ? 'notes document' : 'document');
+    // Deletions alone never grow the document: a document over its limit can still be trimmed.
+    if (decoded.structs.length > 0) this.size.admit(update.byteLength, this.name.kind === 'notes' ? 'notes document' : 'document');
   }
 
   private receiveAwareness(member: Member, update: Uint8Array): void {

@@ -85,8 +85,9 @@ export function checkClientUpdate(kind: RoomKind, doc: Y.Doc, update: DecodedUpd
     return;
   }
   const places = new PlaceResolver(kind, doc, update.structs);
+  if (!places.isContiguous()) throw refuse('The update skips ahead of what this room has (it would be held pending).');
   for (const struct of update.structs) {
-    if (!(struct instanceof Y.Item)) continue; // GC and Skip carry no content and no place.
+    if (!(struct instanceof Y.Item)) continue; // GC carries no content and no place.
     checkContent(kind, struct);
     const place = places.of(struct);
     if (place === 'discarded') continue;
@@ -205,6 +206,23 @@ class PlaceResolver {
       list.push(struct);
     }
     for (const list of this.byClient.values()) list.sort((a, b) => a.id.clock - b.id.clock);
+  }
+
+  /**
+   * Whether each client's structs continue from what the document has, with
+   * no gap (a Skip, or a first clock past the document's state): Yjs would
+   * keep such structs pending, in memory and storage, without ever showing them.
+   */
+  isContiguous(): boolean {
+    for (const [client, list] of this.byClient) {
+      let next = list[0].id.clock;
+      if (next > Y.getState(this.doc.store, client)) return false;
+      for (const struct of list) {
+        if (struct instanceof Y.Skip || struct.id.clock > next) return false;
+        next = Math.max(next, struct.id.clock + struct.length);
+      }
+    }
+    return true;
   }
 
   /** Whether this update's own structs cover [from, to) of a client. */

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { connectClient, startTestLoupe, whenSynced, type TestClient, type TestLoupe } from '../helpers/loupe';
 import { $writeRichNote, connectLexicalNotes } from '../helpers/lexical-notes';
@@ -34,6 +35,15 @@ const attacked: Array<{ id: string; html: string; meta: Record<string, unknown> 
 async function expectClosedWith(client: TestClient, code: number): Promise<void> {
   await expect.poll(() => client.closes.map((close) => close.code), { timeout: 10_000 }).toContain(code);
   client.destroy();
+}
+
+/** Sends update bytes as a sync update on the client's socket, as a hostile client would. */
+function sendRawUpdate(client: TestClient, update: Uint8Array): void {
+  const frame = encoding.createEncoder();
+  encoding.writeVarUint(frame, 0); // sync
+  encoding.writeVarUint(frame, 2); // update
+  encoding.writeVarUint8Array(frame, update);
+  client.provider.ws!.send(encoding.toUint8Array(frame));
 }
 
 /** The content document as a fresh stock client receives it: its roots, the page and the metadata. */
@@ -113,6 +123,26 @@ describe('content room: clients write the page text and nothing else', () => {
       inner.set('blob', BINARY);
     });
     await expectClosedWith(attacker, CloseCode.DISALLOWED_UPDATE);
+    expect(await freshView(id)).toMatchObject({ roots: ['html', 'meta'], html: PAGE });
+  });
+
+  it('refuses an update that depends on items the room does not have (it would be held pending, unseen, forever)', async () => {
+    const id = await loupe.createArtifact(PAGE);
+    const sender = connectClient(loupe, id);
+    const watcher = connectClient(loupe, id, await loupe.makeToken({ role: 'member', scopes: [] }));
+    await Promise.all([whenSynced(sender), whenSynced(watcher)]);
+    // Page text whose first half never reaches the server: the second half continues a clock the room has not seen.
+    const elsewhere = new Y.Doc();
+    elsewhere.getText('html').insert(0, 'a'.repeat(1000));
+    const seen = Y.encodeStateVector(elsewhere);
+    elsewhere.getText('html').insert(1000, 'b'.repeat(100_000));
+    sendRawUpdate(sender, Y.encodeStateAsUpdate(elsewhere, seen));
+    await expectClosedWith(sender, CloseCode.DISALLOWED_UPDATE);
+    // Nothing held pending in the live room (the watcher keeps it loaded), nothing stored.
+    expect(loupe.server.services.registry.peek(id)!.doc.store.pendingStructs).toBeNull();
+    watcher.destroy();
+    const stored = await loupe.store.loadDoc(id);
+    expect(stored.updates.reduce((bytes, update) => bytes + update.byteLength, stored.snapshot?.byteLength ?? 0)).toBeLessThan(100_000);
     expect(await freshView(id)).toMatchObject({ roots: ['html', 'meta'], html: PAGE });
   });
 
