@@ -15,6 +15,7 @@ export const ErrorCodes = {
   precondition_failed: { status: 412, close: CloseCode.MALFORMED },
   payload_too_large: { status: 413, close: CloseCode.TOO_LARGE },
   unsupported_media_type: { status: 415, close: CloseCode.MALFORMED },
+  disallowed_update: { status: 422, close: CloseCode.DISALLOWED_UPDATE },
   rate_limited: { status: 429, close: CloseCode.RATE_LIMITED },
   internal: { status: 500, close: CloseCode.STORAGE_FAILED },
   unavailable: { status: 503, close: CloseCode.SHUTTING_DOWN },

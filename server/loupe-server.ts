@@ -28,7 +28,7 @@ import { buildApiRouter } from './api/routes';
 import { sendError, sendJson } from './api/http';
 import { createSandboxServer } from './sandbox-server';
 import type { CutOff, Services } from './services';
-import { Auditor, requestMeta, type RequestMeta } from './audit/audit';
+import { Auditor, requestMeta, SYSTEM_ACTOR, type RequestMeta } from './audit/audit';
 import { createLimits } from './limits/rate-limiter';
 import { startRetentionJob } from './governance/retention';
 import { auditAccountEvent } from './governance/profile';
@@ -105,6 +105,24 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
       if (room.name.kind !== 'review') return;
       await reconcileReviewRoom(services, room);
       services.agentPresence.apply(room);
+    },
+    // A stored document held items outside its room's rule (written before the rule): deleted on load, on the trail.
+    onRepaired: (room, removed) => {
+      const artifactId = room.name.artifactId;
+      store
+        .getArtifact(artifactId)
+        .then((artifact) => {
+          if (!artifact) return;
+          return services.audit.record({
+            orgId: artifact.orgId,
+            actor: SYSTEM_ACTOR,
+            action: 'artifact.repair',
+            artifactId,
+            target: { type: 'artifact', id: artifactId, label: artifact.title },
+            details: { room: room.name.kind, removedItems: removed },
+          });
+        })
+        .catch((error: unknown) => logger.warn('could not audit a document repair', { doc: room.name.docName, error }));
     },
     onPersisted: (room) => {
       if (room.name.kind !== 'content') return;

@@ -15,8 +15,10 @@ export const CloseCode = {
   NOT_FOUND: 4404,
   /** A message that is not valid y-websocket protocol, or an update that does not decode. */
   MALFORMED: 4400,
-  /** A message or resulting page over the size limit. */
+  /** A message, resulting page or resulting document over its size limit. */
   TOO_LARGE: 4413,
+  /** An update that decodes but writes what this room's clients may not (another root, a server-owned key, binary, embeds, nesting). */
+  DISALLOWED_UPDATE: 4422,
   /** The caller sent more than the rate limit allows. */
   RATE_LIMITED: 4429,
   /** Storage failed; the room was reset so memory never diverges from what is durable. */

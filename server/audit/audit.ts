@@ -58,6 +58,7 @@ export const AUDIT_ACTIONS = [
   'artifact.legal_hold',
   'artifact.export',
   'artifact.purge',
+  'artifact.repair',
   'version.restore',
   'comment.create',
   'comment.edit',

@@ -13,6 +13,8 @@ export interface RegistryOptions {
   /** How long an unused room stays in memory (a grace for agents that push again soon). */
   idleUnloadMs: number;
   onPersisted?: (room: Room) => void;
+  /** Called after a loaded document had items outside its room's rule deleted (see Room.repairStrays). */
+  onRepaired?: (room: Room, removed: number) => void;
   /** Runs on a freshly loaded room before anyone can use it (the review projection's reconcile). A failure fails the load. */
   prepare?: (room: Room) => Promise<void>;
 }
@@ -100,6 +102,7 @@ export class RoomRegistry {
       nodeId: this.options.nodeId,
       logger: this.options.logger,
       onPersisted: this.options.onPersisted,
+      onRepaired: this.options.onRepaired,
       onBroken: (room) => this.forget(room),
     })
       .then(async (room) => {

@@ -20,11 +20,15 @@ import {
   isEmptyStateVector,
 } from './frames';
 import { rewriteAwarenessUpdate } from './awareness-filter';
+import { checkClientUpdate, deleteStrayItems, findStrayItems, MAX_DOC_BYTES } from './update-schema';
+import { DocSizeGauge } from './doc-size';
 
 /** Origins of Yjs changes that must not be persisted again. */
 export const ORIGIN_LOAD = Symbol('load');
 export const ORIGIN_REMOTE = Symbol('remote');
 const ORIGIN_SERVER_PRESENCE = Symbol('server-presence');
+/** The server deleting what a stored document holds outside its room's rule (see repairStrays). */
+export const ORIGIN_REPAIR = Symbol('repair');
 
 /** Compact the update log into a snapshot after this many updates or bytes. */
 const COMPACT_AFTER_UPDATES = 1_000;
@@ -44,6 +48,8 @@ export interface RoomOptions {
   onPersisted?: (room: Room) => void;
   /** Called when storage fails: the registry drops the room so the next load reads storage. */
   onBroken?: (room: Room) => void;
+  /** Called after items outside the room's rule were deleted from the stored document (for the audit log). */
+  onRepaired?: (room: Room, removed: number) => void;
 }
 
 interface PendingUpdate {
@@ -88,11 +94,14 @@ export class Room {
   private readonly unsubscribe: () => void;
   /** Awareness entries the server speaks for (agents writing over HTTP); no connection may claim them. */
   private readonly serverPresence = new Set<number>();
+  /** Bounds the whole encoded document, not only the page text. */
+  private readonly size: DocSizeGauge;
 
   private constructor(options: RoomOptions, doc: Y.Doc) {
     this.options = options;
     this.name = options.name;
     this.ydoc = doc;
+    this.size = new DocSizeGauge(MAX_DOC_BYTES[options.name.kind], () => Y.encodeStateAsUpdate(this.doc).byteLength, 0);
     this.awareness = new awarenessProtocol.Awareness(doc);
     this.awareness.setLocalState(null);
     // No 'update' listener on purpose: Yjs would re-encode every applied update, and for a
@@ -112,6 +121,7 @@ export class Room {
     room.tailUpdates = stored.updates.length;
     room.tailBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
     room.unapplied = stored;
+    room.size.grew((stored.snapshot?.byteLength ?? 0) + room.tailBytes);
     if (stored.snapshot && stored.updates.length === 0) {
       // Freshly compacted: joiners get the stored bytes as they are; the doc is built on first real need.
       room.fullStateFrame = encodeSyncStep2Frame(stored.snapshot);
@@ -136,6 +146,27 @@ export class Room {
       if (stored.snapshot) Y.applyUpdate(this.ydoc, stored.snapshot);
       for (const update of stored.updates) Y.applyUpdate(this.ydoc, update);
     }, ORIGIN_LOAD);
+    this.repairStrays();
+  }
+
+  /**
+   * Deletes, inside the CRDT, what the stored document holds outside the
+   * room's rule (written before the rule existed), then compacts so the
+   * stored snapshot no longer holds it either. The deletions are not appended
+   * as an update of their own: a reload would replay them against the old
+   * snapshot top-down, which is what overflows the stack on deep nesting.
+   * Until the compaction lands, every load repairs again. Deletions win over
+   * any client re-sending the same items, and the schema refuses them anyway.
+   */
+  private repairStrays(): void {
+    const strays = findStrayItems(this.name.kind, this.ydoc);
+    if (strays.length === 0) return;
+    const { update, removed } = deleteStrayItems(this.ydoc, strays, ORIGIN_REPAIR);
+    this.options.logger.warn('deleted content outside the room rule', { doc: this.name.docName, removed });
+    this.fullStateFrame = null;
+    if (update) this.broadcast(encodeUpdateFrame(update), null);
+    void this.serialize(() => this.compact({ force: true })).catch(() => {});
+    this.options.onRepaired?.(this, removed);
   }
 
   // ---- members ---------------------------------------------------------
@@ -232,6 +263,7 @@ export class Room {
     // A client's answer to our sync step 1 is often empty: nothing to apply, store or relay.
     if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return false;
     this.checkPageLimit(payload, decoded);
+    this.checkSchema(payload, decoded);
     Y.applyUpdate(this.doc, payload, member.peer);
     this.enqueue(payload, member.peer);
     return true;
@@ -267,6 +299,13 @@ export class Room {
     if (current + inserted > MAX_PAGE_BYTES) {
       throw new AppError('payload_too_large', `The page would exceed the limit of ${MAX_PAGE_BYTES} bytes (16 MiB).`);
     }
+  }
+
+  /** Refuses, before anything is applied, what this room's clients may not write or what would make the document too large. */
+  private checkSchema(update: Uint8Array, decoded: ReturnType<typeof Y.decodeUpdate>): void {
+    checkClientUpdate(this.name.kind, this.doc, decoded);
+    // Deletions alone never grow the document: a document over its limit can still be trimmed.
+    if (decoded.structs.length > 0) this.size.admit(update.byteLength, this.name.kind === 'notes' ? 'notes document' : 'document');
   }
 
   private receiveAwareness(member: Member, update: Uint8Array): void {
@@ -333,6 +372,7 @@ export class Room {
 
   private enqueue(update: Uint8Array, origin: unknown): void {
     this.fullStateFrame = null;
+    this.size.grew(update.byteLength);
     this.pending.push({ update, origin });
     this.scheduleFlush();
   }
@@ -391,8 +431,8 @@ export class Room {
   }
 
   /** Folds the update log into one snapshot. Runs inside the storage chain. */
-  async compact(): Promise<void> {
-    if (this.isBroken || this.tailUpdates === 0) return;
+  async compact(options: { force?: boolean } = {}): Promise<void> {
+    if (this.isBroken || (this.tailUpdates === 0 && !options.force)) return;
     const snapshot = Y.encodeStateAsUpdate(this.doc);
     const uptoSeq = this.lastSeq;
     try {
@@ -404,6 +444,7 @@ export class Room {
     }
     this.tailUpdates = 0;
     this.tailBytes = 0;
+    if (this.pending.length === 0) this.size.measured(snapshot.byteLength);
     if (this.pending.length === 0) this.fullStateFrame ??= encodeSyncStep2Frame(snapshot);
   }
 
@@ -464,6 +505,7 @@ export class Room {
         // Already durable in the process that published it: apply and show, never store again.
         Y.applyUpdate(this.doc, message.payload, ORIGIN_REMOTE);
         this.fullStateFrame = null;
+        this.size.grew(message.payload.byteLength);
         this.broadcast(encodeUpdateFrame(message.payload), null);
       }
       else awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, ORIGIN_REMOTE);

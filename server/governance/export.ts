@@ -4,6 +4,7 @@ import { canExportArtifact } from '../../lib/auth/policy';
 import { htmlOf, metaOf } from '../../lib/artifact/doc-shape';
 import { docNameFor } from '../../lib/protocol/ids';
 import { buildZip } from '../../lib/zip';
+import { toBoundedJson } from '../collab/doc-json';
 import type { RequestMeta } from '../audit/audit';
 import { getVisibleArtifact, presentArtifact } from '../artifacts/artifact-view';
 import type { Services } from '../services';
@@ -21,13 +22,13 @@ export async function exportArtifact(services: Services, principal: Principal, i
   const room = (kind: 'content' | 'review' | 'notes') => ({ artifactId: id, kind, docName: docNameFor(id, kind) });
   const { html, meta: docMeta } = await services.registry.withRoom(room('content'), async (content) => {
     await content.whenDurable();
-    return { html: htmlOf(content.doc).toString(), meta: metaOf(content.doc).toJSON() };
+    return { html: htmlOf(content.doc).toString(), meta: toBoundedJson(metaOf(content.doc)) };
   });
   const rootsOf = (kind: 'review' | 'notes') =>
     services.registry.withRoom(room(kind), async (live) => {
       await live.whenDurable();
       const doc = live.doc;
-      return Object.fromEntries(Array.from(doc.share.keys()).map((key) => [key, doc.share.get(key)!.toJSON() as unknown]));
+      return Object.fromEntries(Array.from(doc.share.keys()).map((key) => [key, toBoundedJson(doc.share.get(key))]));
     });
   const review = await rootsOf('review');
   const notes = await rootsOf('notes');

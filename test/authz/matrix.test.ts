@@ -1187,13 +1187,14 @@ function serverState(client: RoomClient): Promise<Y.Doc> {
 
 function probe(doc: Y.Doc, room: RoomKind, marker: string): void {
   if (room === 'content') doc.getText('html').insert(0, marker);
-  else if (room === 'notes') doc.getText('notes').insert(0, marker);
+  // Text in the notes' root XmlText, where @lexical/yjs keeps the note (the room refuses other roots).
+  else if (room === 'notes') doc.get('root', Y.XmlText).insert(0, marker);
   else doc.getMap('threads').set(marker, { body: 'probe comment' });
 }
 
 function hasProbe(doc: Y.Doc, room: RoomKind, marker: string): boolean {
   if (room === 'content') return doc.getText('html').toString().includes(marker);
-  if (room === 'notes') return doc.getText('notes').toString().includes(marker);
+  if (room === 'notes') return doc.get('root', Y.XmlText).toString().includes(marker);
   return doc.getMap('threads').has(marker);
 }
 

@@ -24,6 +24,7 @@ export const ACTION_GROUPS: readonly ActionGroup[] = [
       ['artifact.legal_hold', 'changed legal hold'],
       ['artifact.export', 'exported'],
       ['artifact.purge', 'purged'],
+      ['artifact.repair', 'removed stray content from'],
       ['version.restore', 'restored a version'],
     ],
   },

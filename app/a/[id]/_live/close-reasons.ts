@@ -18,6 +18,7 @@ const EXPLANATIONS: ReadonlyMap<number, CloseExplanation> = new Map([
   [CloseCode.REVOKED, { label: 'Access ended', message: 'You were signed out, or your access to this artifact was revoked.', isFinal: true, action: 'sign-in' }],
   [CloseCode.NOT_FOUND, { label: 'Not found', message: 'This artifact no longer exists, or you no longer have access.', isFinal: true, action: 'none' }],
   [CloseCode.TOO_LARGE, { label: 'Page too large', message: 'This page grew past the 16 MiB limit, so live updates stopped.', isFinal: true, action: 'retry' }],
+  [CloseCode.DISALLOWED_UPDATE, { label: 'Disconnected', message: 'The server refused a change this room does not accept.', isFinal: true, action: 'retry' }],
   [CloseCode.MALFORMED, { label: 'Disconnected', message: 'The live connection hit a protocol error.', isFinal: true, action: 'retry' }],
   [CloseCode.ACCESS_CHANGED, { label: 'Reconnecting…', message: 'Your access to this artifact changed. Reconnecting…', isFinal: false, action: 'none' }],
   [CloseCode.STORAGE_FAILED, { label: 'Reconnecting…', message: 'The server could not save or load this page. Reconnecting…', isFinal: false, action: 'none' }],
