@@ -3,7 +3,9 @@ import * as encoding from 'lib0/encoding';
 import { AppError } from '../../lib/errors';
 import type { PresenceIdentity } from './peer';
 
-/** One awareness state is presence data, not content: keep it small. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** One awareness state is presence data, not content: keep it small (UTF-8 bytes of its JSON). */
 export const MAX_AWARENESS_STATE_BYTES = 16 * 1024;
 
 /** One awareness entry as it goes on the wire: the state is its JSON text (`null` removes it). */
@@ -29,15 +31,17 @@ export function readAwarenessEntries(
   const decoder = decoding.createDecoder(update);
   const entries: AwarenessEntry[] = [];
   try {
+    // No cap on the count: the stock client echoes every state it hears back to the server, so a
+    // message may list the whole room. Entries it may not claim are skipped undecoded (a view of
+    // their bytes), so a message costs no more than its size, and at most a few entries are kept.
     const count = decoding.readVarUint(decoder);
-    if (count > 64) throw new AppError('bad_request', 'Too many awareness entries in one message.');
     for (let i = 0; i < count; i++) {
       const clientId = decoding.readVarUint(decoder);
       const clock = decoding.readVarUint(decoder);
-      const raw = decoding.readVarString(decoder);
-      if (raw.length > MAX_AWARENESS_STATE_BYTES) throw new AppError('bad_request', 'Awareness state too large.');
+      const bytes = decoding.readVarUint8Array(decoder);
       if (!mayClaim(clientId)) continue;
-      const state: unknown = JSON.parse(raw);
+      if (bytes.byteLength > MAX_AWARENESS_STATE_BYTES) throw new AppError('bad_request', 'Awareness state too large.');
+      const state: unknown = JSON.parse(utf8.decode(bytes));
       if (state !== null && (typeof state !== 'object' || Array.isArray(state))) {
         throw new AppError('bad_request', 'Awareness state must be an object or null.');
       }
