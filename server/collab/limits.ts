@@ -79,3 +79,30 @@ export class SocketBudget {
     this.pendingAwareness.clear();
   }
 }
+
+/**
+ * Bytes of sync answers made for one socket alone (a step 2 for a non-empty
+ * state vector: a fresh encode, up to the whole document) that may be queued
+ * and not yet written, in the whole process. Past it a socket is answered with
+ * the room's shared full-state frame instead (a superset: Yjs skips what the
+ * client has), which costs no memory per socket. Only bandwidth changes.
+ */
+export const MAX_QUEUED_OWN_ANSWER_BYTES = 32 * 1024 * 1024;
+
+/** Counts the bytes of per-socket answers queued in this process (see MAX_QUEUED_OWN_ANSWER_BYTES). */
+export class AnswerBudget {
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number = MAX_QUEUED_OWN_ANSWER_BYTES) {}
+
+  /** Takes `size` bytes if they fit; the caller gives them back with `release` once the answer is written or dropped. */
+  take(size: number): boolean {
+    if (this.bytes + size > this.maxBytes) return false;
+    this.bytes += size;
+    return true;
+  }
+
+  release(size: number): void {
+    this.bytes = Math.max(0, this.bytes - size);
+  }
+}

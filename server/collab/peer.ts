@@ -9,10 +9,11 @@ import type { SocketBudget } from './limits';
 export interface Peer {
   /**
    * Queues a frame. The one send path for everything to this peer: it enforces
-   * the buffer cap (`MAX_BUFFERED_BYTES`) and closes a peer past it. `onFlushed`
-   * runs once the frame has been written out (never, if it was not sent).
+   * the buffer cap (`MAX_BUFFERED_BYTES`) and closes a peer past it. `onDone`
+   * runs once the frame is no longer queued: written out, or dropped (the
+   * socket closed first, or the frame was refused).
    */
-  send(data: Uint8Array, onFlushed?: () => void): void;
+  send(data: Uint8Array, onDone?: () => void): void;
   close(code: number, reason: string): void;
   /** Bytes queued but not yet written to the socket. */
   readonly bufferedAmount: number;

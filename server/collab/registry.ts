@@ -4,6 +4,7 @@ import type { PubSub } from '../pubsub/types';
 import type { Logger } from '../log';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { Room } from './room';
+import { AnswerBudget } from './limits';
 
 export interface RegistryOptions {
   store: Store;
@@ -29,6 +30,8 @@ export class RoomRegistry {
   private readonly holds = new Map<Room, number>();
   private readonly idleTimers = new Map<Room, NodeJS.Timeout>();
   private readonly options: RegistryOptions;
+  /** Per-socket sync answers queued in this process, over every room (see MAX_QUEUED_OWN_ANSWER_BYTES). */
+  private readonly answers = new AnswerBudget();
   private isClosing = false;
 
   constructor(options: RegistryOptions) {
@@ -101,6 +104,7 @@ export class RoomRegistry {
       logger: this.options.logger,
       onPersisted: this.options.onPersisted,
       onBroken: (room) => this.forget(room),
+      answers: this.answers,
     })
       .then(async (room) => {
         try {

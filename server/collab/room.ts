@@ -20,7 +20,7 @@ import {
   isEmptyStateVector,
 } from './frames';
 import { encodeAwarenessEntries, readAwarenessEntries, type AwarenessEntry } from './awareness-filter';
-import { MAX_AWARENESS_IDS_PER_SOCKET, MAX_ROOM_AWARENESS_BYTES, SMALL_PRESENCE_BYTES, AWARENESS_MIN_MESSAGE_BYTES } from './limits';
+import { AnswerBudget, MAX_AWARENESS_IDS_PER_SOCKET, MAX_ROOM_AWARENESS_BYTES, SMALL_PRESENCE_BYTES, AWARENESS_MIN_MESSAGE_BYTES } from './limits';
 
 /** Origins of Yjs changes that must not be persisted again. */
 export const ORIGIN_LOAD = Symbol('load');
@@ -43,6 +43,8 @@ export interface RoomOptions {
   onPersisted?: (room: Room) => void;
   /** Called when storage fails: the registry drops the room so the next load reads storage. */
   onBroken?: (room: Room) => void;
+  /** The process's budget of per-socket sync answers (shared by every room of a registry). */
+  answers?: AnswerBudget;
 }
 
 interface PendingUpdate {
@@ -73,10 +75,13 @@ export class Room {
   isBroken = false;
 
   private readonly options: RoomOptions;
+  private readonly answers: AnswerBudget;
   private pending: PendingUpdate[] = [];
   private scheduled: Promise<void> | null = null;
   private chain: Promise<void> = Promise.resolve();
   private fullStateFrame: Uint8Array | null = null;
+  /** An upper bound of the full state's encoded size: the last one encoded or stored, plus every update since. */
+  private fullStateBytes = 0;
   private tailUpdates = 0;
   private tailBytes = 0;
   /** Writers whose sync step 1 from us waits for their own step 1 (see join). */
@@ -95,6 +100,7 @@ export class Room {
 
   private constructor(options: RoomOptions, doc: Y.Doc) {
     this.options = options;
+    this.answers = options.answers ?? new AnswerBudget();
     this.name = options.name;
     this.ydoc = doc;
     this.awareness = new awarenessProtocol.Awareness(doc);
@@ -115,10 +121,12 @@ export class Room {
     room.lastSeq = stored.lastSeq;
     room.tailUpdates = stored.updates.length;
     room.tailBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
+    room.fullStateBytes = (stored.snapshot?.byteLength ?? 0) + room.tailBytes;
     room.unapplied = stored;
     if (stored.snapshot && stored.updates.length === 0) {
       // Freshly compacted: joiners get the stored bytes as they are; the doc is built on first real need.
       room.fullStateFrame = encodeSyncStep2Frame(stored.snapshot);
+      room.fullStateBytes = room.fullStateFrame.byteLength;
     } else {
       room.materialize();
     }
@@ -253,10 +261,20 @@ export class Room {
     takeStateRequest(member);
     // The answer still on its way covers this request; what changes after it is broadcast.
     if (member.budget.isSyncAnswerQueued) return;
-    const frame = this.syncStep2For(stateVector);
+    // An answer made for this socket alone (a non-empty state vector) counts against the process's
+    // budget, at its largest possible size, before it is made; past the budget the shared full-state
+    // frame (a superset the client merges) goes out instead.
+    let frame: Uint8Array;
+    let owned = 0;
+    if (isEmptyStateVector(stateVector)) frame = this.sharedFullStateFrame();
+    else if (this.answers.take(this.fullStateBytes)) {
+      owned = this.fullStateBytes;
+      frame = this.syncStep2For(stateVector);
+    } else frame = this.sharedFullStateFrame();
     member.budget.isSyncAnswerQueued = true;
     member.peer.send(frame, () => {
       member.budget.isSyncAnswerQueued = false;
+      this.answers.release(owned);
     });
   }
 
@@ -270,11 +288,16 @@ export class Room {
     });
   }
 
-  private syncStep2For(stateVector: Uint8Array): Uint8Array {
-    if (isEmptyStateVector(stateVector)) {
-      this.fullStateFrame ??= encodeSyncStep2Frame(Y.encodeStateAsUpdate(this.doc));
-      return this.fullStateFrame;
+  /** The whole document as one sync answer, encoded once per change and shared by every socket. */
+  private sharedFullStateFrame(): Uint8Array {
+    if (!this.fullStateFrame) {
+      this.fullStateFrame = encodeSyncStep2Frame(Y.encodeStateAsUpdate(this.doc));
+      this.fullStateBytes = this.fullStateFrame.byteLength;
     }
+    return this.fullStateFrame;
+  }
+
+  private syncStep2For(stateVector: Uint8Array): Uint8Array {
     let update: Uint8Array;
     try {
       update = Y.encodeStateAsUpdate(this.doc, stateVector);
@@ -413,6 +436,7 @@ export class Room {
 
   private enqueue(update: Uint8Array, origin: unknown): void {
     this.fullStateFrame = null;
+    this.fullStateBytes += update.byteLength;
     this.pending.push({ update, origin });
     this.scheduleFlush();
   }
@@ -484,7 +508,10 @@ export class Room {
     }
     this.tailUpdates = 0;
     this.tailBytes = 0;
-    if (this.pending.length === 0) this.fullStateFrame ??= encodeSyncStep2Frame(snapshot);
+    if (this.pending.length === 0) {
+      this.fullStateFrame ??= encodeSyncStep2Frame(snapshot);
+      this.fullStateBytes = this.fullStateFrame.byteLength;
+    }
   }
 
   /** Storage failed: memory may now hold what storage does not, so everyone resyncs from storage. */
@@ -551,6 +578,7 @@ export class Room {
         // Already durable in the process that published it: apply and show, never store again.
         Y.applyUpdate(this.doc, message.payload, ORIGIN_REMOTE);
         this.fullStateFrame = null;
+        this.fullStateBytes += message.payload.byteLength;
         this.broadcast(encodeUpdateFrame(message.payload), null);
       }
       else awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, ORIGIN_REMOTE);

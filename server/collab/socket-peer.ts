@@ -11,17 +11,19 @@ import type { Peer } from './peer';
  */
 export function socketPeer(ws: WebSocket, maxBufferedBytes: number = MAX_BUFFERED_BYTES): Peer {
   return {
-    send: (data, onFlushed) => {
-      if (ws.readyState !== ws.OPEN) return;
+    send: (data, onDone) => {
+      if (ws.readyState !== ws.OPEN) {
+        onDone?.();
+        return;
+      }
       const queued = ws.bufferedAmount;
       if (queued > 0 && queued + data.byteLength > maxBufferedBytes) {
         ws.close(CloseCode.SLOW_CONSUMER, 'Too far behind; reconnect to resync.');
+        onDone?.();
         return;
       }
-      ws.send(data, { binary: true }, onFlushed ? (error) => {
-        // An error means the socket went away: nothing was flushed, and nothing waits for it.
-        if (!error) onFlushed();
-      } : undefined);
+      // Called once the frame is written out, or with an error when the socket went away first.
+      ws.send(data, { binary: true }, onDone ? () => onDone() : undefined);
     },
     close: (code, reason) => ws.close(code, reason.slice(0, 120)),
     get bufferedAmount() {

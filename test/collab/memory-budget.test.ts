@@ -121,15 +121,18 @@ function frame(write: (encoder: encoding.Encoder) => void): Uint8Array {
 }
 
 /** A sync step 1 with a non-empty state vector (a client the server has never seen): its answer is the whole page. */
-const syncStep1 = frame((e) => {
-  encoding.writeVarUint(e, MessageType.SYNC);
-  encoding.writeVarUint(e, SyncMessageType.STEP1);
-  encoding.writeVarUint8Array(e, frame((sv) => {
-    encoding.writeVarUint(sv, 1);
-    encoding.writeVarUint(sv, 123_456);
-    encoding.writeVarUint(sv, 1);
-  }));
-});
+function syncStep1For(clientId: number): Uint8Array {
+  return frame((e) => {
+    encoding.writeVarUint(e, MessageType.SYNC);
+    encoding.writeVarUint(e, SyncMessageType.STEP1);
+    encoding.writeVarUint8Array(e, frame((sv) => {
+      encoding.writeVarUint(sv, 1);
+      encoding.writeVarUint(sv, clientId);
+      encoding.writeVarUint(sv, 1);
+    }));
+  });
+}
+const syncStep1 = syncStep1For(123_456);
 const queryAwareness = frame((e) => encoding.writeVarUint(e, MessageType.QUERY_AWARENESS));
 
 /** One message setting the presence of 64 new client ids to a 15 KiB state each (3,840 ids over 60 rounds). */
@@ -199,6 +202,38 @@ describe('a hostile reader cannot make the server hold memory for it', () => {
     // The honest reader of the same page still gets live edits.
     await putPage(id, `${page}<p>after the flood</p>`);
     await expect.poll(() => reader.text.toString().endsWith('<p>after the flood</p>'), { timeout: 15_000 }).toBe(true);
+    reader.destroy();
+  });
+
+  it('does not make a fresh whole-page answer for each of many sockets that ask once and never read (30 sockets, 15 MiB page)', async () => {
+    const page = `<main>${'Sed ut perspiciatis unde omnis. '.repeat((15 * MiB) / 32)}</main>`;
+    const id = await createPage(page);
+    const reader = honestReader(id);
+    await reader.synced;
+    const baseline = peakRss();
+
+    const attackers = [];
+    for (let n = 0; n < 30; n++) {
+      const attacker = await pausedAttacker(id);
+      attacker.ws.send(syncStep1For(200_000 + n));
+      attackers.push(attacker);
+    }
+    for (const [n, attacker] of attackers.entries()) await barrier(attacker, reader, 300_000 + n, 1, baseline);
+    expect(peakRss() - baseline).toBeLessThan(MAX_GROWTH_BYTES);
+
+    // Every socket was answered all the same (with the page), and the honest reader is still live.
+    for (const attacker of attackers) {
+      const answered = new Promise<number>((resolve) =>
+        attacker.ws.on('message', (data: Buffer) => {
+          if (data[0] === MessageType.SYNC && data[1] === SyncMessageType.STEP2) resolve(data.byteLength);
+        }),
+      );
+      attacker.resume();
+      expect(await answered).toBeGreaterThan(page.length);
+      attacker.ws.close();
+    }
+    await putPage(id, `${page}<p>still live</p>`);
+    await expect.poll(() => reader.text.toString().endsWith('<p>still live</p>'), { timeout: 15_000 }).toBe(true);
     reader.destroy();
   });
 
