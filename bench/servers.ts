@@ -72,6 +72,8 @@ export async function startLoupe(): Promise<BenchServer> {
       ROOM_IDLE_UNLOAD_MS: '0',
       // Hundreds of readers share one token here; the per-token limit is for real deployments.
       RATE_LIMIT_TOKEN_PER_MIN: '1000000',
+      // The 500 readers are one person's sockets; the default cap (64) is for real deployments.
+      MAX_SOCKETS_PER_PRINCIPAL: '100000',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -17,6 +17,7 @@ export const ErrorCodes = {
   unsupported_media_type: { status: 415, close: CloseCode.MALFORMED },
   disallowed_update: { status: 422, close: CloseCode.DISALLOWED_UPDATE },
   rate_limited: { status: 429, close: CloseCode.RATE_LIMITED },
+  too_many_sockets: { status: 429, close: CloseCode.TOO_MANY_SOCKETS },
   internal: { status: 500, close: CloseCode.STORAGE_FAILED },
   unavailable: { status: 503, close: CloseCode.SHUTTING_DOWN },
 } as const satisfies Record<string, { status: number; close: CloseCodeValue }>;

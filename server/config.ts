@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MIN_SIGNING_KEY_LENGTH, splitKeys } from '../lib/auth/key-ring';
 import { httpUrl } from '../lib/http-url';
+import { DEFAULT_MAX_SOCKETS_PER_PRINCIPAL } from './collab/limits';
 
 /**
  * Everything the process reads from the environment, validated once at
@@ -47,6 +48,11 @@ const EnvSchema = z.object({
   RATE_LIMIT_SIGNIN_PER_MIN: z.coerce.number().int().min(1).default(10),
   /** Requests per minute per agent token. */
   RATE_LIMIT_TOKEN_PER_MIN: z.coerce.number().int().min(1).default(1200),
+  /**
+   * Live WebSocket connections one person (all their sessions and agent tokens) may hold in this process;
+   * a browser tab holds three. Counted per process until the fan-out spans processes.
+   */
+  MAX_SOCKETS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(DEFAULT_MAX_SOCKETS_PER_PRINCIPAL),
   /** An automatic version is cut once writes to a page have been quiet this long. */
   VERSION_QUIET_MS: z.coerce.number().int().min(100).max(3_600_000).default(3000),
   /** How often the retention job looks for artifacts to purge. */
@@ -81,6 +87,7 @@ export interface Config {
   trustProxy: boolean;
   signInPerMinute: number;
   tokenPerMinute: number;
+  maxSocketsPerPrincipal: number;
   retentionSweepMs: number;
   versionQuietMs: number;
   oidc: { issuer: string; clientId: string; clientSecret: string; name: string } | null;
@@ -114,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     signInPerMinute: e.RATE_LIMIT_SIGNIN_PER_MIN,
     tokenPerMinute: e.RATE_LIMIT_TOKEN_PER_MIN,
+    maxSocketsPerPrincipal: e.MAX_SOCKETS_PER_PRINCIPAL,
     retentionSweepMs: e.RETENTION_SWEEP_MS,
     versionQuietMs: e.VERSION_QUIET_MS,
     oidc: null,

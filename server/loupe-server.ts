@@ -219,7 +219,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     .join('');
   services.versionScheduler.bind((artifactId, author) => cutVersion(services, { artifactId, author, kind: 'auto', message: '' }));
   const router = buildApiRouter(services);
-  const collab = createCollabEndpoint(services);
+  const collab = createCollabEndpoint(services, { maxSocketsPerPrincipal: config.maxSocketsPerPrincipal });
   cutOffSockets = (match, code, reason) => collab.cutOff(match, code, reason);
   const stopRetention = startRetentionJob(services, config.retentionSweepMs);
   let isReady = false;

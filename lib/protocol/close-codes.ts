@@ -19,8 +19,10 @@ export const CloseCode = {
   TOO_LARGE: 4413,
   /** An update that decodes but writes what this room's clients may not (another root, a server-owned key, binary, embeds, nesting). */
   DISALLOWED_UPDATE: 4422,
-  /** The caller sent more than the rate limit allows. */
+  /** The caller sent more than the rate limit allows (requests, or whole-state requests on one socket). */
   RATE_LIMITED: 4429,
+  /** The account already holds as many live sockets as it may (MAX_SOCKETS_PER_PRINCIPAL); close one first. */
+  TOO_MANY_SOCKETS: 4430,
   /** Storage failed; the room was reset so memory never diverges from what is durable. */
   STORAGE_FAILED: 4500,
   /** The reader fell too far behind (its send buffer is over the limit); it may reconnect and resync. */

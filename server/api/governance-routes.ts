@@ -9,7 +9,7 @@ import { changePassword, describeMe, signOutEverywhere, switchOrg, updateProfile
 import { publishArtifact, requestPublication, setArtifactAccess, setLegalHold } from '../governance/publication';
 import { createToken, listTokens, revokeToken } from '../governance/tokens';
 import { authenticate, checkCsrf, takeOrThrow } from './guard';
-import { readJson, sendJson } from './http';
+import { readJson, sendJson, writeChunk } from './http';
 import type { Router } from './router';
 
 /** Small JSON bodies: settings, roles, names. */
@@ -182,8 +182,11 @@ export function addGovernanceRoutes(router: Router, services: Services): Router 
           'content-disposition': `attachment; filename="loupe-audit-${stamp}.${csv ? 'csv' : 'json'}"`,
           'cache-control': 'no-store',
         });
-        if (!first.done) ctx.res.write(first.value);
-        for await (const chunk of chunks) ctx.res.write(chunk);
+        if (!first.done) await writeChunk(ctx.res, first.value);
+        for await (const chunk of chunks) {
+          if (ctx.res.destroyed) break;
+          await writeChunk(ctx.res, chunk);
+        }
         ctx.res.end();
       })
   );

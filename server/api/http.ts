@@ -103,3 +103,21 @@ export function parseIfMatch(header: string | undefined): string[] | null {
   if (!header) return null;
   return header.split(',').map((part) => part.trim().replace(/^W\//, ''));
 }
+
+/**
+ * Writes one chunk of a long response and, when the client is not reading
+ * as fast, waits until it has (or has gone): a slow reader holds back the
+ * producer instead of making the server buffer the whole response for it.
+ */
+export function writeChunk(res: ServerResponse, chunk: string | Uint8Array): Promise<void> {
+  if (res.write(chunk) || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -3,35 +3,45 @@ import * as encoding from 'lib0/encoding';
 import { AppError } from '../../lib/errors';
 import type { PresenceIdentity } from './peer';
 
-/** One awareness state is presence data, not content: keep it small. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** One awareness state is presence data, not content: keep it small (UTF-8 bytes of its JSON). */
 export const MAX_AWARENESS_STATE_BYTES = 16 * 1024;
 
+/** One awareness entry as it goes on the wire: the state is its JSON text (`null` removes it). */
+export interface AwarenessEntry {
+  clientId: number;
+  clock: number;
+  state: string;
+}
+
 /**
- * Rewrites an incoming awareness update so it can only speak for the
- * connection that sent it: entries for client ids owned by another
- * connection are dropped, and every non-null state gets the server's
- * `user` identity in place of whatever the client claimed (and its name
- * and colour in any top-level `name` / `color`, see `stampIdentity`).
- * Returns the rewritten update and the client ids it touched.
+ * Reads an incoming awareness update so it can only speak for the
+ * connection that sent it: entries for client ids it may not claim (owned
+ * by another connection, past its cap of ids, see `Room`) are dropped before
+ * their state is even parsed, and every non-null state gets the server's
+ * `user` identity in place of whatever the client claimed (and its name and
+ * colour in any top-level `name` / `color`, see `stampIdentity`).
  */
-export function rewriteAwarenessUpdate(
+export function readAwarenessEntries(
   update: Uint8Array,
   identity: PresenceIdentity,
-  isOwnedByOther: (clientId: number) => boolean,
-): { update: Uint8Array; clientIds: number[] } {
+  mayClaim: (clientId: number) => boolean,
+): AwarenessEntry[] {
   const decoder = decoding.createDecoder(update);
-  const encoder = encoding.createEncoder();
-  const entries: Array<{ clientId: number; clock: number; state: string }> = [];
+  const entries: AwarenessEntry[] = [];
   try {
+    // No cap on the count: the stock client echoes every state it hears back to the server, so a
+    // message may list the whole room. Entries it may not claim are skipped undecoded (a view of
+    // their bytes), so a message costs no more than its size, and at most a few entries are kept.
     const count = decoding.readVarUint(decoder);
-    if (count > 64) throw new AppError('bad_request', 'Too many awareness entries in one message.');
     for (let i = 0; i < count; i++) {
       const clientId = decoding.readVarUint(decoder);
       const clock = decoding.readVarUint(decoder);
-      const raw = decoding.readVarString(decoder);
-      if (raw.length > MAX_AWARENESS_STATE_BYTES) throw new AppError('bad_request', 'Awareness state too large.');
-      if (isOwnedByOther(clientId)) continue;
-      const state: unknown = JSON.parse(raw);
+      const bytes = decoding.readVarUint8Array(decoder);
+      if (!mayClaim(clientId)) continue;
+      if (bytes.byteLength > MAX_AWARENESS_STATE_BYTES) throw new AppError('bad_request', 'Awareness state too large.');
+      const state: unknown = JSON.parse(utf8.decode(bytes));
       if (state !== null && (typeof state !== 'object' || Array.isArray(state))) {
         throw new AppError('bad_request', 'Awareness state must be an object or null.');
       }
@@ -42,13 +52,20 @@ export function rewriteAwarenessUpdate(
     if (error instanceof AppError) throw error;
     throw new AppError('bad_request', 'Awareness update does not decode.', { cause: error });
   }
-  encoding.writeVarUint(encoder, entries.length);
-  for (const entry of entries) {
+  return entries;
+}
+
+/** Encodes entries as one awareness update (the y-protocols format). */
+export function encodeAwarenessEntries(entries: Iterable<AwarenessEntry>): Uint8Array {
+  const list = Array.from(entries);
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, list.length);
+  for (const entry of list) {
     encoding.writeVarUint(encoder, entry.clientId);
     encoding.writeVarUint(encoder, entry.clock);
     encoding.writeVarString(encoder, entry.state);
   }
-  return { update: encoding.toUint8Array(encoder), clientIds: entries.map((e) => e.clientId) };
+  return encoding.toUint8Array(encoder);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { PubSub } from '../pubsub/types';
 import type { Logger } from '../log';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { Room } from './room';
+import { AnswerBudget } from './limits';
 
 export interface RegistryOptions {
   store: Store;
@@ -31,6 +32,8 @@ export class RoomRegistry {
   private readonly holds = new Map<Room, number>();
   private readonly idleTimers = new Map<Room, NodeJS.Timeout>();
   private readonly options: RegistryOptions;
+  /** Per-socket sync answers queued in this process, over every room (see MAX_QUEUED_OWN_ANSWER_BYTES). */
+  private readonly answers = new AnswerBudget();
   private isClosing = false;
 
   constructor(options: RegistryOptions) {
@@ -104,6 +107,7 @@ export class RoomRegistry {
       onPersisted: this.options.onPersisted,
       onRepaired: this.options.onRepaired,
       onBroken: (room) => this.forget(room),
+      answers: this.answers,
     })
       .then(async (room) => {
         try {

@@ -19,7 +19,8 @@ import {
   encodeUpdateFrame,
   isEmptyStateVector,
 } from './frames';
-import { rewriteAwarenessUpdate } from './awareness-filter';
+import { encodeAwarenessEntries, readAwarenessEntries, type AwarenessEntry } from './awareness-filter';
+import { AnswerBudget, MAX_AWARENESS_IDS_PER_SOCKET, MAX_ROOM_AWARENESS_BYTES, SMALL_PRESENCE_BYTES, AWARENESS_MIN_MESSAGE_BYTES } from './limits';
 import { checkClientUpdate, deleteStrayItems, findStrayItems, MAX_DOC_BYTES } from './update-schema';
 import { DocSizeGauge } from './doc-size';
 
@@ -35,8 +36,6 @@ const COMPACT_AFTER_UPDATES = 1_000;
 const COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
 /** Presence changes of one window go out as one frame to everyone. */
 const AWARENESS_BATCH_MS = 25;
-/** A reader with more than this queued is too slow to keep up; it is closed and may resync. */
-const MAX_BUFFERED_BYTES = 48 * 1024 * 1024;
 
 export interface RoomOptions {
   name: RoomName;
@@ -50,6 +49,8 @@ export interface RoomOptions {
   onBroken?: (room: Room) => void;
   /** Called after items outside the room's rule were deleted from the stored document (for the audit log). */
   onRepaired?: (room: Room, removed: number) => void;
+  /** The process's budget of per-socket sync answers (shared by every room of a registry). */
+  answers?: AnswerBudget;
 }
 
 interface PendingUpdate {
@@ -80,10 +81,13 @@ export class Room {
   isBroken = false;
 
   private readonly options: RoomOptions;
+  private readonly answers: AnswerBudget;
   private pending: PendingUpdate[] = [];
   private scheduled: Promise<void> | null = null;
   private chain: Promise<void> = Promise.resolve();
   private fullStateFrame: Uint8Array | null = null;
+  /** An upper bound of the full state's encoded size: the last one encoded or stored, plus every update since. */
+  private fullStateBytes = 0;
   private tailUpdates = 0;
   private tailBytes = 0;
   /** Writers whose sync step 1 from us waits for their own step 1 (see join). */
@@ -91,6 +95,11 @@ export class Room {
   private readonly awarenessDirty = new Set<number>();
   private readonly awarenessToPublish = new Set<number>();
   private awarenessTimer: NodeJS.Timeout | null = null;
+  /** Every awareness state as one frame, built once until presence changes (joiners and queries share it). */
+  private awarenessFrame: Uint8Array | null = null;
+  /** UTF-8 bytes of each awareness state's JSON, and their sum (bounded by MAX_ROOM_AWARENESS_BYTES). */
+  private readonly awarenessStateBytes = new Map<number, number>();
+  private awarenessBytes = 0;
   private readonly unsubscribe: () => void;
   /** Awareness entries the server speaks for (agents writing over HTTP); no connection may claim them. */
   private readonly serverPresence = new Set<number>();
@@ -99,6 +108,7 @@ export class Room {
 
   private constructor(options: RoomOptions, doc: Y.Doc) {
     this.options = options;
+    this.answers = options.answers ?? new AnswerBudget();
     this.name = options.name;
     this.ydoc = doc;
     this.size = new DocSizeGauge(MAX_DOC_BYTES[options.name.kind], () => Y.encodeStateAsUpdate(this.doc).byteLength, 0);
@@ -120,11 +130,13 @@ export class Room {
     room.lastSeq = stored.lastSeq;
     room.tailUpdates = stored.updates.length;
     room.tailBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
+    room.fullStateBytes = (stored.snapshot?.byteLength ?? 0) + room.tailBytes;
     room.unapplied = stored;
     room.size.grew((stored.snapshot?.byteLength ?? 0) + room.tailBytes);
     if (stored.snapshot && stored.updates.length === 0) {
       // Freshly compacted: joiners get the stored bytes as they are; the doc is built on first real need.
       room.fullStateFrame = encodeSyncStep2Frame(stored.snapshot);
+      room.fullStateBytes = room.fullStateFrame.byteLength;
     } else {
       room.materialize();
     }
@@ -193,8 +205,10 @@ export class Room {
   }
 
   private allAwarenessFrame(): Uint8Array {
+    if (this.awarenessFrame) return this.awarenessFrame;
     const ids = Array.from(this.awareness.getStates().keys());
-    return encodeAwarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids));
+    this.awarenessFrame = encodeAwarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids));
+    return this.awarenessFrame;
   }
 
   leave(peer: Peer): void {
@@ -202,6 +216,7 @@ export class Room {
     if (!member) return;
     this.members.delete(peer);
     this.awaitingStep1.delete(peer);
+    member.budget.dispose();
     if (member.awarenessIds.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(member.awarenessIds), 'leave');
     }
@@ -228,7 +243,7 @@ export class Room {
         this.receiveAwareness(member, readBytes(decoder));
         return false;
       case MessageType.QUERY_AWARENESS:
-        peer.send(this.allAwarenessFrame());
+        this.answerAwarenessQuery(member);
         return false;
       case MessageType.AUTH:
         return false; // Clients have nothing to say here; permission is decided on upgrade.
@@ -246,7 +261,7 @@ export class Room {
     }
     const payload = readBytes(decoder);
     if (kind === SyncMessageType.STEP1) {
-      member.peer.send(this.syncStep2For(payload));
+      this.answerSyncStep1(member, payload);
       this.sendDeferredSyncStep1(member.peer);
       return false;
     }
@@ -269,11 +284,52 @@ export class Room {
     return true;
   }
 
-  private syncStep2For(stateVector: Uint8Array): Uint8Array {
-    if (isEmptyStateVector(stateVector)) {
-      this.fullStateFrame ??= encodeSyncStep2Frame(Y.encodeStateAsUpdate(this.doc));
-      return this.fullStateFrame;
+  /**
+   * A sync step 1 makes the server encode what the client lacks, up to the
+   * whole document: one such answer at a time per socket, within its budget
+   * of whole-state requests (see limits.ts).
+   */
+  private answerSyncStep1(member: Member, stateVector: Uint8Array): void {
+    takeStateRequest(member);
+    // The answer still on its way covers this request; what changes after it is broadcast.
+    if (member.budget.isSyncAnswerQueued) return;
+    // An answer made for this socket alone (a non-empty state vector) counts against the process's
+    // budget, at its largest possible size, before it is made; past the budget the shared full-state
+    // frame (a superset the client merges) goes out instead.
+    let frame: Uint8Array;
+    let owned = 0;
+    if (isEmptyStateVector(stateVector)) frame = this.sharedFullStateFrame();
+    else if (this.answers.take(this.fullStateBytes)) {
+      owned = this.fullStateBytes;
+      frame = this.syncStep2For(stateVector);
+    } else frame = this.sharedFullStateFrame();
+    member.budget.isSyncAnswerQueued = true;
+    member.peer.send(frame, () => {
+      member.budget.isSyncAnswerQueued = false;
+      this.answers.release(owned);
+    });
+  }
+
+  /** Every presence state, once at a time per socket and within its budget of whole-state requests. */
+  private answerAwarenessQuery(member: Member): void {
+    takeStateRequest(member);
+    if (member.budget.isAwarenessAnswerQueued) return;
+    member.budget.isAwarenessAnswerQueued = true;
+    member.peer.send(this.allAwarenessFrame(), () => {
+      member.budget.isAwarenessAnswerQueued = false;
+    });
+  }
+
+  /** The whole document as one sync answer, encoded once per change and shared by every socket. */
+  private sharedFullStateFrame(): Uint8Array {
+    if (!this.fullStateFrame) {
+      this.fullStateFrame = encodeSyncStep2Frame(Y.encodeStateAsUpdate(this.doc));
+      this.fullStateBytes = this.fullStateFrame.byteLength;
     }
+    return this.fullStateFrame;
+  }
+
+  private syncStep2For(stateVector: Uint8Array): Uint8Array {
     let update: Uint8Array;
     try {
       update = Y.encodeStateAsUpdate(this.doc, stateVector);
@@ -308,18 +364,65 @@ export class Room {
     if (decoded.structs.length > 0) this.size.admit(update.byteLength, this.name.kind === 'notes' ? 'notes document' : 'document');
   }
 
+  /**
+   * Presence from a connection: only for ids it may claim, within its byte
+   * budget (the latest state per id waits past it, coalesced) and the room's.
+   */
   private receiveAwareness(member: Member, update: Uint8Array): void {
-    const { update: fixed, clientIds } = rewriteAwarenessUpdate(update, member.identity, (id) => this.isOwnedByOther(member, id));
-    for (const id of clientIds) member.awarenessIds.add(id);
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, fixed, member.peer);
+    const entries = readAwarenessEntries(update, member.identity, (id) => this.claim(member, id));
+    for (const entry of entries) member.budget.pendingAwareness.set(entry.clientId, entry);
+    this.applyPendingAwareness(member);
   }
 
-  private isOwnedByOther(member: Member, clientId: number): boolean {
-    if (this.serverPresence.has(clientId)) return true;
+  /**
+   * A connection speaks for the ids it claimed first, up to
+   * MAX_AWARENESS_IDS_PER_SOCKET; never for an id another connection, the
+   * server or another process has a state for. Returns whether it may.
+   */
+  private claim(member: Member, clientId: number): boolean {
+    if (member.awarenessIds.has(clientId)) return true;
+    if (member.awarenessIds.size >= MAX_AWARENESS_IDS_PER_SOCKET) return false;
+    if (this.serverPresence.has(clientId) || this.awareness.getStates().has(clientId)) return false;
     for (const other of this.members.values()) {
-      if (other !== member && other.awarenessIds.has(clientId)) return true;
+      if (other !== member && other.awarenessIds.has(clientId)) return false;
     }
-    return false;
+    member.awarenessIds.add(clientId);
+    return true;
+  }
+
+  /** Applies what a connection's byte budget allows now; the rest waits for the budget to refill. */
+  private applyPendingAwareness(member: Member): void {
+    const budget = member.budget;
+    if (budget.pendingTimer || budget.pendingAwareness.size === 0) return;
+    const entries = Array.from(budget.pendingAwareness.values());
+    const cost = Math.max(AWARENESS_MIN_MESSAGE_BYTES, entries.reduce((n, e) => n + Buffer.byteLength(e.state), 0));
+    if (!budget.awarenessBytes.take(cost)) {
+      budget.pendingTimer = setTimeout(() => {
+        budget.pendingTimer = null;
+        if (this.members.get(member.peer) === member) this.applyPendingAwareness(member);
+      }, budget.awarenessBytes.msUntil(cost));
+      return;
+    }
+    budget.pendingAwareness.clear();
+    const fitting = entries.filter((entry) => this.fitsRoomAwareness(member, entry));
+    if (fitting.length === 0) return;
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(fitting), member.peer);
+  }
+
+  /**
+   * The room holds at most MAX_ROOM_AWARENESS_BYTES of presence; a state that
+   * would cross it is dropped (the connection's previous one stays), unless the
+   * connection's presence stays within SMALL_PRESENCE_BYTES: real people's
+   * small states always fit, whatever others have filled the room with.
+   */
+  private fitsRoomAwareness(member: Member, entry: AwarenessEntry): boolean {
+    if (entry.state === 'null') return true;
+    const before = this.awarenessStateBytes.get(entry.clientId) ?? 0;
+    const size = Buffer.byteLength(entry.state);
+    if (this.awarenessBytes - before + size <= MAX_ROOM_AWARENESS_BYTES) return true;
+    let own = size - before;
+    for (const id of member.awarenessIds) own += this.awarenessStateBytes.get(id) ?? 0;
+    return own <= SMALL_PRESENCE_BYTES;
   }
 
   /**
@@ -373,6 +476,7 @@ export class Room {
   private enqueue(update: Uint8Array, origin: unknown): void {
     this.fullStateFrame = null;
     this.size.grew(update.byteLength);
+    this.fullStateBytes += update.byteLength;
     this.pending.push({ update, origin });
     this.scheduleFlush();
   }
@@ -444,8 +548,11 @@ export class Room {
     }
     this.tailUpdates = 0;
     this.tailBytes = 0;
-    if (this.pending.length === 0) this.size.measured(snapshot.byteLength);
-    if (this.pending.length === 0) this.fullStateFrame ??= encodeSyncStep2Frame(snapshot);
+    if (this.pending.length === 0) {
+      this.size.measured(snapshot.byteLength);
+      this.fullStateFrame ??= encodeSyncStep2Frame(snapshot);
+      this.fullStateBytes = this.fullStateFrame.byteLength;
+    }
   }
 
   /** Storage failed: memory may now hold what storage does not, so everyone resyncs from storage. */
@@ -459,13 +566,10 @@ export class Room {
     this.options.onBroken?.(this);
   }
 
+  /** Each peer's send enforces its buffer cap (a reader too far behind is closed there). */
   private broadcast(frame: Uint8Array, except: unknown): void {
     for (const [peer] of this.members) {
       if (peer === except) continue;
-      if (peer.bufferedAmount > MAX_BUFFERED_BYTES) {
-        peer.close(CloseCode.SLOW_CONSUMER, 'Too far behind; reconnect to resync.');
-        continue;
-      }
       peer.send(frame);
     }
   }
@@ -474,13 +578,23 @@ export class Room {
 
   private handleAwarenessChange(change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void {
     const isLocal = origin !== ORIGIN_REMOTE;
+    this.awarenessFrame = null;
     for (const id of [...change.added, ...change.updated, ...change.removed]) {
+      this.countAwarenessBytes(id);
       this.awarenessDirty.add(id);
       // Only changes made here are published; remote ones came from the bus.
       if (isLocal) this.awarenessToPublish.add(id);
     }
     if (this.awarenessTimer) return;
     this.awarenessTimer = setTimeout(() => this.flushAwareness(), AWARENESS_BATCH_MS);
+  }
+
+  private countAwarenessBytes(clientId: number): void {
+    const state = this.awareness.getStates().get(clientId);
+    const size = state ? Buffer.byteLength(JSON.stringify(state)) : 0;
+    this.awarenessBytes += size - (this.awarenessStateBytes.get(clientId) ?? 0);
+    if (size > 0) this.awarenessStateBytes.set(clientId, size);
+    else this.awarenessStateBytes.delete(clientId);
   }
 
   private flushAwareness(): void {
@@ -506,6 +620,7 @@ export class Room {
         Y.applyUpdate(this.doc, message.payload, ORIGIN_REMOTE);
         this.fullStateFrame = null;
         this.size.grew(message.payload.byteLength);
+        this.fullStateBytes += message.payload.byteLength;
         this.broadcast(encodeUpdateFrame(message.payload), null);
       }
       else awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, ORIGIN_REMOTE);
@@ -538,6 +653,13 @@ const MAX_ITEMS_PER_CLIENT_ID = 64 * 1024;
 
 function newClientId(): number {
   return randomBytes(4).readUInt32LE(0) >>> 1;
+}
+
+/** Counts a whole-state request against the socket's budget; past it the socket is closed (RATE_LIMITED). */
+function takeStateRequest(member: Member): void {
+  if (!member.budget.stateRequests.take()) {
+    throw new AppError('rate_limited', 'Too many sync or presence requests on this connection.');
+  }
 }
 
 function decodeUpdateOrThrow(update: Uint8Array): ReturnType<typeof Y.decodeUpdate> {

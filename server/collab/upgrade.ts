@@ -8,8 +8,10 @@ import { roomAccess } from '../../lib/auth/policy';
 import { displayName, type Principal } from '../../lib/auth/principal';
 import { AppError, isAppError } from '../../lib/errors';
 import type { CutOff, Services } from '../services';
-import { colorFor, type Peer } from './peer';
+import { colorFor } from './peer';
 import type { Room } from './room';
+import { DEFAULT_MAX_SOCKETS_PER_PRINCIPAL, SocketBudget } from './limits';
+import { socketPeer } from './socket-peer';
 import { authorOf } from '../versions/author';
 
 /** Live sockets re-check their credentials this often: a revoked token or removed member is cut off within it. */
@@ -23,6 +25,19 @@ export interface CollabEndpoint {
   /** Closes the sockets whose principal matches, now. Returns how many. */
   cutOff(match: CutOff, code: number, reason: string): number;
   close(): void;
+}
+
+export interface CollabEndpointOptions {
+  /** Live sockets one person (all their sessions and agent tokens) may hold open in this process. */
+  maxSocketsPerPrincipal?: number;
+}
+
+/**
+ * Whose sockets count together against the cap: one person's, whatever
+ * session or token they came with (minting tokens does not multiply it).
+ */
+function socketOwner(principal: Principal): string {
+  return `user:${principal.userId}`;
 }
 
 export function principalMatches(principal: Principal, match: CutOff): boolean {
@@ -39,10 +54,28 @@ export function principalMatches(principal: Principal, match: CutOff): boolean {
  * authorize through the policy, then hand the socket to its room as a Peer.
  * Every failure closes that one socket with a named code.
  */
-export function createCollabEndpoint(services: Services): CollabEndpoint {
+export function createCollabEndpoint(services: Services, options: CollabEndpointOptions = {}): CollabEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   const sockets = new Set<WebSocket>();
   const principals = new Map<WebSocket, Principal>();
+  const maxSocketsPerPrincipal = options.maxSocketsPerPrincipal ?? DEFAULT_MAX_SOCKETS_PER_PRINCIPAL;
+  /**
+   * Sockets held (open, or past authentication and still upgrading) per owner.
+   * Counted in this process; once the fan-out spans processes (Redis) the count
+   * must be shared so the cap holds cluster-wide.
+   */
+  const held = new Map<string, number>();
+  const hold = (owner: string): boolean => {
+    const count = held.get(owner) ?? 0;
+    if (count >= maxSocketsPerPrincipal) return false;
+    held.set(owner, count + 1);
+    return true;
+  };
+  const letGo = (owner: string) => {
+    const count = (held.get(owner) ?? 1) - 1;
+    if (count > 0) held.set(owner, count);
+    else held.delete(owner);
+  };
 
   const reject = (req: IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string) => {
     wss.handleUpgrade(req, socket, head, (ws) => ws.close(code, reason));
@@ -64,42 +97,50 @@ export function createCollabEndpoint(services: Services): CollabEndpoint {
       if (principal.kind === 'agent' && !services.limits.tokenUse.take(`token:${principal.tokenId}`).ok) {
         return reject(req, socket, head, CloseCode.RATE_LIMITED, 'Too many requests with this token.');
       }
-      const artifact = await services.store.getArtifact(name.artifactId);
-      const access = artifact ? roomAccess(principal, artifact, name.kind) : 'none';
-      if (access === 'none') return reject(req, socket, head, CloseCode.NOT_FOUND, 'No artifact with that id.');
-      let room: Room;
-      try {
-        room = await services.registry.acquire(name);
-      } catch (error) {
-        services.logger.error('room load failed', { doc: name.docName, error });
-        return reject(req, socket, head, CloseCode.STORAGE_FAILED, 'The document could not be loaded.');
+      const owner = socketOwner(principal);
+      if (!hold(owner)) {
+        const refused = new AppError('too_many_sockets', `Too many live connections for this account (the limit is ${maxSocketsPerPrincipal}).`);
+        return reject(req, socket, head, refused.closeCode, refused.message);
       }
-      wss.handleUpgrade(req, socket, head, (ws) => attach(ws, room, principal, access));
+      // The slot is the socket's from here; every way out before it is attached gives it back.
+      let isAttached = false;
+      try {
+        const artifact = await services.store.getArtifact(name.artifactId);
+        const access = artifact ? roomAccess(principal, artifact, name.kind) : 'none';
+        if (access === 'none') return reject(req, socket, head, CloseCode.NOT_FOUND, 'No artifact with that id.');
+        let room: Room;
+        try {
+          room = await services.registry.acquire(name);
+        } catch (error) {
+          services.logger.error('room load failed', { doc: name.docName, error });
+          return reject(req, socket, head, CloseCode.STORAGE_FAILED, 'The document could not be loaded.');
+        }
+        // ws completes the handshake synchronously, or drops a socket that went away meanwhile.
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          isAttached = true;
+          attach(ws, room, principal, access, owner);
+        });
+        if (!isAttached) services.registry.release(room);
+      } finally {
+        if (!isAttached) letGo(owner);
+      }
     })().catch((error: unknown) => {
       services.logger.error('upgrade failed', { error });
       socket.destroy();
     });
   };
 
-  const attach = (ws: WebSocket, room: Room, principal: Principal, access: 'read' | 'write') => {
+  const attach = (ws: WebSocket, room: Room, principal: Principal, access: 'read' | 'write', owner: string) => {
     sockets.add(ws);
     principals.set(ws, principal);
-    const peer: Peer = {
-      send: (data) => {
-        if (ws.readyState === ws.OPEN) ws.send(data, { binary: true });
-      },
-      close: (code, reason) => ws.close(code, reason.slice(0, 120)),
-      get bufferedAmount() {
-        return ws.bufferedAmount;
-      },
-    };
+    const peer = socketPeer(ws);
     const identity = {
       id: principal.kind === 'agent' ? `agent:${principal.tokenId}` : principal.userId,
       name: displayName(principal),
       color: colorFor(principal.userId),
       kind: principal.kind,
     };
-    room.join({ peer, access, principal, identity, awarenessIds: new Set() });
+    room.join({ peer, access, principal, identity, awarenessIds: new Set(), budget: new SocketBudget() });
 
     let isAlive = true;
     ws.on('pong', () => {
@@ -133,6 +174,8 @@ export function createCollabEndpoint(services: Services): CollabEndpoint {
     }
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      // Once closing (cut off, too slow, over a budget), what it still sends does no work.
+      if (ws.readyState !== ws.OPEN) return;
       if (!isBinary) {
         ws.close(CloseCode.MALFORMED, 'Text frames are not part of the protocol.');
         return;
@@ -156,6 +199,7 @@ export function createCollabEndpoint(services: Services): CollabEndpoint {
     ws.once('close', () => {
       sockets.delete(ws);
       principals.delete(ws);
+      letGo(owner);
       clearInterval(ping);
       clearInterval(revalidate);
       room.leave(peer);

@@ -154,3 +154,45 @@ export function takeAll(charges: Charge[]): { ok: true; refund(): void } | { ok:
   }
   return { ok: true, refund };
 }
+
+/**
+ * One token bucket for one holder (a socket), with no key table: created
+ * with the socket and dropped with it. `capacity` is the burst, refilled at
+ * `perSecond`. A cost above the capacity is taken as the capacity, so one
+ * large request waits for a full bucket rather than forever.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private at: number;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly perSecond: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = capacity;
+    this.at = now();
+  }
+
+  /** Takes `cost` if the bucket holds it; says whether it did. */
+  take(cost = 1): boolean {
+    const needed = Math.min(cost, this.capacity);
+    this.refill();
+    if (this.tokens < needed) return false;
+    this.tokens -= needed;
+    return true;
+  }
+
+  /** Milliseconds until `cost` can be taken (0 when it can now). */
+  msUntil(cost = 1): number {
+    this.refill();
+    const missing = Math.min(cost, this.capacity) - this.tokens;
+    return missing <= 0 ? 0 : Math.ceil((missing / this.perSecond) * 1000);
+  }
+
+  private refill(): void {
+    const now = this.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.at) / 1000) * this.perSecond);
+    this.at = now;
+  }
+}

@@ -130,6 +130,8 @@ export async function markInboxRead(services: Services, principal: Principal, ra
 }
 
 const HEARTBEAT_MS = 25_000;
+/** Bytes of events one inbox stream may have queued and unread before it is ended (a few hundred events). */
+const MAX_STREAM_BUFFERED_BYTES = 64 * 1024;
 const RECHECK_MS = 30_000;
 
 /**
@@ -147,15 +149,29 @@ export async function streamInbox(services: Services, principal: Principal, res:
   });
   let closed = false;
   let sending: Promise<void> = Promise.resolve();
+  let isSendQueued = false;
+  // A client that stops reading must not make the server queue events for it: past the cap the stream ends.
+  const write = (chunk: string) => {
+    if (closed) return;
+    if (res.writableLength > MAX_STREAM_BUFFERED_BYTES) {
+      res.destroy();
+      return;
+    }
+    res.write(chunk);
+  };
+  // Signals coalesce: the count is read once for however many arrived while a send waited.
   const send = () => {
+    if (isSendQueued) return;
+    isSendQueued = true;
     sending = sending.then(async () => {
+      isSendQueued = false;
       if (closed) return;
       const unread = await services.store.review.countUnread(userId, orgId);
-      if (!closed) res.write(`event: unread\ndata: ${JSON.stringify({ unread })}\n\n`);
+      write(`event: unread\ndata: ${JSON.stringify({ unread })}\n\n`);
     }).catch((error: unknown) => services.logger.warn('inbox stream send failed', { error }));
   };
   const unsubscribe = services.pubsub.subscribe(inboxChannel(userId), send);
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => write(': keep-alive\n\n'), HEARTBEAT_MS);
   const check = setInterval(() => {
     void recheck().then((ok) => {
       if (!ok) res.end();

@@ -24,6 +24,7 @@ const EXPLANATIONS: ReadonlyMap<number, CloseExplanation> = new Map([
   [CloseCode.STORAGE_FAILED, { label: 'Reconnecting…', message: 'The server could not save or load this page. Reconnecting…', isFinal: false, action: 'none' }],
   [CloseCode.SHUTTING_DOWN, { label: 'Reconnecting…', message: 'The server is restarting. Reconnecting…', isFinal: false, action: 'none' }],
   [CloseCode.RATE_LIMITED, { label: 'Reconnecting…', message: 'Too many requests. Reconnecting shortly…', isFinal: false, action: 'none' }],
+  [CloseCode.TOO_MANY_SOCKETS, { label: 'Reconnecting…', message: 'Too many live connections are open for your account. Close a few tabs; reconnecting…', isFinal: false, action: 'none' }],
   [CloseCode.SLOW_CONSUMER, { label: 'Reconnecting…', message: 'The connection fell behind. Catching up…', isFinal: false, action: 'none' }],
 ]);
 
