@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MIN_SIGNING_KEY_LENGTH, splitKeys } from '../lib/auth/key-ring';
 import { httpUrl } from '../lib/http-url';
 import { DEFAULT_MAX_SOCKETS_PER_PRINCIPAL } from './collab/limits';
+import { DEFAULT_MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL, DEFAULT_STALLED_WRITE_TIMEOUT_MS } from './api/response-budget';
 
 /**
  * Everything the process reads from the environment, validated once at
@@ -53,6 +54,13 @@ const EnvSchema = z.object({
    * a browser tab holds three. Counted per process until the fan-out spans processes.
    */
   MAX_SOCKETS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(DEFAULT_MAX_SOCKETS_PER_PRINCIPAL),
+  /**
+   * Response bytes one person may have handed to responses and not yet read, in this process; past it a request
+   * for a body gets 429. One response always fits, whatever its size.
+   */
+  MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL: z.coerce.number().int().min(1).default(DEFAULT_MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL),
+  /** A response whose client reads nothing for this long is destroyed (its budget freed). */
+  STALLED_WRITE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_STALLED_WRITE_TIMEOUT_MS),
   /** An automatic version is cut once writes to a page have been quiet this long. */
   VERSION_QUIET_MS: z.coerce.number().int().min(100).max(3_600_000).default(3000),
   /** How often the retention job looks for artifacts to purge. */
@@ -88,6 +96,8 @@ export interface Config {
   signInPerMinute: number;
   tokenPerMinute: number;
   maxSocketsPerPrincipal: number;
+  maxResponseBytesInFlightPerPrincipal: number;
+  stalledWriteTimeoutMs: number;
   retentionSweepMs: number;
   versionQuietMs: number;
   oidc: { issuer: string; clientId: string; clientSecret: string; name: string } | null;
@@ -122,6 +132,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signInPerMinute: e.RATE_LIMIT_SIGNIN_PER_MIN,
     tokenPerMinute: e.RATE_LIMIT_TOKEN_PER_MIN,
     maxSocketsPerPrincipal: e.MAX_SOCKETS_PER_PRINCIPAL,
+    maxResponseBytesInFlightPerPrincipal: e.MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL,
+    stalledWriteTimeoutMs: e.STALLED_WRITE_TIMEOUT_MS,
     retentionSweepMs: e.RETENTION_SWEEP_MS,
     versionQuietMs: e.VERSION_QUIET_MS,
     oidc: null,

@@ -36,6 +36,7 @@ import { recordView } from './artifacts/record-view';
 import { VersionScheduler } from './versions/scheduler';
 import { cutVersion } from './versions/versions';
 import { rateLimited } from './api/guard';
+import { ResponseBudget } from './api/response-budget';
 import { CloseCode } from '../lib/protocol/close-codes';
 import { CLIENT_IP_HEADER } from '../lib/protocol/headers';
 
@@ -147,6 +148,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     identifier,
     audit: new Auditor(store, logger, now),
     limits,
+    responses: new ResponseBudget(config.maxResponseBytesInFlightPerPrincipal, config.stalledWriteTimeoutMs),
     versionScheduler: new VersionScheduler(config.versionQuietMs, logger),
     agentPresence: new AgentPresence(registry, now),
     logger,

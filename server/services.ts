@@ -7,6 +7,7 @@ import type { Logger } from './log';
 import type { PubSub } from './pubsub/types';
 import type { AgentPresence } from './review/agent-presence';
 import type { VersionScheduler } from './versions/scheduler';
+import type { ResponseBudget } from './api/response-budget';
 
 /** Which live connections to close when access is taken away. */
 export interface CutOff {
@@ -28,6 +29,8 @@ export interface Services {
   identifier: Identifier;
   audit: Auditor;
   limits: Limits;
+  /** Response bytes in flight per person, and the stalled-write timeout (server/api/response-budget.ts). */
+  responses: ResponseBudget;
   /** Shows agents as present in review rooms while they write. */
   agentPresence: AgentPresence;
   /** Cuts automatic versions when writes to a page go quiet. */

@@ -9,7 +9,9 @@ import { changePassword, describeMe, signOutEverywhere, switchOrg, updateProfile
 import { publishArtifact, requestPublication, setArtifactAccess, setLegalHold } from '../governance/publication';
 import { createToken, listTokens, revokeToken } from '../governance/tokens';
 import { authenticate, checkCsrf, takeOrThrow } from './guard';
-import { readJson, sendJson, writeChunk } from './http';
+import { endResponse, readJson, sendBody, sendJson, writeChunk } from './http';
+import { checkResponseRoom, reserveResponse, STREAM_WINDOW_BYTES } from './response-budget';
+import { getVisibleArtifact } from '../artifacts/artifact-view';
 import type { Router } from './router';
 
 /** Small JSON bodies: settings, roles, names. */
@@ -152,14 +154,11 @@ export function addGovernanceRoutes(router: Router, services: Services): Router 
       })
       .on('GET', '/api/v1/artifacts/:id/export', async (ctx) => {
         const { principal, meta } = await auth(ctx);
+        // Refused before the export is built when a page of today's size could not be sent anyway.
+        checkResponseRoom(ctx.res, (await getVisibleArtifact(services, principal, ctx.params.id)).sizeBytes);
         const { zip, filename } = await exportArtifact(services, principal, ctx.params.id, meta);
-        ctx.res.writeHead(200, {
-          'content-type': 'application/zip',
-          'content-length': zip.byteLength,
-          'content-disposition': `attachment; filename="${filename}"`,
-          'cache-control': 'no-store',
-        });
-        ctx.res.end(ctx.req.method === 'HEAD' ? undefined : zip);
+        const headers = { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${filename}"`, 'cache-control': 'no-store' };
+        sendBody(ctx.res, 200, headers, Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength), ctx.req.method === 'HEAD');
       })
       // Audit
       .on('GET', '/api/v1/audit', async (ctx) => {
@@ -175,6 +174,8 @@ export function addGovernanceRoutes(router: Router, services: Services): Router 
         const chunks = exportAudit(services, principal, ctx.url.searchParams, meta);
         // The first chunk runs the checks (role, filters): errors become normal JSON errors.
         const first = await chunks.next();
+        // Written with backpressure: what it holds is one window, not the export.
+        reserveResponse(ctx.res, STREAM_WINDOW_BYTES);
         const csv = ctx.url.searchParams.get('format') === 'csv';
         const stamp = new Date(services.now()).toISOString().slice(0, 19).replace(/[:T]/g, '-');
         ctx.res.writeHead(200, {
@@ -187,7 +188,7 @@ export function addGovernanceRoutes(router: Router, services: Services): Router 
           if (ctx.res.destroyed) break;
           await writeChunk(ctx.res, chunk);
         }
-        ctx.res.end();
+        await endResponse(ctx.res);
       })
   );
 }

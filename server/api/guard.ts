@@ -4,6 +4,7 @@ import { requestMeta, type RequestMeta } from '../audit/audit';
 import { rateLimited, type RateLimiter } from '../limits/rate-limiter';
 import type { Services } from '../services';
 import type { RouteContext } from './router';
+import { bindResponse } from './response-budget';
 
 export { rateLimited };
 
@@ -27,6 +28,8 @@ export async function authenticate(services: Services, ctx: RouteContext): Promi
   }
   if (principal.kind === 'agent') takeOrThrow(services.limits.tokenUse, `token:${principal.tokenId}`, 'requests with this token');
   checkCsrf(ctx, services);
+  // Whatever this request answers counts against this person's response bytes in flight.
+  bindResponse(ctx.res, services.responses, principal);
   return { principal, meta };
 }
 

@@ -2,16 +2,47 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { AppError, isAppError } from '../../lib/errors';
 import type { Logger } from '../log';
+import { RESPONSE_CHUNK_BYTES, reserveResponse, stalledWriteTimeoutOf, waitForProgress } from './response-budget';
 
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+/** A JSON answer, counted against the caller's response budget (see sendBody). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(payload),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(payload);
+  sendBody(res, status, { ...JSON_HEADERS, ...headers }, Buffer.from(JSON.stringify(body)));
+}
+
+/**
+ * The one way a whole body goes out. Its bytes are held against the caller's
+ * budget of response bytes in flight until the response finishes or closes
+ * (over the budget: 429 before anything is written, thrown to the handler).
+ * The body is written in chunks, each waiting for the socket to take the one
+ * before; a chunk the client does not read within the stalled-write timeout
+ * destroys the response. `head` answers the headers only (HEAD requests).
+ */
+export function sendBody(res: ServerResponse, status: number, headers: Record<string, string | number>, body: Buffer, head = false): void {
+  if (!head) reserveResponse(res, body.byteLength);
+  res.writeHead(status, { ...headers, 'content-length': body.byteLength });
+  if (head) {
+    res.end();
+    return;
+  }
+  void writeBody(res, body);
+}
+
+async function writeBody(res: ServerResponse, body: Buffer): Promise<void> {
+  const timeoutMs = stalledWriteTimeoutOf(res);
+  for (let at = 0; at < body.byteLength && !res.destroyed; at += RESPONSE_CHUNK_BYTES) {
+    await writeChunk(res, body.subarray(at, at + RESPONSE_CHUNK_BYTES), timeoutMs);
+  }
+  await endResponse(res, timeoutMs);
+}
+
+/** Ends a response and waits until it is flushed to the socket, destroying it if that stalls. */
+export async function endResponse(res: ServerResponse, timeoutMs: number = stalledWriteTimeoutOf(res)): Promise<void> {
+  if (res.destroyed) return;
+  res.end();
+  if (res.writableFinished || res.destroyed) return;
+  await waitForProgress(res, 'finish', timeoutMs);
 }
 
 /** The one translation from any thrown value to an HTTP answer. */
@@ -29,7 +60,10 @@ export function sendError(res: ServerResponse, error: unknown, logger: Logger): 
     res.destroy();
     return;
   }
-  sendJson(res, appError.status, appError.toJSON(), appError.headers);
+  // An error is small and never counted: a caller over their response budget must still hear why.
+  const payload = JSON.stringify(appError.toJSON());
+  res.writeHead(appError.status, { ...JSON_HEADERS, ...appError.headers, 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
 }
 
 /**
@@ -108,16 +142,9 @@ export function parseIfMatch(header: string | undefined): string[] | null {
  * Writes one chunk of a long response and, when the client is not reading
  * as fast, waits until it has (or has gone): a slow reader holds back the
  * producer instead of making the server buffer the whole response for it.
+ * A client that reads nothing for `timeoutMs` has its response destroyed.
  */
-export function writeChunk(res: ServerResponse, chunk: string | Uint8Array): Promise<void> {
-  if (res.write(chunk) || res.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+export function writeChunk(res: ServerResponse, chunk: string | Uint8Array, timeoutMs: number = stalledWriteTimeoutOf(res)): Promise<void> {
+  if (res.destroyed || res.write(chunk) || res.destroyed) return Promise.resolve();
+  return waitForProgress(res, 'drain', timeoutMs);
 }

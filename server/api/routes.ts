@@ -14,7 +14,8 @@ import { addVersionRoutes } from './version-routes';
 import { addReviewRoutes } from './review-routes';
 import { createArtifact } from '../artifacts/create-artifact';
 import { putContent, readContent, streamContent, writableArtifact } from '../artifacts/write-content';
-import { decodeText, parseIfMatch, readBody, readJson, requireTextBody, sendJson } from './http';
+import { decodeText, parseIfMatch, readBody, readJson, requireTextBody, sendBody, sendJson } from './http';
+import { checkResponseRoom } from './response-budget';
 import { Router, type RouteContext } from './router';
 
 /** JSON bodies carry at most a page plus its fields. */
@@ -67,18 +68,13 @@ export function buildApiRouter(services: Services): Router {
     })
     .on('GET', '/api/v1/artifacts/:id/content', async (ctx) => {
       const { principal, meta } = await authenticate(services, ctx);
+      // Refused before the page is read when it could not be sent anyway (over this person's response budget).
+      checkResponseRoom(ctx.res, (await getVisibleArtifact(services, principal, ctx.params.id)).sizeBytes);
       const { html, etag } = await readContent(services, principal, ctx.params.id);
       recordView(services, principal, ctx.params.id, meta, 'api');
-      const body = Buffer.from(html);
       // Served as text to API clients, never rendered on the app origin.
-      ctx.res.writeHead(200, {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-length': body.byteLength,
-        etag,
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-      });
-      ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
+      const headers = { 'content-type': 'text/plain; charset=utf-8', etag, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+      sendBody(ctx.res, 200, headers, Buffer.from(html), ctx.req.method === 'HEAD');
     })
     .on('PUT', '/api/v1/artifacts/:id/content', async (ctx) => {
       const principal = await authed(ctx);

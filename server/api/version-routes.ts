@@ -1,6 +1,8 @@
 import type { Services } from '../services';
 import { authenticate } from './guard';
-import { parseIfMatch, readJson, sendJson } from './http';
+import { parseIfMatch, readJson, sendBody, sendJson } from './http';
+import { checkResponseRoom } from './response-budget';
+import { getVisibleArtifact } from '../artifacts/artifact-view';
 import type { Router } from './router';
 import { checkpoint, getSeen, getVersion, getVersionContent, listVersions, markSeen, restoreVersion, versionView } from '../versions/versions';
 
@@ -35,15 +37,12 @@ export function addVersionRoutes(router: Router, services: Services): Router {
     })
     .on('GET', '/api/v1/artifacts/:id/versions/:n/content', async (ctx) => {
       const { principal } = await authenticate(services, ctx);
+      // Refused before the version is read when a page of today's size could not be sent anyway.
+      checkResponseRoom(ctx.res, (await getVisibleArtifact(services, principal, ctx.params.id)).sizeBytes);
       const body = Buffer.from(await getVersionContent(services, principal, ctx.params.id, ctx.params.n));
-      ctx.res.writeHead(200, {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-length': body.byteLength,
-        // A version never changes.
-        'cache-control': 'private, max-age=31536000, immutable',
-        'x-content-type-options': 'nosniff',
-      });
-      ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
+      // A version never changes.
+      const headers = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'private, max-age=31536000, immutable', 'x-content-type-options': 'nosniff' };
+      sendBody(ctx.res, 200, headers, body, ctx.req.method === 'HEAD');
     })
     .on('POST', '/api/v1/artifacts/:id/versions/:n/restore', async (ctx) => {
       const { principal, meta } = await authenticate(services, ctx);

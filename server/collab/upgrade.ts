@@ -13,6 +13,7 @@ import type { Room } from './room';
 import { DEFAULT_MAX_SOCKETS_PER_PRINCIPAL, SocketBudget } from './limits';
 import { socketPeer } from './socket-peer';
 import { authorOf } from '../versions/author';
+import { principalKey } from '../limits/principal-key';
 
 /** Live sockets re-check their credentials this often: a revoked token or removed member is cut off within it. */
 export const REVALIDATE_INTERVAL_MS = 3_000;
@@ -30,14 +31,6 @@ export interface CollabEndpoint {
 export interface CollabEndpointOptions {
   /** Live sockets one person (all their sessions and agent tokens) may hold open in this process. */
   maxSocketsPerPrincipal?: number;
-}
-
-/**
- * Whose sockets count together against the cap: one person's, whatever
- * session or token they came with (minting tokens does not multiply it).
- */
-function socketOwner(principal: Principal): string {
-  return `user:${principal.userId}`;
 }
 
 export function principalMatches(principal: Principal, match: CutOff): boolean {
@@ -97,7 +90,8 @@ export function createCollabEndpoint(services: Services, options: CollabEndpoint
       if (principal.kind === 'agent' && !services.limits.tokenUse.take(`token:${principal.tokenId}`).ok) {
         return reject(req, socket, head, CloseCode.RATE_LIMITED, 'Too many requests with this token.');
       }
-      const owner = socketOwner(principal);
+      // One person's sockets count together, whatever session or token they came with.
+      const owner = principalKey(principal);
       if (!hold(owner)) {
         const refused = new AppError('too_many_sockets', `Too many live connections for this account (the limit is ${maxSocketsPerPrincipal}).`);
         return reject(req, socket, head, refused.closeCode, refused.message);

@@ -7,6 +7,7 @@ import type { NotificationRecord } from '../../lib/store/review-types';
 import type { NotificationKind, ReviewActor, Verdict } from '../../lib/review/types';
 import type { Services } from '../services';
 import { notificationView } from './views';
+import { reserveResponse } from '../api/response-budget';
 
 /**
  * Each person's inbox: mentions, replies to their threads, status changes.
@@ -141,6 +142,8 @@ const RECHECK_MS = 30_000;
  */
 export async function streamInbox(services: Services, principal: Principal, res: ServerResponse, recheck: () => Promise<boolean>) {
   const { userId, orgId } = people(principal);
+  // An open stream holds at most its window of unread events against this person's response budget.
+  reserveResponse(res, MAX_STREAM_BUFFERED_BYTES);
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
