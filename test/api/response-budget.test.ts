@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_TOKEN } from '../helpers/loupe';
 import { loadConfig } from '../../server/config';
-import { DEFAULT_MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL, DEFAULT_STALLED_WRITE_TIMEOUT_MS } from '../../server/api/response-budget';
+import { DEFAULT_MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL, DEFAULT_STALLED_WRITE_TIMEOUT_MS, ResponseBudget } from '../../server/api/response-budget';
+import { AppError } from '../../lib/errors';
 
 /**
  * Hostile HTTP readers against a real Loupe process: a viewer asks for a big
@@ -255,4 +256,35 @@ describe('stalled writes', () => {
     expect(received).toBe(SMALL_PAGE_BYTES);
     socket.destroy();
   }, 60_000);
+});
+
+describe('the budget itself', () => {
+  it('admits one body of any size when empty, refuses with 429 past the limit, and gives each reservation back exactly once', () => {
+    const budget = new ResponseBudget(10 * MiB, 1_000);
+    const big = budget.take('user:a', 16 * MiB);
+    let refusal: unknown;
+    try {
+      budget.take('user:a', 1);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(AppError);
+    expect((refusal as AppError).status).toBe(429);
+    expect((refusal as AppError).headers?.['retry-after']).toMatch(/^\d+$/);
+    // Another person's budget is their own.
+    const other = budget.take('user:b', 4 * MiB);
+    big();
+    big();
+    expect(budget.bytesInFlight('user:a')).toBe(0);
+    expect(budget.bytesInFlight('user:b')).toBe(4 * MiB);
+    const small = budget.take('user:a', 6 * MiB);
+    const fits = budget.take('user:a', 4 * MiB);
+    expect(() => budget.take('user:a', 1)).toThrow(/in flight/);
+    small();
+    small();
+    expect(budget.bytesInFlight('user:a')).toBe(4 * MiB);
+    fits();
+    other();
+    expect(budget.bytesInFlight('user:a') + budget.bytesInFlight('user:b')).toBe(0);
+  });
 });
