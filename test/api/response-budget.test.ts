@@ -203,7 +203,7 @@ describe('response bytes in flight per person', () => {
 
 describe('stalled writes', () => {
   /** Short, so the test sees it; a budget of one page, so a held response shows as 429 for the next. */
-  const STALL_MS = 1_000;
+  const STALL_MS = 2_000;
   const SMALL_PAGE_BYTES = 8 * MiB;
   let child: Child;
   let pageId: string;
@@ -243,13 +243,13 @@ describe('stalled writes', () => {
     });
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.write(`GET /api/v1/artifacts/${pageId}/content HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${VIEWER_TOKEN}\r\n\r\n`);
-    // Reads in sips: a moment of reading, then half the stall timeout of reading nothing, over and over.
+    // Reads in sips: a moment of reading, then a quarter of the stall timeout of reading nothing, over and over.
     while (received < SMALL_PAGE_BYTES) {
       socket.resume();
       await new Promise((resolve) => setTimeout(resolve, 20));
       socket.pause();
       if (received >= SMALL_PAGE_BYTES) break;
-      const stopped = await Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), STALL_MS / 2))]);
+      const stopped = await Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), STALL_MS / 4))]);
       expect(stopped, 'the server closed a reader that kept reading').toBe(false);
     }
     expect(head).toMatch(/^HTTP\/1\.1 200/);
