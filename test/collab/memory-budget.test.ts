@@ -11,6 +11,7 @@ import { WebsocketProvider } from 'y-websocket';
 import { AGENT_TOKEN } from '../helpers/loupe';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { MessageType, SyncMessageType } from '../../lib/protocol/messages';
+import { awarenessMessage, frame } from '../helpers/wire';
 
 /**
  * A hostile reader against a real Loupe process: it asks for whole states
@@ -120,11 +121,6 @@ async function pausedAttacker(id: string): Promise<{ ws: WebSocket; closed: Prom
   return { ws, closed, resume: () => socket!.resume() };
 }
 
-function frame(write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder();
-  write(encoder);
-  return encoding.toUint8Array(encoder);
-}
 
 /** A sync step 1 with a non-empty state vector (a client the server has never seen): its answer is the whole page. */
 function syncStep1For(clientId: number): Uint8Array {
@@ -147,19 +143,6 @@ function presenceFlood(round: number): Uint8Array {
   return awarenessMessage(Array.from({ length: 64 }, (_, i) => ({ clientId: 900_000 + round * 64 + i, clock: 1, state })));
 }
 
-function awarenessMessage(entries: Array<{ clientId: number; clock: number; state: string }>): Uint8Array {
-  return frame((e) => {
-    encoding.writeVarUint(e, MessageType.AWARENESS);
-    encoding.writeVarUint8Array(e, frame((u) => {
-      encoding.writeVarUint(u, entries.length);
-      for (const entry of entries) {
-        encoding.writeVarUint(u, entry.clientId);
-        encoding.writeVarUint(u, entry.clock);
-        encoding.writeVarString(u, entry.state);
-      }
-    }));
-  });
-}
 
 /**
  * Messages on one socket are handled in order, so once the honest reader sees

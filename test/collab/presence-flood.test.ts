@@ -4,6 +4,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { connectClient, startTestLoupe, whenSynced, type TestClient, type TestLoupe } from '../helpers/loupe';
 import { MessageType, SyncMessageType } from '../../lib/protocol/messages';
+import { awarenessMessage, frame } from '../helpers/wire';
 import { MAX_AWARENESS_IDS_PER_SOCKET, MAX_ROOM_AWARENESS_BYTES } from '../../server/collab/limits';
 
 /**
@@ -22,25 +23,7 @@ afterAll(async () => {
 
 const KiB = 1024;
 
-function frame(write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder();
-  write(encoder);
-  return encoding.toUint8Array(encoder);
-}
 
-function awarenessMessage(entries: Array<{ clientId: number; clock: number; state: string }>): Uint8Array {
-  return frame((e) => {
-    encoding.writeVarUint(e, MessageType.AWARENESS);
-    encoding.writeVarUint8Array(e, frame((u) => {
-      encoding.writeVarUint(u, entries.length);
-      for (const entry of entries) {
-        encoding.writeVarUint(u, entry.clientId);
-        encoding.writeVarUint(u, entry.clock);
-        encoding.writeVarString(u, entry.state);
-      }
-    }));
-  });
-}
 
 const emptySyncStep1 = frame((e) => {
   encoding.writeVarUint(e, MessageType.SYNC);
