@@ -30,6 +30,14 @@ export class DocSizeGauge {
     this.isExact = true;
   }
 
+  /**
+   * An upper bound of the document's encoded size now, without encoding it
+   * (the room also reserves this much for a sync answer it makes).
+   */
+  get estimate(): number {
+    return this.base + this.grown;
+  }
+
   /** `bytes` more were applied to the document. */
   grew(bytes: number): void {
     this.grown += bytes;
@@ -38,7 +46,7 @@ export class DocSizeGauge {
 
   /** Throws `payload_too_large` when applying an update of `bytes` could take the document past the limit. */
   admit(bytes: number, what: string): void {
-    if (this.base + this.grown + bytes <= this.limit) return;
+    if (this.estimate + bytes <= this.limit) return;
     if (!this.isExact) this.measured(this.measure());
     if (this.base + bytes > this.limit) {
       throw new AppError('payload_too_large', `The ${what} would exceed its limit of ${formatMiB(this.limit)}; nothing was stored.`);

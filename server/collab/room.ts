@@ -86,8 +86,6 @@ export class Room {
   private scheduled: Promise<void> | null = null;
   private chain: Promise<void> = Promise.resolve();
   private fullStateFrame: Uint8Array | null = null;
-  /** An upper bound of the full state's encoded size: the last one encoded or stored, plus every update since. */
-  private fullStateBytes = 0;
   private tailUpdates = 0;
   private tailBytes = 0;
   /** Writers whose sync step 1 from us waits for their own step 1 (see join). */
@@ -103,7 +101,7 @@ export class Room {
   private readonly unsubscribe: () => void;
   /** Awareness entries the server speaks for (agents writing over HTTP); no connection may claim them. */
   private readonly serverPresence = new Set<number>();
-  /** Bounds the whole encoded document, not only the page text. */
+  /** Bounds the whole encoded document, not only the page text; its estimate is also what a sync answer reserves. */
   private readonly size: DocSizeGauge;
 
   private constructor(options: RoomOptions, doc: Y.Doc) {
@@ -130,13 +128,12 @@ export class Room {
     room.lastSeq = stored.lastSeq;
     room.tailUpdates = stored.updates.length;
     room.tailBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
-    room.fullStateBytes = (stored.snapshot?.byteLength ?? 0) + room.tailBytes;
     room.unapplied = stored;
     room.size.grew((stored.snapshot?.byteLength ?? 0) + room.tailBytes);
     if (stored.snapshot && stored.updates.length === 0) {
       // Freshly compacted: joiners get the stored bytes as they are; the doc is built on first real need.
       room.fullStateFrame = encodeSyncStep2Frame(stored.snapshot);
-      room.fullStateBytes = room.fullStateFrame.byteLength;
+      room.size.measured(stored.snapshot.byteLength);
     } else {
       room.materialize();
     }
@@ -299,8 +296,8 @@ export class Room {
     let frame: Uint8Array;
     let owned = 0;
     if (isEmptyStateVector(stateVector)) frame = this.sharedFullStateFrame();
-    else if (this.answers.take(this.fullStateBytes)) {
-      owned = this.fullStateBytes;
+    else if (this.answers.take(this.size.estimate)) {
+      owned = this.size.estimate;
       frame = this.syncStep2For(stateVector);
     } else frame = this.sharedFullStateFrame();
     member.budget.isSyncAnswerQueued = true;
@@ -323,8 +320,9 @@ export class Room {
   /** The whole document as one sync answer, encoded once per change and shared by every socket. */
   private sharedFullStateFrame(): Uint8Array {
     if (!this.fullStateFrame) {
-      this.fullStateFrame = encodeSyncStep2Frame(Y.encodeStateAsUpdate(this.doc));
-      this.fullStateBytes = this.fullStateFrame.byteLength;
+      const state = Y.encodeStateAsUpdate(this.doc);
+      this.size.measured(state.byteLength);
+      this.fullStateFrame = encodeSyncStep2Frame(state);
     }
     return this.fullStateFrame;
   }
@@ -476,7 +474,6 @@ export class Room {
   private enqueue(update: Uint8Array, origin: unknown): void {
     this.fullStateFrame = null;
     this.size.grew(update.byteLength);
-    this.fullStateBytes += update.byteLength;
     this.pending.push({ update, origin });
     this.scheduleFlush();
   }
@@ -551,7 +548,6 @@ export class Room {
     if (this.pending.length === 0) {
       this.size.measured(snapshot.byteLength);
       this.fullStateFrame ??= encodeSyncStep2Frame(snapshot);
-      this.fullStateBytes = this.fullStateFrame.byteLength;
     }
   }
 
@@ -620,7 +616,6 @@ export class Room {
         Y.applyUpdate(this.doc, message.payload, ORIGIN_REMOTE);
         this.fullStateFrame = null;
         this.size.grew(message.payload.byteLength);
-        this.fullStateBytes += message.payload.byteLength;
         this.broadcast(encodeUpdateFrame(message.payload), null);
       }
       else awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, ORIGIN_REMOTE);
