@@ -39,61 +39,89 @@ export interface BucketRule {
   perMinute: number;
 }
 
-interface Bucket {
-  tokens: number;
-  at: number;
+/**
+ * One token bucket: `capacity` is the burst, refilled at `perSecond`. A cost
+ * above the capacity is taken as the capacity, so one large request waits
+ * for a full bucket rather than forever. Held alone by one holder (a
+ * socket's budgets, created and dropped with it) or per key by
+ * MemoryRateLimiter.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private at: number;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly perSecond: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = capacity;
+    this.at = now();
+  }
+
+  /** Takes `cost` if the bucket holds it; says whether it did. */
+  take(cost = 1): boolean {
+    const needed = Math.min(cost, this.capacity);
+    this.refill();
+    if (this.tokens < needed) return false;
+    this.tokens -= needed;
+    return true;
+  }
+
+  /** Gives back what a `take` took (never above capacity). */
+  refund(cost = 1): void {
+    this.refill();
+    this.tokens = Math.min(this.capacity, this.tokens + Math.min(cost, this.capacity));
+  }
+
+  /** Milliseconds until `cost` can be taken (0 when it can now). */
+  msUntil(cost = 1): number {
+    this.refill();
+    const missing = Math.min(cost, this.capacity) - this.tokens;
+    return missing <= 0 ? 0 : Math.ceil((missing / this.perSecond) * 1000);
+  }
+
+  private refill(): void {
+    const now = this.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.at) / 1000) * this.perSecond);
+    this.at = now;
+  }
 }
 
 const MAX_KEYS = 100_000;
+const OK: LimitDecision = { ok: true };
 
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
     private readonly rule: BucketRule,
     private readonly now: () => number = Date.now,
   ) {}
 
-  take(key: string, cost = 1) {
-    return this.check(key, cost, true);
+  take(key: string, cost = 1): LimitDecision {
+    const bucket = this.bucketFor(key);
+    return bucket.take(cost) ? OK : { ok: false, retryAfterMs: bucket.msUntil(cost) };
   }
 
-  peek(key: string, cost = 1) {
-    return this.check(key, cost, false);
+  peek(key: string, cost = 1): LimitDecision {
+    // A forgotten bucket is a full one.
+    const retryAfterMs = this.buckets.get(key)?.msUntil(cost) ?? 0;
+    return retryAfterMs === 0 ? OK : { ok: false, retryAfterMs };
   }
 
   refund(key: string, cost = 1): void {
-    const bucket = this.buckets.get(key);
     // A forgotten bucket is a full one: nothing to give back.
-    if (!bucket) return;
-    this.refill(bucket);
-    bucket.tokens = Math.min(this.rule.capacity, bucket.tokens + cost);
+    this.buckets.get(key)?.refund(cost);
   }
 
-  private refill(bucket: Bucket): void {
-    const now = this.now();
-    bucket.tokens = Math.min(this.rule.capacity, bucket.tokens + (now - bucket.at) * (this.rule.perMinute / 60_000));
-    bucket.at = now;
-  }
-
-  private check(key: string, cost: number, consume: boolean): LimitDecision {
-    const perMs = this.rule.perMinute / 60_000;
-    const bucket = this.buckets.get(key) ?? { tokens: this.rule.capacity, at: this.now() };
-    this.refill(bucket);
-    if (bucket.tokens < cost) {
-      this.remember(key, bucket);
-      return { ok: false, retryAfterMs: Math.ceil((cost - bucket.tokens) / perMs) };
-    }
-    if (consume) bucket.tokens -= cost;
-    this.remember(key, bucket);
-    return { ok: true };
-  }
-
-  private remember(key: string, bucket: Bucket): void {
+  private bucketFor(key: string): TokenBucket {
+    const bucket = this.buckets.get(key) ?? new TokenBucket(this.rule.capacity, this.rule.perMinute / 60, this.now);
     this.buckets.delete(key);
     this.buckets.set(key, bucket);
     // Oldest-touched keys go first; a full bucket forgotten is the same as a new one.
     if (this.buckets.size > MAX_KEYS) this.buckets.delete(this.buckets.keys().next().value as string);
+    return bucket;
   }
 }
 
@@ -153,46 +181,4 @@ export function takeAll(charges: Charge[]): { ok: true; refund(): void } | { ok:
     return { ok: false, retryAfterMs };
   }
   return { ok: true, refund };
-}
-
-/**
- * One token bucket for one holder (a socket), with no key table: created
- * with the socket and dropped with it. `capacity` is the burst, refilled at
- * `perSecond`. A cost above the capacity is taken as the capacity, so one
- * large request waits for a full bucket rather than forever.
- */
-export class TokenBucket {
-  private tokens: number;
-  private at: number;
-
-  constructor(
-    private readonly capacity: number,
-    private readonly perSecond: number,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.tokens = capacity;
-    this.at = now();
-  }
-
-  /** Takes `cost` if the bucket holds it; says whether it did. */
-  take(cost = 1): boolean {
-    const needed = Math.min(cost, this.capacity);
-    this.refill();
-    if (this.tokens < needed) return false;
-    this.tokens -= needed;
-    return true;
-  }
-
-  /** Milliseconds until `cost` can be taken (0 when it can now). */
-  msUntil(cost = 1): number {
-    this.refill();
-    const missing = Math.min(cost, this.capacity) - this.tokens;
-    return missing <= 0 ? 0 : Math.ceil((missing / this.perSecond) * 1000);
-  }
-
-  private refill(): void {
-    const now = this.now();
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.at) / 1000) * this.perSecond);
-    this.at = now;
-  }
 }
