@@ -15,15 +15,21 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  * The one way a whole body goes out. Its bytes are held against the caller's
  * budget of response bytes in flight until the response finishes or closes
  * (over the budget: 429 before anything is written, thrown to the handler).
- * The body is written in chunks, each waiting for the socket to take the one
- * before; a chunk the client does not read within the stalled-write timeout
- * destroys the response. `head` answers the headers only (HEAD requests).
+ * A body larger than one chunk is written in chunks, each waiting for the
+ * socket to take the one before; a chunk the client does not read within the
+ * stalled-write timeout destroys the response. A smaller one is handed over
+ * at once (the socket's buffers take it whole). `head` answers the headers only (HEAD requests).
  */
 export function sendBody(res: ServerResponse, status: number, headers: Record<string, string | number>, body: Buffer, head = false): void {
   if (!head) reserveResponse(res, body.byteLength);
   res.writeHead(status, { ...headers, 'content-length': body.byteLength });
   if (head) {
     res.end();
+    return;
+  }
+  // One chunk's worth goes to the socket's buffers at once: no stall to watch for, no timer per answer.
+  if (body.byteLength <= RESPONSE_CHUNK_BYTES) {
+    res.end(body);
     return;
   }
   void writeBody(res, body);
