@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_TOKEN } from '../helpers/loupe';
+import { peakRssOf, spawnChildLoupe } from '../helpers/spawn-child';
 import { loadConfig } from '../../server/config';
 import { DEFAULT_MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL, DEFAULT_STALLED_WRITE_TIMEOUT_MS, ResponseBudget } from '../../server/api/response-budget';
 import { AppError } from '../../lib/errors';
@@ -32,29 +33,7 @@ interface Child {
 
 async function startChild(env: Record<string, string>): Promise<Child> {
   const dataDir = mkdtempSync(join(tmpdir(), 'loupe-response-budget-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/child-server.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      SANDBOX_PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOUPE_AGENT_TOKEN: AGENT_TOKEN,
-      LOUPE_ADMIN_PASSWORD: 'long enough password',
-      TEST_VIEWER_TOKEN: VIEWER_TOKEN,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /READY http:\/\/localhost:(\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
-  });
+  const { child, port } = await spawnChildLoupe(dataDir, { TEST_VIEWER_TOKEN: VIEWER_TOKEN, ...env });
   return { process: child, port, dataDir };
 }
 
@@ -66,10 +45,7 @@ function stopChild(child: Child | undefined): void {
 
 /** The server's peak resident set so far (VmHWM), in bytes. */
 function peakRss(child: Child): number {
-  const status = readFileSync(`/proc/${child.process.pid}/status`, 'utf8');
-  const kib = /VmHWM:\s+(\d+) kB/.exec(status);
-  if (!kib) throw new Error('no VmHWM in /proc status');
-  return Number(kib[1]) * 1024;
+  return peakRssOf(child.process);
 }
 
 async function createPage(child: Child, bytes: number): Promise<string> {

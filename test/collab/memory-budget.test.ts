@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import { WebsocketProvider } from 'y-websocket';
 import { AGENT_TOKEN } from '../helpers/loupe';
+import { peakRssOf, spawnChildLoupe } from '../helpers/spawn-child';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { MessageType, SyncMessageType } from '../../lib/protocol/messages';
 import { awarenessMessage, frame } from '../helpers/wire';
@@ -37,28 +38,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'loupe-memory-'));
-  child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/child-server.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      SANDBOX_PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOUPE_AGENT_TOKEN: AGENT_TOKEN,
-      LOUPE_ADMIN_PASSWORD: 'long enough password',
-      TEST_VIEWER_TOKEN: VIEWER_TOKEN,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /READY http:\/\/localhost:(\d+)/.exec(out);
-      if (match) resolve(`http://127.0.0.1:${match[1]}`);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
-  });
+  ({ child, url } = await spawnChildLoupe(dataDir, { TEST_VIEWER_TOKEN: VIEWER_TOKEN }));
 });
 
 afterAll(() => {
@@ -68,10 +48,7 @@ afterAll(() => {
 
 /** The server's peak resident set so far (VmHWM), in bytes. */
 function peakRss(): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kib = /VmHWM:\s+(\d+) kB/.exec(status);
-  if (!kib) throw new Error('no VmHWM in /proc status');
-  return Number(kib[1]) * 1024;
+  return peakRssOf(child);
 }
 
 const auth = { authorization: `Bearer ${AGENT_TOKEN}` };

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { AGENT_TOKEN } from '../helpers/loupe';
+import { spawnChildLoupe } from '../helpers/spawn-child';
 import { CloseCode } from '../../lib/protocol/close-codes';
 
 const children: ChildProcess[] = [];
@@ -12,21 +13,10 @@ afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
 
-function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/child-server.ts'], {
-    env: { ...process.env, PORT: '0', SANDBOX_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOUPE_AGENT_TOKEN: AGENT_TOKEN, LOUPE_ADMIN_PASSWORD: 'long enough password' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /READY http:\/\/localhost:(\d+)/.exec(out);
-      if (match) resolve({ child, url: `http://127.0.0.1:${match[1]}` });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
-  });
+async function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const started = await spawnChildLoupe(dataDir);
+  children.push(started.child);
+  return started;
 }
 
 function killed(child: ChildProcess): Promise<void> {
