@@ -133,4 +133,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX notifications_unread ON notifications(user_id, org_id) WHERE read_at IS NULL;
   CREATE INDEX notifications_artifact ON notifications(artifact_id);
   `,
+  `
+  CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL, token INTEGER NOT NULL);
+  `,
 ];

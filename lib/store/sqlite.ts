@@ -24,6 +24,7 @@ import {
   type VersionChain,
   type VersionRecord,
   type Store,
+  type StoreTransaction,
   type StoredDoc,
   type TokenQuery,
   type TokenScope,
@@ -66,6 +67,7 @@ export class SqliteStore implements Store {
   private readonly stmts;
   private readonly appendTx: (entries: UpdateEntry[]) => number[];
   private readonly compactTx: (docName: string, snapshot: Uint8Array, uptoSeq: number) => void;
+  private readonly leaseTx: (name: string, holder: string, ttlMs: number, now: number) => number | null;
   private readonly auditTx: (entry: NewAuditEntry) => AuditRecord;
   readonly review: SqliteReviewStore;
 
@@ -89,6 +91,12 @@ export class SqliteStore implements Store {
     this.review = new SqliteReviewStore(db);
     this.stmts = {
       getSnapshot: db.prepare('SELECT snapshot, snapshot_seq FROM docs WHERE name = ?'),
+      getSnapshotSeq: db.prepare('SELECT snapshot_seq FROM docs WHERE name = ?'),
+      latestUpdateSeq: db.prepare('SELECT max(seq) AS seq FROM doc_updates WHERE doc_name = ?'),
+      getLease: db.prepare('SELECT holder, expires_at, token FROM leases WHERE name = ?'),
+      insertLease: db.prepare('INSERT INTO leases (name, holder, expires_at, token) VALUES (?, ?, ?, ?)'),
+      updateLease: db.prepare('UPDATE leases SET holder = ?, expires_at = ?, token = ? WHERE name = ?'),
+      releaseLease: db.prepare('UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ?'),
       getUpdates: db.prepare('SELECT seq, data FROM doc_updates WHERE doc_name = ? AND seq > ? ORDER BY seq'),
       insertUpdate: db.prepare('INSERT INTO doc_updates (doc_name, data) VALUES (?, ?)'),
       upsertSnapshot: db.prepare(
@@ -224,9 +232,28 @@ export class SqliteStore implements Store {
       return record;
     });
     this.compactTx = db.transaction((docName: string, snapshot: Uint8Array, uptoSeq: number) => {
+      const current = this.stmts.getSnapshotSeq.get(docName) as { snapshot_seq: number } | undefined;
+      // A compaction built from an older read never replaces a newer snapshot.
+      if (current && current.snapshot_seq >= uptoSeq) return;
       this.stmts.upsertSnapshot.run(docName, snapshot, uptoSeq);
       this.stmts.deleteUpdatesUpTo.run(docName, uptoSeq);
     });
+    this.leaseTx = db.transaction((name: string, holder: string, ttlMs: number, now: number): number | null => {
+      const row = this.stmts.getLease.get(name) as { holder: string; expires_at: number; token: number } | undefined;
+      if (!row) {
+        this.stmts.insertLease.run(name, holder, now + ttlMs, 1);
+        return 1;
+      }
+      if (row.holder === holder) {
+        this.stmts.updateLease.run(holder, now + ttlMs, row.token, name);
+        return row.token;
+      }
+      if (row.expires_at > now) return null;
+      this.stmts.updateLease.run(holder, now + ttlMs, row.token + 1, name);
+      return row.token + 1;
+    });
+    // Outside a transaction every call waits for the open one to end (see transaction and gated).
+    return gated(this);
   }
 
   async loadDoc(docName: string): Promise<StoredDoc> {
@@ -239,6 +266,34 @@ export class SqliteStore implements Store {
       updates: rows.map((row) => toBytes(row.data)),
       lastSeq: rows.length > 0 ? rows[rows.length - 1].seq : snapshotSeq,
     };
+  }
+
+  async loadDocAfter(docName: string, afterSeq: number): Promise<StoredDoc> {
+    const snap = this.stmts.getSnapshotSeq.get(docName) as { snapshot_seq: number } | undefined;
+    // Compacted past what the caller holds: it needs the snapshot (a superset it merges) and the tail.
+    if (snap && snap.snapshot_seq > afterSeq) return this.loadDoc(docName);
+    const rows = this.stmts.getUpdates.all(docName, afterSeq) as Array<{ seq: number; data: Buffer }>;
+    return {
+      snapshot: null,
+      snapshotSeq: snap?.snapshot_seq ?? 0,
+      updates: rows.map((row) => toBytes(row.data)),
+      lastSeq: rows.length > 0 ? rows[rows.length - 1].seq : Math.max(afterSeq, snap?.snapshot_seq ?? 0),
+    };
+  }
+
+  async latestSeq(docName: string): Promise<number> {
+    const row = this.stmts.latestUpdateSeq.get(docName) as { seq: number | null };
+    if (row.seq !== null) return row.seq;
+    const snap = this.stmts.getSnapshotSeq.get(docName) as { snapshot_seq: number } | undefined;
+    return snap?.snapshot_seq ?? 0;
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<number | null> {
+    return this.leaseTx(name, holder, ttlMs, now);
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.stmts.releaseLease.run(name, holder);
   }
 
   async appendUpdates(entries: UpdateEntry[]): Promise<number[]> {
@@ -634,9 +689,74 @@ export class SqliteStore implements Store {
     return result?.busy === 0;
   }
 
+  /** Set while a transaction is open: calls from outside it wait for this (see gated). */
+  openTransaction: Promise<void> | null = null;
+
+  /**
+   * better-sqlite3's own transactions cannot span an await, so a unit of
+   * async work is BEGIN IMMEDIATE … COMMIT on the one connection, and every
+   * call from outside it waits until it ends: nothing else's write can land
+   * inside it (and be rolled back with it, or be acknowledged before it commits).
+   */
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    const raw = rawOf(this);
+    while (raw.openTransaction) await raw.openTransaction;
+    let end!: () => void;
+    raw.openTransaction = new Promise<void>((resolve) => (end = resolve));
+    const view = Object.assign(Object.create(raw) as SqliteStore, { lock: async () => {} }) as unknown as StoreTransaction;
+    try {
+      raw.db.exec('BEGIN IMMEDIATE');
+      let result: T;
+      try {
+        result = await work(view);
+      } catch (error) {
+        raw.db.exec('ROLLBACK');
+        throw error;
+      }
+      raw.db.exec('COMMIT');
+      return result;
+    } finally {
+      raw.openTransaction = null;
+      end();
+    }
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+const RAW = Symbol('raw');
+
+function rawOf(store: SqliteStore): SqliteStore {
+  return (store as unknown as { [RAW]?: SqliteStore })[RAW] ?? store;
+}
+
+/**
+ * The store every caller gets: while a transaction is open, each method call
+ * (the review store's too) waits for it to end before it runs. Methods run on
+ * the raw object, so one method calling another, and the transaction's own
+ * view (which is the raw object), never wait on themselves.
+ */
+function gated(store: SqliteStore): SqliteStore {
+  const wrap = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(obj, prop) {
+        if (prop === RAW) return store;
+        const value = Reflect.get(obj, prop, obj) as unknown;
+        if (prop === 'review' && value && typeof value === 'object') return wrappedReview;
+        if (typeof value !== 'function' || prop === 'transaction' || prop === 'constructor') return value;
+        return (...args: unknown[]) => {
+          if (!store.openTransaction) return (value as (...a: unknown[]) => unknown).apply(obj, args);
+          return (async () => {
+            while (store.openTransaction) await store.openTransaction;
+            return (value as (...a: unknown[]) => unknown).apply(obj, args);
+          })();
+        };
+      },
+    });
+  const wrappedReview = wrap(store.review);
+  return wrap(store);
 }
 
 function migrate(db: Database.Database): void {

@@ -257,6 +257,11 @@ export interface VersionChain {
   deltas: Uint8Array[];
 }
 
+/** The store as seen inside `transaction` (see there). */
+export interface StoreTransaction extends Omit<Store, 'transaction' | 'close'> {
+  lock(key: string): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
 
@@ -264,7 +269,24 @@ export interface Store {
   loadDoc(docName: string): Promise<StoredDoc>;
   /** Appends all entries in one durable transaction; returns each entry's seq. */
   appendUpdates(entries: UpdateEntry[]): Promise<number[]>;
+  /**
+   * Replaces the updates up to `uptoSeq` with `snapshot`, only if the stored
+   * snapshot covers less than `uptoSeq` (a compaction built from an older
+   * read never overwrites a newer one). The snapshot must be built from what
+   * storage holds up to `uptoSeq` (see Room.compact), never from one process's memory
+   * when other processes append to the same document.
+   */
   compactDoc(docName: string, snapshot: Uint8Array, uptoSeq: number): Promise<void>;
+  /**
+   * What a process holding the document up to `afterSeq` lacks: the updates
+   * with seq > afterSeq in seq order; when a compaction has already folded some of
+   * them into the snapshot (snapshotSeq > afterSeq), the snapshot too, and the
+   * updates after it. Seqs are assigned in commit order per document, so no
+   * update with a seq at or below the returned `lastSeq` can commit later.
+   */
+  loadDocAfter(docName: string, afterSeq: number): Promise<StoredDoc>;
+  /** The highest seq stored for the document (0 if none): one cheap read, for "am I up to date?". */
+  latestSeq(docName: string): Promise<number>;
   deleteDoc(docName: string): Promise<void>;
 
   // Artifacts
@@ -359,6 +381,25 @@ export interface Store {
 
   /** The review layer: threads, comments, reactions, reviews, inbox (lib/store/review-types.ts). */
   readonly review: ReviewStore;
+
+  // Coordination between processes.
+  /**
+   * Takes or renews the named lease for `holder` until `now + ttlMs`. Returns
+   * the lease's fencing token (it grows every time the lease changes hands,
+   * never when the same holder renews), or null while another holder's lease
+   * is unexpired. Kept in the database, so a restart of anything else loses nothing.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<number | null>;
+  /** Gives the lease up early (only if `holder` still holds it). */
+  releaseLease(name: string, holder: string): Promise<void>;
+  /**
+   * Runs `work` as one unit: every call made on `tx` (and `tx.review`)
+   * commits together when `work` resolves, or none does when it throws. Calls
+   * on the store itself from elsewhere wait or run outside it, never inside.
+   * `tx.lock(key)` takes an exclusive lock held until the unit ends
+   * (PostgreSQL: an advisory transaction lock; SQLite: the unit is already exclusive).
+   */
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
 
   close(): Promise<void>;
 }
