@@ -689,6 +689,22 @@ export class SqliteStore implements Store {
     return result?.busy === 0;
   }
 
+  /** The tail of each key's queue of withLock work. */
+  private readonly lockTails = new Map<string, Promise<unknown>>();
+
+  async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const raw = rawOf(this);
+    const before = raw.lockTails.get(key) ?? Promise.resolve();
+    const run = before.then(work, work);
+    const tail = run.catch(() => undefined);
+    raw.lockTails.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (raw.lockTails.get(key) === tail) raw.lockTails.delete(key);
+    }
+  }
+
   /** Set while a transaction is open: calls from outside it wait for this (see gated). */
   openTransaction: Promise<void> | null = null;
 
@@ -745,7 +761,7 @@ function gated(store: SqliteStore): SqliteStore {
         if (prop === RAW) return store;
         const value = Reflect.get(obj, prop, obj) as unknown;
         if (prop === 'review' && value && typeof value === 'object') return wrappedReview;
-        if (typeof value !== 'function' || prop === 'transaction' || prop === 'constructor') return value;
+        if (typeof value !== 'function' || prop === 'transaction' || prop === 'withLock' || prop === 'constructor') return value;
         return (...args: unknown[]) => {
           if (!store.openTransaction) return (value as (...a: unknown[]) => unknown).apply(obj, args);
           return (async () => {

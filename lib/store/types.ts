@@ -393,6 +393,12 @@ export interface Store {
   /** Gives the lease up early (only if `holder` still holds it). */
   releaseLease(name: string, holder: string): Promise<void>;
   /**
+   * Runs `work` holding an exclusive lock on `key` across every process on
+   * this database (PostgreSQL: a session advisory lock on a connection of its
+   * own; SQLite, one process: an in-process queue per key). Work under one key runs one at a time.
+   */
+  withLock<T>(key: string, work: () => Promise<T>): Promise<T>;
+  /**
    * Runs `work` as one unit: every call made on `tx` (and `tx.review`)
    * commits together when `work` resolves, or none does when it throws. Calls
    * on the store itself from elsewhere wait or run outside it, never inside.
