@@ -501,6 +501,31 @@ export class Room {
     return this.chain;
   }
 
+  /** Whether other processes write this document too (the bus fans out): reads and writes then catch up first. */
+  get isShared(): boolean {
+    return this.shared;
+  }
+
+  /**
+   * Durable, and caught up with what any process has stored: what an HTTP
+   * read, diff or version cut stands on. In the single-process default it is
+   * whenDurable itself (no read, no extra await).
+   */
+  upToDate(): Promise<void> {
+    if (!this.shared) return this.whenDurable();
+    return this.whenDurable().then(() => this.catchUp());
+  }
+
+  /**
+   * Durable, and appliedSeq covers every row this room stored (an own append
+   * that landed after another process's row is read back first), so the ETag
+   * answered after a write names what was written. No extra read.
+   */
+  whenApplied(): Promise<void> {
+    if (!this.shared) return this.whenDurable();
+    return this.whenDurable().then(() => this.catchingUp ?? undefined);
+  }
+
   /**
    * Applies a change made here (an HTTP write) and queues it. The server's own
    * client id is retired once it has authored 64 Ki units, so Yjs never merges
