@@ -652,6 +652,8 @@ export class Room {
         } catch (error) {
           // Behind storage and unable to read it: everyone reconnects and loads afresh.
           this.fail(error);
+          // A storage error keeps its own code (an unreachable database answers 503).
+          if (error instanceof AppError) throw error;
           throw new AppError('internal', 'Storage failed; the document could not be brought up to date.', { cause: error });
         }
         if (this.isBroken) return;
