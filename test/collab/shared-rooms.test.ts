@@ -1,4 +1,4 @@
-// Several Loupe servers on one store, each with its own Redis bus: rooms stay correct across processes
+// Several Loupe servers on one database (SQLite shared in process, and PostgreSQL), each with its own Redis bus: rooms stay correct across processes
 // (gaps and Redis restarts healed from storage, read-your-writes, ETags, compaction). Servers share this
 // test process; real multi-process runs are test/cluster's.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as Y from 'yjs';
 import { Redis } from 'ioredis';
 import { SqliteStore } from '../../lib/store/sqlite';
+import { PostgresStore } from '../../lib/store/postgres';
 import type { Store } from '../../lib/store/types';
 import { docNameFor } from '../../lib/protocol/ids';
 import { busKeyOf, encodeBusMessage, RedisPubSub } from '../../server/pubsub/redis';
@@ -15,7 +16,7 @@ import type { PubSub, PubSubMessage } from '../../server/pubsub/types';
 import type { Room } from '../../server/collab/room';
 import { silentLogger } from '../../server/log';
 import { connectClient, startTestLoupe, whenSynced, type TestLoupe } from '../helpers/loupe';
-import { TEST_REDIS_URL, testRedisPrefix } from '../helpers/services';
+import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from '../helpers/services';
 import { startOwnRedis } from '../helpers/redis-server';
 
 const SECRET = 'shared-rooms-secret-'.padEnd(48, 'k');
@@ -61,31 +62,55 @@ interface Cluster {
   prefix: string;
 }
 
-/** `count` servers on one store (the first makes the org and admin), each with its own bus on `redisUrl` under one prefix. */
-async function startCluster(count: number, redisUrl = TEST_REDIS_URL): Promise<Cluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'loupe-shared-'));
-  const store = new SqliteStore(join(dir, 'loupe.db'));
-  // Each server closes its store on stop; the one they share is closed once, after all of them.
-  const handle = new Proxy(store, {
-    get(target, key) {
-      if (key === 'close') return async () => {};
-      const value = Reflect.get(target, key, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+type Backend = 'sqlite' | 'postgres';
+
+/**
+ * `count` servers on one database (the first makes the org and admin), each with its own bus on `redisUrl`
+ * under one prefix. PostgreSQL: each server has a store handle (a pool) of its own, as separate processes
+ * would; SQLite: one handle, shared (its seqs are not contiguous per document: gaps then only cost reads).
+ */
+async function startCluster(backend: Backend, count: number, redisUrl = TEST_REDIS_URL): Promise<Cluster> {
   const prefix = testRedisPrefix();
   const servers: TestLoupe[] = [];
   const buses: LossyBus[] = [];
+  let storeFor: () => Store;
+  let store: Store;
+  let closeStorage: () => Promise<unknown>;
+  if (backend === 'postgres') {
+    const db = await createTestDatabase('shared_rooms');
+    store = new PostgresStore(db.url);
+    storeFor = () => new PostgresStore(db.url);
+    closeStorage = async () => {
+      await store.close();
+      await db.drop();
+    };
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-shared-'));
+    const sqlite = new SqliteStore(join(dir, 'loupe.db'));
+    store = sqlite;
+    // Each server closes its store on stop; the one they share is closed once, after all of them.
+    const handle = new Proxy(sqlite, {
+      get(target, key) {
+        if (key === 'close') return async () => {};
+        const value = Reflect.get(target, key, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    storeFor = () => handle;
+    closeStorage = async () => {
+      await sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
   cleanups.push(async () => {
     await Promise.all(servers.map((server) => server.stop()));
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await closeStorage();
   });
   for (let i = 0; i < count; i++) {
     const bus = new LossyBus(new RedisPubSub({ url: redisUrl, prefix, secrets: [SECRET], logger: silentLogger, redisOptions: { retryStrategy: () => 50 } }));
     await bus.inner.connected(5_000);
     buses.push(bus);
-    servers.push(await startTestLoupe({ store: handle, pubsub: bus, idleUnloadMs: 60_000, env: { AUTH_SECRET: SECRET } }));
+    servers.push(await startTestLoupe({ store: storeFor(), pubsub: bus, idleUnloadMs: 60_000, env: { AUTH_SECRET: SECRET } }));
   }
   return { servers, buses, store, prefix };
 }
@@ -122,9 +147,9 @@ async function storedText(store: Store, docName: string): Promise<string> {
   return text;
 }
 
-describe('rooms shared by several servers over Redis', () => {
+describe.each<Backend>(['sqlite', 'postgres'])('rooms shared by several servers over Redis (%s)', (backend) => {
   it('consecutive PUTs on different servers end with exactly the last page everywhere, live readers included', async () => {
-    const { servers, buses } = await startCluster(3);
+    const { servers, buses } = await startCluster(backend, 3);
     const [a, b, c] = servers;
     const id = await a.createArtifact('<p>v0</p>');
     // Every server holds a copy before the writes (the stale copies a PUT must not diff against).
@@ -152,7 +177,7 @@ describe('rooms shared by several servers over Redis', () => {
   });
 
   it('takes an ETag from one server as If-Match on another, and refuses a stale one there', async () => {
-    const { servers, buses } = await startCluster(2);
+    const { servers, buses } = await startCluster(backend, 2);
     const [a, b] = servers;
     const id = await a.createArtifact('<p>start</p>');
     const seenOnB = await getContent(b, id);
@@ -175,7 +200,7 @@ describe('rooms shared by several servers over Redis', () => {
   });
 
   it('heals updates the bus lost from storage, with or without a later message', async () => {
-    const { servers, buses } = await startCluster(2);
+    const { servers, buses } = await startCluster(backend, 2);
     const [a, b] = servers;
     const id = await a.createArtifact('<p>start</p>');
     const roomA = await roomOf(a, id);
@@ -209,7 +234,7 @@ describe('rooms shared by several servers over Redis', () => {
   });
 
   it('lets nothing reach a room from a Redis publisher without the key, even well-formed and in sequence', async () => {
-    const { servers, buses, prefix } = await startCluster(2);
+    const { servers, buses, prefix } = await startCluster(backend, 2);
     const [a, b] = servers;
     const id = await a.createArtifact('<p>start</p>');
     const roomB = await roomOf(b, id);
@@ -234,7 +259,7 @@ describe('rooms shared by several servers over Redis', () => {
   });
 
   it('compacts from storage under concurrent writers on both servers without losing an update', async () => {
-    const { servers, store } = await startCluster(2);
+    const { servers, store } = await startCluster(backend, 2);
     const [a, b] = servers;
     const id = await a.createArtifact('');
     const rooms = [await roomOf(a, id), await roomOf(b, id)];
@@ -265,7 +290,7 @@ describe('rooms shared by several servers over Redis', () => {
   it('catches every loaded room up after Redis restarts, with no later message', async () => {
     const own = await startOwnRedis();
     cleanups.push(() => own.stop());
-    const { servers, buses } = await startCluster(2, own.url);
+    const { servers, buses } = await startCluster(backend, 2, own.url);
     const [a, b] = servers;
     const id = await a.createArtifact('<p>start</p>');
     const roomA = await roomOf(a, id);
