@@ -306,3 +306,29 @@ describe.each<Backend>(['sqlite', 'postgres'])('rooms shared by several servers 
     expect(buses[1].inner.stats.resyncs).toBeGreaterThan(0);
   });
 });
+
+describe('a server configured with REDIS_URL', () => {
+  it('fans out over the signed Redis bus: a PUT on one instance reaches a live reader on the other', async () => {
+    const db = await createTestDatabase('redis_config');
+    const prefix = testRedisPrefix();
+    const env = { DATABASE_URL: db.url, AUTH_SECRET: SECRET, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix };
+    const servers: TestLoupe[] = [];
+    cleanups.push(async () => {
+      await Promise.all(servers.map((server) => server.stop()));
+      await db.drop();
+    });
+    for (let i = 0; i < 2; i++) servers.push(await startTestLoupe({ store: new PostgresStore(db.url), env }));
+    const [a, b] = servers;
+    for (const server of servers) {
+      expect(server.server.services.pubsub).toBeInstanceOf(RedisPubSub);
+      expect(server.server.services.pubsub.fansOut).toBe(true);
+    }
+    const id = await a.createArtifact('<p>start</p>');
+    const reader = connectClient(b, id);
+    cleanups.push(async () => reader.destroy());
+    await whenSynced(reader);
+    expect((await putContent(a, id, '<p>start</p><p>from A</p>')).status).toBe(200);
+    await expect.poll(() => reader.text.toString()).toBe('<p>start</p><p>from A</p>');
+    expect((b.server.services.pubsub as RedisPubSub).stats.delivered).toBeGreaterThan(0);
+  });
+});
