@@ -156,11 +156,14 @@ export class Room {
     const channel = roomChannel(options.name.docName);
     let room: Room | null = null;
     const early: PubSubMessage[] = [];
+    let earlyBytes = 0;
     let missedEarly = false;
     const unsubscribe = options.pubsub.subscribe(channel, (message) => {
       if (room) room.handleRemote(message);
-      else if (early.length < MAX_HELD_REMOTE) early.push(message);
-      else missedEarly = true;
+      else if (early.length < MAX_HELD_REMOTE && earlyBytes + message.payload.byteLength <= MAX_HELD_REMOTE_BYTES) {
+        early.push(message);
+        earlyBytes += message.payload.byteLength;
+      } else missedEarly = true;
     });
     let stored: StoredDoc;
     try {
