@@ -47,7 +47,7 @@ function setup(fansOut: boolean) {
   });
   const id = randomUUID();
   const name = { artifactId: id, kind: 'content' as const, docName: docNameFor(id, 'content') };
-  return { store, registries, name };
+  return { store, registries, name, bus };
 }
 
 const textOf = (room: Room) => room.doc.getText('html').toString();
@@ -98,6 +98,23 @@ describe('room catch-up', () => {
     expect(roomA.appliedSeq).toBe(await store.latestSeq(name.docName));
     expect(roomB.appliedSeq).toBe(roomA.appliedSeq);
     for (const registry of registries) registry.release(registry.peek(name.docName)!);
+  });
+
+  it('reads from storage what a message without bytes announces (an oversize update, or news retold after a reconnect)', async () => {
+    const { store, registries, name, bus } = setup(true);
+    const room = await registries[0].acquire(name);
+    append(room, '<p>one</p>');
+    await room.whenDurable();
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(room.doc));
+    const known = Y.encodeStateVector(other);
+    other.getText('html').insert(other.getText('html').length, '<p>big</p>');
+    const [seq] = await store.appendUpdates([{ docName: name.docName, data: Y.encodeStateAsUpdate(other, known) }]);
+    // Follows on exactly, but carries no bytes: only storage can say what it was.
+    bus.publish(`room:${name.docName}`, { nodeId: 'elsewhere', kind: 'update', payload: new Uint8Array(), firstSeq: room.appliedSeq + 1, lastSeq: seq });
+    await expect.poll(() => textOf(room)).toBe('<p>one</p><p>big</p>');
+    expect(room.appliedSeq).toBe(seq);
+    registries[0].release(room);
   });
 
   it('never reads storage for it in the single-process default', async () => {
