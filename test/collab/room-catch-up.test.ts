@@ -35,11 +35,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function setup(fansOut: boolean) {
+function setup(fansOut: boolean, catchUpBackstopMs?: number) {
   const dir = mkdtempSync(join(tmpdir(), 'loupe-catch-up-'));
   const store = new CountingStore(join(dir, 'loupe.db'));
   const bus = new LocalPubSub({ fansOut });
-  const registries = ['a', 'b'].map((nodeId) => new RoomRegistry({ store, pubsub: bus, nodeId, logger: silentLogger, idleUnloadMs: 60_000 }));
+  const registries = ['a', 'b'].map((nodeId) => new RoomRegistry({ store, pubsub: bus, nodeId, logger: silentLogger, idleUnloadMs: 60_000, catchUpBackstopMs }));
   cleanups.push(async () => {
     await Promise.all(registries.map((registry) => registry.closeAll()));
     await store.close();
@@ -114,6 +114,20 @@ describe('room catch-up', () => {
     bus.publish(`room:${name.docName}`, { nodeId: 'elsewhere', kind: 'update', payload: new Uint8Array(), firstSeq: room.appliedSeq + 1, lastSeq: seq });
     await expect.poll(() => textOf(room)).toBe('<p>one</p><p>big</p>');
     expect(room.appliedSeq).toBe(seq);
+    registries[0].release(room);
+  });
+
+  it('finds rows whose news never came, with nothing written after them (the backstop)', async () => {
+    const { store, registries, name } = setup(true, 50);
+    const room = await registries[0].acquire(name);
+    append(room, '<p>one</p>');
+    await room.whenDurable();
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(room.doc));
+    const known = Y.encodeStateVector(other);
+    other.getText('html').insert(other.getText('html').length, '<p>from an instance killed before it published</p>');
+    await store.appendUpdates([{ docName: name.docName, data: Y.encodeStateAsUpdate(other, known) }]);
+    await expect.poll(() => textOf(room)).toBe('<p>one</p><p>from an instance killed before it published</p>');
     registries[0].release(room);
   });
 
