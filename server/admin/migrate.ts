@@ -121,7 +121,7 @@ async function moveToPostgres(options: MigrateOptions & { to: string }, io: Admi
         { db: source.db, source: source.store, client, target: targetStore, plans, sourceKeys: keys.keys, carriedKeys: carried },
         io.out,
       );
-      for (const line of result.lines) io.out(result.problems.length === 0 ? `verified ${line}` : `checked  ${line}`);
+      for (const line of result.lines) io.out(line);
       if (result.problems.length > 0) {
         io.err(`loupe migrate: the PostgreSQL copy DIFFERS from the SQLite install (${result.problems.length} problem(s)):`);
         for (const problem of result.problems) io.err(`  - ${problem}`);

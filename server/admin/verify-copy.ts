@@ -6,7 +6,7 @@ import { decode, encode } from 'next-auth/jwt';
 import { ChainVerifier } from '../../lib/audit/chain';
 import { keyRingOf } from '../../lib/auth/key-ring';
 import { signClaims, verifyClaims } from '../../lib/auth/tokens';
-import type { AuditRecord, Store } from '../../lib/store/types';
+import type { AuditRecord, Store, VersionChain } from '../../lib/store/types';
 import { decodeVersion } from '../../lib/versions/codec';
 import { COLLAB_TOKEN_TTL_MS, Identifier, sessionCookieName } from '../auth/identify';
 import { quoteIdent, sourceRowsSql, type TablePlan } from './copy';
@@ -254,6 +254,16 @@ async function compareDocs(input: VerifyInput): Promise<{ docs: number; problems
   return { docs: names.length, problems };
 }
 
+/** sha256 of a version's rebuilt page; null when there is no chain, `!reason` when it does not decode. */
+function pageHash(chain: VersionChain | null): string | null {
+  if (!chain) return null;
+  try {
+    return sha256Hex(decodeVersion(chain.keyframe, chain.deltas));
+  } catch (error) {
+    return `!${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
 async function compareVersions(input: VerifyInput): Promise<{ versions: number; problems: string[] }> {
   const artifactIds = input.db.prepare('SELECT DISTINCT artifact_id FROM versions ORDER BY 1').pluck().all() as string[];
   const problems: string[] = [];
@@ -266,15 +276,13 @@ async function compareVersions(input: VerifyInput): Promise<{ versions: number; 
     }
     for (const version of b) {
       versions += 1;
-      const chain = await input.target.readVersionChain(artifactId, version.n);
-      const page = chain ? decodeVersion(chain.keyframe, chain.deltas) : null;
-      const hash = page === null ? null : sha256Hex(page);
+      const hash = pageHash(await input.target.readVersionChain(artifactId, version.n));
       if (hash === version.contentHash) continue;
       // Tell a bad copy from a source that was already inconsistent.
-      const sourceChain = await input.source.readVersionChain(artifactId, version.n);
-      const sourceHash = sourceChain ? sha256Hex(decodeVersion(sourceChain.keyframe, sourceChain.deltas)) : null;
+      const sourceHash = pageHash(await input.source.readVersionChain(artifactId, version.n));
+      const rebuilt = hash === null ? 'is missing' : hash.startsWith('!') ? `cannot be rebuilt (${hash.slice(1)})` : `hashes to ${hash.slice(0, 12)}…`;
       problems.push(
-        `version ${version.n} of ${artifactId}: its page rebuilt from PostgreSQL ${hash === null ? 'is missing' : `hashes to ${hash.slice(0, 12)}…`}, its recorded content hash is ${version.contentHash.slice(0, 12)}…${sourceHash === version.contentHash ? ' (SQLite rebuilds it correctly)' : ' (SQLite does not rebuild it either)'}`,
+        `version ${version.n} of ${artifactId}: its page rebuilt from PostgreSQL ${rebuilt}, its recorded content hash is ${version.contentHash.slice(0, 12)}…${sourceHash === version.contentHash ? ' (SQLite rebuilds it correctly)' : ' (SQLite does not rebuild it either)'}`,
       );
     }
   }
@@ -325,25 +333,31 @@ async function compareKeys(input: VerifyInput): Promise<{ line: string; problems
 export async function verifyCopy(input: VerifyInput, progress: (line: string) => void): Promise<VerifyResult> {
   const problems: string[] = [];
   const lines: string[] = [];
+  const section = (name: string, found: string[], good: string, bad: string) => {
+    problems.push(...found);
+    lines.push(found.length === 0 ? `verified ${name} ${good}` : `FAILED   ${name} ${bad}`);
+  };
   let rows = 0;
+  const tableProblems: string[] = [];
   for (const plan of input.plans) {
     const result = await compareTable(input, plan);
     rows += result.rows;
-    problems.push(...result.problems);
-    progress(`  ${result.problems.length === 0 ? 'same' : 'DIFFERS'}  ${plan.table} (${result.rows} rows)`);
+    tableProblems.push(...result.problems);
+    if (result.problems.length > 0) progress(`  DIFFERS ${plan.table} (${result.rows} rows in SQLite)`);
   }
-  lines.push(`tables:    ${input.plans.length} tables, ${rows} rows: every column of every row identical (blobs by sha256)`);
+  section('tables:   ', tableProblems, `${input.plans.length} tables, ${rows} rows: every column of every row identical (blobs by sha256)`, `${input.plans.length} tables, ${rows} rows: rows differ`);
   const audit = await compareAudit(input);
-  problems.push(...audit.problems);
-  lines.push(`audit:     ${audit.chains} chain(s), ${audit.entries} entries: seqs, prev_hash, hash and every field identical, chains valid${audit.heads.length > 0 ? ` (${audit.heads.join('; ')})` : ''}`);
+  section(
+    'audit:    ',
+    audit.problems,
+    `${audit.chains} chain(s), ${audit.entries} entries: seqs, prev_hash, hash and every field identical, chains valid${audit.heads.length > 0 ? ` (${audit.heads.join('; ')})` : ''}`,
+    `${audit.chains} chain(s), ${audit.entries} entries: a chain differs or is broken`,
+  );
   const docs = await compareDocs(input);
-  problems.push(...docs.problems);
-  lines.push(`documents: ${docs.docs}: stored form (snapshot, seqs, update bytes) and content hash identical through both stores`);
+  section('documents:', docs.problems, `${docs.docs}: stored form (snapshot, seqs, update bytes) and content hash identical through both stores`, `${docs.docs}: a document differs`);
   const versions = await compareVersions(input);
-  problems.push(...versions.problems);
-  lines.push(`versions:  ${versions.versions}: every page rebuilt from PostgreSQL matches its content hash`);
+  section('versions: ', versions.problems, `${versions.versions}: every page rebuilt from PostgreSQL matches its content hash`, `${versions.versions}: a version does not rebuild to its content hash`);
   const keys = await compareKeys(input);
-  problems.push(...keys.problems);
-  lines.push(`keys:      ${keys.line}`);
+  section('keys:     ', keys.problems, keys.line, 'the carried keys do not verify what the install signed');
   return { problems, lines };
 }
