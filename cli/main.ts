@@ -76,7 +76,7 @@ const SERVER_VALUE_OPTIONS = {
   file: { type: 'string' },
   to: { type: 'string' },
   from: { type: 'string' },
-  'env-file': { type: 'string' },
+  'env-path': { type: 'string' },
 } as const;
 
 function serverCommandOf(argv: string[]): string | null {

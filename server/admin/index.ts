@@ -20,7 +20,7 @@ const OPTIONS = {
   to: { type: 'string' },
   from: { type: 'string' },
   verify: { type: 'boolean' },
-  'env-file': { type: 'string' },
+  'env-path': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -28,7 +28,7 @@ export const ADMIN_HELP = `Server-side commands (run them on the server's machin
   loupe migrate [--data-dir DIR]
       runs the schema migrations of the configured database (DATABASE_URL, else
       DATA_DIR/loupe.db) and exits
-  loupe migrate --to postgres://… [--from FILE|sqlite:FILE] [--data-dir DIR] [--env-file PATH]
+  loupe migrate --to postgres://… [--from FILE|sqlite:FILE] [--data-dir DIR] [--env-path PATH]
       with the server stopped: copies the embedded install (DATA_DIR/loupe.db, or a
       sqlite: DATABASE_URL) into an empty PostgreSQL database in one transaction,
       verifies the copy, and writes AUTH_SECRET to a 0600 env file (default
@@ -98,7 +98,7 @@ export async function runAdminCommand(argv: string[], io: AdminIo): Promise<numb
     if (sub !== undefined) return usage(`unexpected argument "${sub}" to migrate`);
     const { runMigrateCommand } = await import('./migrate');
     return runMigrateCommand(
-      { to: values.to, from: values.from, verifyOnly: Boolean(values.verify), dataDir, envFile: values['env-file'] },
+      { to: values.to, from: values.from, verifyOnly: Boolean(values.verify), dataDir, envFile: values['env-path'] },
       io,
     );
   }

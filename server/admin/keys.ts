@@ -51,7 +51,7 @@ const SAFE_VALUE = /^[A-Za-z0-9._~+/=:@%?&-]+$/;
 /** Writes the env file (0600, atomically): AUTH_SECRET (the ring) and DATABASE_URL. */
 export function writeEnvFile(path: string, keys: readonly string[], databaseUrl: string): void {
   const line = (name: string, value: string) => {
-    // Unquoted when it can be (systemd, docker --env-file and `set -a; .` all read it); else single-quoted for shells.
+    // Unquoted when it can be (systemd, docker --env-path and `set -a; .` all read it); else single-quoted for shells.
     if (SAFE_VALUE.test(value)) return `${name}=${value}`;
     if (value.includes("'")) throw new RefusedError(`${name} cannot be written to an env file: it contains a single quote.`);
     return `${name}='${value}'`;
@@ -75,7 +75,7 @@ export function readEnvFileKeys(path: string): string[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RefusedError(`${path} does not exist: the env file \`loupe migrate --to\` writes (pass --env-file).`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RefusedError(`${path} does not exist: the env file \`loupe migrate --to\` writes (pass --env-path).`);
     throw error;
   }
   for (const raw of text.split('\n')) {
