@@ -46,7 +46,8 @@ export function checkCarriable(keys: readonly string[]): void {
   }
 }
 
-const SAFE_VALUE = /^[A-Za-z0-9._~+/=:@%?&-]+$/;
+/** Characters a shell, systemd's EnvironmentFile and `docker --env-file` all read literally when unquoted. */
+const SAFE_VALUE = /^[A-Za-z0-9._~+/=:@%,-]+$/;
 
 /** Writes the env file (0600, atomically): AUTH_SECRET (the ring) and DATABASE_URL. */
 export function writeEnvFile(path: string, keys: readonly string[], databaseUrl: string): void {

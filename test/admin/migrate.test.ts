@@ -396,6 +396,25 @@ describe('loupe migrate --to postgres://', { timeout: 300_000 }, () => {
       return dir;
     };
 
+    it('carries a signing key an older version kept in the database into AUTH_SECRET, never into PostgreSQL', async () => {
+      const dir = copyInstall();
+      const legacyKey = `legacy-${'k'.repeat(40)}`;
+      const db = new Database(join(dir, 'loupe.db'));
+      db.prepare("INSERT INTO settings (key, value) VALUES ('auth_secret', ?)").run(legacyKey);
+      db.close();
+      const empty = await createTestDatabase('migrate_legacy');
+      databases.push(empty);
+      const result = await loupeCli(['migrate', '--data-dir', dir, '--to', empty.url]);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout + result.stderr).not.toContain(legacyKey);
+      const ring = /^AUTH_SECRET=(.*)$/m.exec(readFileSync(join(dir, 'postgres.env'), 'utf8'))![1].split(',');
+      expect(ring.at(-1), JSON.stringify(ring)).toBe(legacyKey);
+      expect(ring[0]).toBe(readFileSync(join(dir, 'auth-secret'), 'utf8').split('\n').find((line) => line && !line.startsWith('#')));
+      expect(await sql(empty.url, "SELECT key FROM settings WHERE key = 'auth_secret'")).toEqual([]);
+      const found = await sql<{ n: string }>(empty.url, 'SELECT count(*) AS n FROM settings WHERE value = $1', [legacyKey]);
+      expect(found[0].n).toBe('0');
+    });
+
     it('refuses a file with a table it does not know how to copy, before writing anything', async () => {
       const dir = copyInstall();
       const db = new Database(join(dir, 'loupe.db'));
