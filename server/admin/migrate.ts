@@ -118,7 +118,8 @@ async function moveToPostgres(options: MigrateOptions & { to: string }, io: Admi
       // What the server will do with the env file: refuse a ring it would refuse.
       loadConfig({ DATABASE_URL: options.to, AUTH_SECRET: carried.join(','), DATA_DIR: options.dataDir });
       const result = await verifyCopy(
-        { db: source.db, source: source.store, client, target: targetStore, plans, sourceKeys: keys.keys, carriedKeys: carried },
+        // An install that never made a key signed nothing: the key made for it (now in the env file) is the one to check.
+        { db: source.db, source: source.store, client, target: targetStore, plans, sourceKeys: keys.fresh ? carried : keys.keys, carriedKeys: carried },
         io.out,
       );
       for (const line of result.lines) io.out(line);
@@ -130,7 +131,9 @@ async function moveToPostgres(options: MigrateOptions & { to: string }, io: Admi
         );
         return 1;
       }
-      io.out(`signing keys from ${keys.from} are in ${envFile} (0600): AUTH_SECRET and DATABASE_URL for the PostgreSQL deployment.`);
+      io.out(
+        `${keys.fresh ? 'a new signing key (the install had none) is' : `the signing keys (from ${keys.from}) are`} in ${envFile} (0600), with DATABASE_URL: the environment of the PostgreSQL deployment.`,
+      );
       io.out(`Start Loupe with that environment (e.g. \`set -a; . ${envFile}; set +a; npm start\`). Keep the SQLite file as a backup; nothing reads it any more.`);
       io.out(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: verified, ${options.verifyOnly ? 'nothing changed' : 'the PostgreSQL database holds the install'}.`);
       return 0;

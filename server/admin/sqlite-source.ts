@@ -83,6 +83,8 @@ export function openSqliteSource(path: string): SqliteSource {
   }
   // Brings an older install's schema up to date, as the server's next start would.
   const store = new SqliteStore(db);
+  // Read once, start to end: mapping the file would only make the whole database count as this process's memory.
+  db.pragma('mmap_size = 0');
   return {
     path,
     db,

@@ -415,6 +415,18 @@ describe('loupe migrate --to postgres://', { timeout: 300_000 }, () => {
       expect(found[0].n).toBe('0');
     });
 
+    it('gives an install that never made a signing key a new one, and --verify checks that one', async () => {
+      const dir = copyInstall();
+      rmSync(join(dir, 'auth-secret'));
+      const empty = await createTestDatabase('migrate_nokey');
+      databases.push(empty);
+      const moved = await loupeCli(['migrate', '--data-dir', dir, '--to', empty.url]);
+      expect(moved.code, moved.stdout + moved.stderr).toBe(0);
+      expect(moved.stdout).toMatch(/a new signing key \(the install had none\) is in/);
+      const verified = await loupeCli(['migrate', '--verify', '--data-dir', dir, '--to', empty.url]);
+      expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    });
+
     it('refuses a file with a table it does not know how to copy, before writing anything', async () => {
       const dir = copyInstall();
       const db = new Database(join(dir, 'loupe.db'));
