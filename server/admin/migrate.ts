@@ -97,6 +97,7 @@ async function moveToPostgres(options: MigrateOptions & { to: string }, io: Admi
     checkCarriable(keys.keys);
     const targetStore = openStore({ databaseUrl: options.to, dataDir: options.dataDir });
     const client = new pg.Client({ connectionString: options.to });
+    let committed = false;
     try {
       // Creates the schema (PostgreSQL's migrations) in an empty database, or checks it is current.
       await ready(targetStore);
@@ -114,6 +115,7 @@ async function moveToPostgres(options: MigrateOptions & { to: string }, io: Admi
       }
 
       io.out('verifying:');
+      committed = !options.verifyOnly;
       const carried = readEnvFileKeys(envFile);
       // What the server will do with the env file: refuse a ring it would refuse.
       loadConfig({ DATABASE_URL: options.to, AUTH_SECRET: carried.join(','), DATA_DIR: options.dataDir });
@@ -137,6 +139,11 @@ async function moveToPostgres(options: MigrateOptions & { to: string }, io: Admi
       io.out(`Start Loupe with that environment (e.g. \`set -a; . ${envFile}; set +a; npm start\`). Keep the SQLite file as a backup; nothing reads it any more.`);
       io.out(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: verified, ${options.verifyOnly ? 'nothing changed' : 'the PostgreSQL database holds the install'}.`);
       return 0;
+    } catch (error) {
+      if (!committed || error instanceof RefusedError) throw error;
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)}. The copy was committed but its verification did not finish: do not start Loupe on it before \`loupe migrate --verify --to …\` passes.`,
+      );
     } finally {
       await client.end().catch(() => {});
       await targetStore.close();
