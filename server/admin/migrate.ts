@@ -1,9 +1,10 @@
 import { join, resolve } from 'node:path';
+import type Database from 'better-sqlite3';
 import pg from 'pg';
 import { openStore, sqlitePathOf } from '../../lib/store';
 import type { Store } from '../../lib/store/types';
 import { loadConfig } from '../config';
-import { copyTables, countRows, expectedRows, nonEmptyTables, planCopy, quoteIdent } from './copy';
+import { copyTables, countRows, expectedRows, nonEmptyTables, planCopy, quoteIdent, type TablePlan } from './copy';
 import type { AdminIo } from './index';
 import { checkCarriable, readEnvFileKeys, sourceKeys, writeEnvFile } from './keys';
 import { LEGACY_SECRET_SETTING, openSqliteSource, RefusedError, sourceTables } from './sqlite-source';
@@ -109,13 +110,13 @@ async function moveToPostgres(options: MigrateOptions & { to: string }, io: Admi
       if (!options.verifyOnly) {
         io.out('copying, in one transaction:');
         const copied = await copyInOneTransaction(client, source.db, plans, tables, io);
+        committed = true;
         const rows = Array.from(copied.values()).reduce((a, b) => a + b, 0);
         io.out(`committed: ${tables.length} tables, ${rows} rows.`);
         writeEnvFile(envFile, keys.keys, options.to);
       }
 
       io.out('verifying:');
-      committed = !options.verifyOnly;
       const carried = readEnvFileKeys(envFile);
       // What the server will do with the env file: refuse a ring it would refuse.
       loadConfig({ DATABASE_URL: options.to, AUTH_SECRET: carried.join(','), DATA_DIR: options.dataDir });
@@ -161,8 +162,8 @@ async function moveToPostgres(options: MigrateOptions & { to: string }, io: Admi
  */
 async function copyInOneTransaction(
   client: pg.Client,
-  db: Parameters<typeof copyTables>[1],
-  plans: Parameters<typeof copyTables>[2],
+  db: Database.Database,
+  plans: TablePlan[],
   tables: string[],
   io: AdminIo,
 ): Promise<Map<string, number>> {
