@@ -25,14 +25,18 @@ export interface SourceKeys {
 
 export function sourceKeys(options: { dataDir: string; env: Record<string, string | undefined>; legacy: string | null }): SourceKeys {
   const { env, legacy } = options;
-  if (env.AUTH_SECRET) {
-    return { keys: [...splitKeys(env.AUTH_SECRET), ...splitKeys(env.AUTH_SECRET_PREVIOUS ?? '')], from: 'AUTH_SECRET (and AUTH_SECRET_PREVIOUS)', fresh: false };
-  }
   const path = keyFilePath(options.dataDir);
-  const fileKeys = readKeyFile(path);
-  if (fileKeys) return { keys: legacy && !fileKeys.includes(legacy) ? [...fileKeys, legacy] : fileKeys, from: path, fresh: false };
+  const fileKeys = readKeyFile(path) ?? [];
+  const stored = legacy && !fileKeys.includes(legacy) ? [...fileKeys, legacy] : fileKeys;
+  if (env.AUTH_SECRET) {
+    // This shell's AUTH_SECRET may or may not be what the server ran with: the key file's keys keep verifying behind it.
+    const configured = [...splitKeys(env.AUTH_SECRET), ...splitKeys(env.AUTH_SECRET_PREVIOUS ?? '')];
+    const extra = stored.filter((key) => !configured.includes(key));
+    return { keys: [...configured, ...extra], from: extra.length > 0 ? `AUTH_SECRET, then ${path}` : 'AUTH_SECRET', fresh: false };
+  }
+  if (fileKeys.length > 0) return { keys: stored, from: path, fresh: false };
   if (legacy) return { keys: [legacy], from: 'the database (a key an older version stored there)', fresh: false };
-  return { keys: [newSigningKey()], from: 'nowhere (the install never signed anything): a new key', fresh: true };
+  return { keys: [newSigningKey()], from: 'nowhere: a new key', fresh: true };
 }
 
 /** What AUTH_SECRET can carry: each key at least 32 characters, no comma or line break (the ring's separators). */

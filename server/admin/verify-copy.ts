@@ -296,7 +296,8 @@ async function compareKeys(input: VerifyInput): Promise<{ line: string; problems
   if (carried.current !== source.current) problems.push('signing keys: the carried ring signs with another key than the install did');
   const lost = source.all.filter((key) => !carried.all.includes(key)).length;
   if (lost > 0) problems.push(`signing keys: ${lost} key(s) of the install are not in the carried ring`);
-  // A session the install signed (its newest live one, or a made-up id when it has none) and a collab token for it.
+  // A session the install signed (its newest live one, or a made-up id when it has none) and a collab token for it,
+  // signed with each key of the install's ring: whichever key signed a session, the PostgreSQL deployment takes it.
   const now = Date.now();
   const live = input.db
     .prepare(
@@ -305,29 +306,31 @@ async function compareKeys(input: VerifyInput): Promise<{ line: string; problems
     )
     .get(now) as { sid: string; uid: string; org: string } | undefined;
   const sid = live?.sid ?? 'migration-check';
-  const identifier = new Identifier({ store: input.target, authSecrets: carried.all, appOrigin: () => 'http://localhost' });
-  const checked: string[] = [];
-  for (const origin of ['http://localhost', 'https://localhost']) {
-    const cookieName = sessionCookieName(origin);
-    const jwt = await encode({ token: { sid, uid: live?.uid ?? 'migration-check' }, secret: source.current, salt: cookieName });
-    const originIdentifier = new Identifier({ store: input.target, authSecrets: carried.all, appOrigin: () => origin });
-    const request = { headers: { cookie: `${cookieName}=${jwt}` } } as unknown as IncomingMessage;
-    if (live) {
-      const principal = await originIdentifier.fromSessionCookie(request, live.org);
-      if (principal?.kind !== 'user' || principal.sessionId !== sid) problems.push(`signing keys: a session cookie (${origin}) signed before the migration does not resolve to its session on PostgreSQL`);
-    } else {
-      const payload = await decode({ token: jwt, secret: [...carried.all], salt: cookieName }).catch(() => null);
-      if (payload?.sid !== sid) problems.push(`signing keys: a session cookie (${origin}) signed before the migration does not verify with the carried ring`);
+  for (const [index, key] of source.all.entries()) {
+    const which = source.all.length === 1 ? 'the install\'s key' : `the install's key #${index + 1}`;
+    for (const origin of ['http://localhost', 'https://localhost']) {
+      const cookieName = sessionCookieName(origin);
+      const jwt = await encode({ token: { sid, uid: live?.uid ?? 'migration-check' }, secret: key, salt: cookieName });
+      if (live) {
+        const identifier = new Identifier({ store: input.target, authSecrets: carried.all, appOrigin: () => origin });
+        const request = { headers: { cookie: `${cookieName}=${jwt}` } } as unknown as IncomingMessage;
+        const principal = await identifier.fromSessionCookie(request, live.org);
+        if (principal?.kind !== 'user' || principal.sessionId !== sid) problems.push(`signing keys: a session cookie (${origin}) signed with ${which} does not resolve to its session on PostgreSQL`);
+      } else {
+        const payload = await decode({ token: jwt, secret: [...carried.all], salt: cookieName }).catch(() => null);
+        if (payload?.sid !== sid) problems.push(`signing keys: a session cookie (${origin}) signed with ${which} does not verify with the carried ring`);
+      }
+    }
+    const collab = signClaims({ typ: 'collab', sid, org: live?.org ?? 'migration-check', exp: Math.floor((now + COLLAB_TOKEN_TTL_MS) / 1000) }, key);
+    if (!verifyClaims(collab, carried.all, now)) problems.push(`signing keys: a collab token signed with ${which} does not verify with the carried ring`);
+    else if (live) {
+      const identifier = new Identifier({ store: input.target, authSecrets: carried.all, appOrigin: () => 'http://localhost' });
+      const principal = await identifier.fromCollabToken(collab);
+      if (principal?.kind !== 'user' || principal.sessionId !== sid) problems.push(`signing keys: a collab token signed with ${which} does not resolve to its session on PostgreSQL`);
     }
   }
-  const collab = signClaims({ typ: 'collab', sid, org: live?.org ?? 'migration-check', exp: Math.floor((now + COLLAB_TOKEN_TTL_MS) / 1000) }, source.current);
-  if (!verifyClaims(collab, carried.all, now)) problems.push('signing keys: a collab token signed before the migration does not verify with the carried ring');
-  else if (live) {
-    const principal = await identifier.fromCollabToken(collab);
-    if (principal?.kind !== 'user' || principal.sessionId !== sid) problems.push('signing keys: a collab token signed before the migration does not resolve to its session on PostgreSQL');
-  }
-  checked.push(live ? 'a live session\'s cookie and collab token resolve on PostgreSQL' : 'a cookie and a collab token verify (no live session to resolve)');
-  return { line: `${carried.all.length} key(s) carried; ${checked.join('')}`, problems };
+  const what = live ? "a live session's cookie and collab token, signed with each, resolve on PostgreSQL" : 'a cookie and a collab token signed with each verify (no live session to resolve)';
+  return { line: `${carried.all.length} key(s) carried; ${what}`, problems };
 }
 
 export async function verifyCopy(input: VerifyInput, progress: (line: string) => void): Promise<VerifyResult> {

@@ -22,11 +22,12 @@ interface CliResult {
 }
 
 /** `loupe …` as an operator runs it on the server's machine: its own process, no DATABASE_URL of the test runner's. */
-function loupeCli(args: string[]): Promise<CliResult> {
+function loupeCli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
   const env = { ...process.env };
   delete env.DATABASE_URL;
   delete env.AUTH_SECRET;
   delete env.TEST_STORE;
+  Object.assign(env, extraEnv);
   return new Promise((resolve) => {
     execFile(process.execPath, [join(ROOT, 'bin/loupe.mjs'), ...args], { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
@@ -244,7 +245,7 @@ describe('loupe migrate --to postgres://', { timeout: 300_000 }, () => {
     const result = await loupeCli(['migrate', '--data-dir', dataDir, '--to', target.url]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     for (const section of ['tables:', 'audit:', 'documents:', 'versions:', 'keys:']) expect(result.stdout).toMatch(new RegExp(`verified ${section}`));
-    expect(result.stdout).toMatch(/a live session's cookie and collab token resolve on PostgreSQL/);
+    expect(result.stdout).toMatch(/a live session's cookie and collab token, signed with each, resolve on PostgreSQL/);
     expect(result.stdout).toMatch(/done in [\d.]+ s/);
 
     // The keys: in a 0600 env file, never on the terminal.
@@ -425,6 +426,19 @@ describe('loupe migrate --to postgres://', { timeout: 300_000 }, () => {
       expect(moved.stdout).toMatch(/a new signing key \(the install had none\) is in/);
       const verified = await loupeCli(['migrate', '--verify', '--data-dir', dir, '--to', empty.url]);
       expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    });
+
+    it('with AUTH_SECRET in the shell, still carries the key file (sessions the server signed with it stay valid)', async () => {
+      const dir = copyInstall();
+      const shellKey = `shell-${'s'.repeat(40)}`;
+      const empty = await createTestDatabase('migrate_envkey');
+      databases.push(empty);
+      const result = await loupeCli(['migrate', '--data-dir', dir, '--to', empty.url], { AUTH_SECRET: shellKey });
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      const ring = /^AUTH_SECRET=(.*)$/m.exec(readFileSync(join(dir, 'postgres.env'), 'utf8'))![1].split(',');
+      const fileKey = readFileSync(join(dir, 'auth-secret'), 'utf8').split('\n').find((line) => line && !line.startsWith('#'));
+      expect(ring).toEqual([shellKey, fileKey]);
+      expect(result.stdout).toMatch(/2 key\(s\) carried; a live session's cookie and collab token, signed with each, resolve on PostgreSQL/);
     });
 
     it('refuses a file with a table it does not know how to copy, before writing anything', async () => {
