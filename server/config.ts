@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   SANDBOX_ORIGIN: origin.optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.string().min(1).optional(),
+  /** Connections each process keeps to PostgreSQL (default 10; withLock holds up to half as many more). */
+  PG_POOL_MAX: z.coerce.number().int().min(2).max(500).optional(),
   REDIS_URL: z.string().min(1).optional(),
   /** The signing key, or a key ring `new,old,…` (the first signs, all verify); each key at least 32 characters. */
   AUTH_SECRET: signingKeys('AUTH_SECRET').optional(),
@@ -84,6 +86,7 @@ export interface Config {
   sandboxOrigin: string | undefined;
   dataDir: string;
   databaseUrl: string | undefined;
+  pgPoolMax: number | undefined;
   redisUrl: string | undefined;
   /** The signing key ring from the environment (current first), or null: the embedded default keeps it in DATA_DIR/auth-secret. */
   authSecrets: string[] | null;
@@ -121,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sandboxOrigin: e.SANDBOX_ORIGIN,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    pgPoolMax: e.PG_POOL_MAX,
     redisUrl: e.REDIS_URL,
     authSecrets: e.AUTH_SECRET ? [...e.AUTH_SECRET, ...(e.AUTH_SECRET_PREVIOUS ?? [])] : null,
     adminEmail: e.LOUPE_ADMIN_EMAIL,

@@ -14,6 +14,8 @@ import { encode } from 'next-auth/jwt';
 import { sessionCookieName } from '../../server/auth/identify';
 import { SqliteStore } from '../../lib/store/sqlite';
 import { PostgresStore } from '../../lib/store/postgres';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from './services';
 
 /**
@@ -21,7 +23,50 @@ import { createTestDatabase, type TestDatabase } from './services';
  * runs on a fresh PostgreSQL database (dropped on stop), so the existing suites run on both backends.
  */
 export const TEST_ON_POSTGRES = process.env.TEST_STORE === 'postgres';
-const TEST_AUTH_SECRET = 'test-secret-'.padEnd(48, 'x');
+export const TEST_AUTH_SECRET = 'test-secret-'.padEnd(48, 'x');
+/** A restart on the same DATA_DIR finds the same database, as it would find the same SQLite file. */
+const databaseOfDataDir = new Map<string, TestDatabase>();
+
+/**
+ * Runs one statement straight on a test server's storage, around the store
+ * (to plant what an older server or a hand edit left): `?` placeholders, on
+ * its SQLite file or, under TEST_STORE=postgres, its database.
+ */
+export async function rawSql(loupe: TestLoupe, sql: string, params: unknown[] = []): Promise<void> {
+  const database = databaseOfDataDir.get(loupe.dataDir);
+  if (database) {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      let n = 0;
+      await client.query(sql.replace(/\?/g, () => `$${++n}`), params);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const db = new Database(join(loupe.dataDir, 'loupe.db'));
+  try {
+    db.prepare(sql).run(...params);
+  } finally {
+    db.close();
+  }
+}
+
+/** The storage a server on this DATA_DIR uses (its database under TEST_STORE=postgres, else its SQLite file), opened on its own. */
+export async function openStoreOfDataDir(dataDir: string): Promise<Store> {
+  return TEST_ON_POSTGRES ? new PostgresStore((await testDatabaseFor(dataDir)).url) : new SqliteStore(join(dataDir, 'loupe.db'));
+}
+
+/** Under TEST_STORE=postgres: the database of a DATA_DIR (made on first use), for a server started as a child process. */
+export async function testDatabaseFor(dataDir: string): Promise<TestDatabase> {
+  let database = databaseOfDataDir.get(dataDir);
+  if (!database) {
+    database = await createTestDatabase('loupe_test');
+    databaseOfDataDir.set(dataDir, database);
+  }
+  return database;
+}
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery';
@@ -59,7 +104,12 @@ export async function startTestLoupe(
   options: { dataDir?: string; store?: Store; idleUnloadMs?: number; env?: Record<string, string> } = {},
 ): Promise<TestLoupe> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
-  const database: TestDatabase | null = !options.store && TEST_ON_POSTGRES ? await createTestDatabase('loupe_api') : null;
+  let database: TestDatabase | null = null;
+  let ownsDatabase = false;
+  if (!options.store && TEST_ON_POSTGRES) {
+    ownsDatabase = !options.dataDir && !databaseOfDataDir.has(dataDir);
+    database = await testDatabaseFor(dataDir);
+  }
   const config = loadConfig({
     PORT: '0',
     SANDBOX_PORT: '0',
@@ -90,7 +140,10 @@ export async function startTestLoupe(
     store,
     stop: async () => {
       await server.stop();
-      await database?.drop();
+      if (database && ownsDatabase) {
+        databaseOfDataDir.delete(dataDir);
+        await database.drop();
+      }
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
     orgId: async () => {
