@@ -181,7 +181,13 @@ describe('loupe migrate --to postgres://', { timeout: 300_000 }, () => {
     await first.stop();
 
     // Phase 2: the same install as its own process, rooms kept loaded; killed at the end, so documents keep uncompacted tails.
-    const started = await spawnChildLoupe(dataDir, { ROOM_IDLE_UNLOAD_MS: '600000', VERSION_QUIET_MS: '3600000', LOUPE_ADMIN_EMAIL: ADMIN_EMAIL });
+    // An explicit sqlite: URL keeps it on the install's file whatever TEST_STORE says.
+    const started = await spawnChildLoupe(dataDir, {
+      DATABASE_URL: `sqlite:${join(dataDir, 'loupe.db')}`,
+      ROOM_IDLE_UNLOAD_MS: '600000',
+      VERSION_QUIET_MS: '3600000',
+      LOUPE_ADMIN_EMAIL: ADMIN_EMAIL,
+    });
     child = started.child;
     childUrl = started.url;
     const childOrigin = `http://localhost:${started.port}`;
