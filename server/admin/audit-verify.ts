@@ -8,7 +8,7 @@ import { auditRecordFromView, verifyAuditChain, type AuditEntryView } from '../a
  * - or against a JSON export (`--file audit.json`), wherever it was copied to.
  * Exit 0 when every chain holds, 1 with the first broken entry otherwise.
  */
-export async function auditVerify(options: { file?: string; dataDir?: string; org?: string }, out: (line: string) => void): Promise<number> {
+export async function auditVerify(options: { file?: string; dataDir?: string; databaseUrl?: string; org?: string }, out: (line: string) => void): Promise<number> {
   const results: Array<{ orgId: string; name: string; verdict: ChainVerdict }> = [];
   if (options.file) {
     const parsed = JSON.parse(await readFile(options.file, 'utf8')) as { orgId: string; complete?: boolean; entries: AuditEntryView[] };
@@ -22,7 +22,7 @@ export async function auditVerify(options: { file?: string; dataDir?: string; or
   } else {
     // Loaded here: verifying an export file needs no database driver (an auditor's machine may have none).
     const { openStore } = await import('../../lib/store');
-    const store = openStore({ databaseUrl: process.env.DATABASE_URL, dataDir: options.dataDir ?? process.env.DATA_DIR ?? './data' });
+    const store = openStore({ databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL, dataDir: options.dataDir ?? process.env.DATA_DIR ?? './data' });
     try {
       const orgs = (await store.listOrgs()).filter((org) => !options.org || org.id === options.org);
       if (orgs.length === 0) {
