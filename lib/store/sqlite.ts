@@ -87,7 +87,14 @@ export class SqliteStore implements Store {
     }
     // Large pages live in big blobs: bigger pages and a memory map make reading one a few copies, not thousands of page lookups.
     this.db.pragma('page_size = 16384');
-    this.db.pragma('journal_mode = WAL');
+    try {
+      this.db.pragma('journal_mode = WAL');
+    } catch (error) {
+      // Servers share the file (WAL); only an exclusive holder makes this fail: `loupe migrate` copying the install.
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+      this.db.close();
+      throw new Error(`${typeof path === 'string' ? path : 'the database'} is locked by another process (\`loupe migrate\` holds it while it moves the install): start Loupe once it is done, on its new DATABASE_URL.`);
+    }
     this.db.pragma('mmap_size = 1073741824');
     this.db.pragma('cache_size = -65536');
     this.db.pragma('synchronous = FULL');

@@ -12,6 +12,7 @@ import { SqliteStore } from '../../lib/store/sqlite';
 import { ADMIN_EMAIL, AGENT_TOKEN, connectClient, startTestLoupe, whenSynced, type TestClient, type TestLoupe } from '../helpers/loupe';
 import { createTestDatabase, type TestDatabase } from '../helpers/services';
 import { spawnChildLoupe } from '../helpers/spawn-child';
+import { openSqliteSource } from '../../server/admin/sqlite-source';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -445,6 +446,16 @@ describe('loupe migrate --to postgres://', { timeout: 300_000 }, () => {
       const fileKey = readFileSync(join(dir, 'auth-secret'), 'utf8').split('\n').find((line) => line && !line.startsWith('#'));
       expect(ring).toEqual([shellKey, fileKey]);
       expect(result.stdout).toMatch(/2 key\(s\) carried; a live session's cookie and collab token, signed with each, resolve on PostgreSQL/);
+    });
+
+    it('a server started while loupe migrate holds the file refuses to start', async () => {
+      const dir = copyInstall();
+      const holder = openSqliteSource(join(dir, 'loupe.db'));
+      try {
+        await expect(spawnChildLoupe(dir, { DATABASE_URL: `sqlite:${join(dir, 'loupe.db')}` })).rejects.toThrow(/exited early/);
+      } finally {
+        await holder.close();
+      }
     });
 
     it('refuses a file with a table it does not know how to copy, before writing anything', async () => {
