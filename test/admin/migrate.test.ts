@@ -212,7 +212,7 @@ describe('loupe migrate --to postgres://', { timeout: 300_000 }, () => {
     for (const client of clients) client.destroy();
 
     expected = await readBack(childUrl);
-  });
+  }, 180_000);
 
   afterAll(async () => {
     child?.kill('SIGKILL');
