@@ -52,7 +52,13 @@ export async function planCopy(client: pg.ClientBase, db: Database.Database, tab
     const lacking = sqlite.filter((column) => !names.has(column.name)).map((column) => column.name);
     if (lacking.length > 0) throw new RefusedError(`PostgreSQL's ${table} lacks ${lacking.join(', ')}: the copy would drop data. Nothing was done.`);
     const filled = new Set(sqlite.map((column) => column.name));
-    if (table === 'docs') filled.add('last_seq');
+    if (table === 'docs') {
+      // Its rows are derived (sourceRowsSql), column by column: a column added later must be added there too.
+      const known = ['name', 'snapshot', 'snapshot_seq'];
+      const unknown = sqlite.map((column) => column.name).filter((name) => !known.includes(name));
+      if (unknown.length > 0) throw new RefusedError(`the SQLite docs table has columns this loupe migrate does not copy (${unknown.join(', ')}). Nothing was done.`);
+      filled.add('last_seq');
+    }
     const unfillable = target.filter((column) => !filled.has(column.name) && !column.nullable && !column.hasDefault).map((column) => column.name);
     if (unfillable.length > 0) throw new RefusedError(`PostgreSQL's ${table} has required columns the SQLite file does not have (${unfillable.join(', ')}): this loupe version cannot copy into it.`);
     plans.push({ table, sqlite, pg: target });
