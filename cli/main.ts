@@ -3,8 +3,6 @@ import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError, LoupeClient } from './client';
 import { readLinks, writeLink } from './links';
-import { auditVerify } from './audit';
-import { retireOldKeys, rotateKeyFile } from '../lib/auth/key-file';
 import { isReviewCommand, processIo, runReviewCommand, UsageError } from './review';
 
 const HELP = `loupe — publish pages to Loupe and work through their review
@@ -16,15 +14,11 @@ Usage:
   loupe push <file> --checkpoint -m "message"     (push, then cut a named version)
   loupe checkpoint [<file> | --id ID] -m "message" [--session S] [--commit SHA] [--pr URL]
   loupe restore <n> [<file> | --id ID]            (the live page becomes version n, as a new version)
+
+On the server's machine (they open its storage; see \`loupe migrate --help\`):
+  loupe migrate [--to postgres://…]              (schema migrations; moving SQLite into PostgreSQL)
   loupe audit verify [--data-dir DIR] [--org ID] | [--file export.json]
-      checks the audit log's hash chain in the server's database (DATA_DIR / DATABASE_URL)
-      or in a complete JSON export; exits 1 and names the first broken entry
-  loupe secret rotate [--data-dir DIR]
-      on the server: a new signing key in DATA_DIR/auth-secret, used from the next start;
-      the old keys keep verifying, so nobody is signed out
-  loupe secret retire [--data-dir DIR]
-      on the server: drops every key but the current one (30 days after rotating, when
-      the sessions they signed have expired)
+  loupe secret rotate|retire [--data-dir DIR]
 
 Review (<artifact> is an id, an artifact URL, or a file pushed from this folder):
   loupe comments <artifact> [--all | --resolved] [--json]
@@ -57,9 +51,6 @@ const OPTIONS = {
   message: { type: 'string', short: 'm' },
   commit: { type: 'string' },
   pr: { type: 'string' },
-  file: { type: 'string' },
-  'data-dir': { type: 'string' },
-  org: { type: 'string' },
   all: { type: 'boolean' },
   resolved: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -71,7 +62,36 @@ const OPTIONS = {
 
 type Options = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
+/**
+ * Commands that open the server's storage or data directory. They live with the server's code
+ * (server/admin/) and are loaded only when asked for, so the agent-facing commands below never load a
+ * database driver: the CLI works on machines that have none.
+ */
+const SERVER_COMMANDS: ReadonlySet<string> = new Set(['migrate', 'audit', 'secret']);
+
+/** The server commands' options that take a value, so a lenient parse does not take the value for the command. */
+const SERVER_VALUE_OPTIONS = {
+  'data-dir': { type: 'string' },
+  org: { type: 'string' },
+  file: { type: 'string' },
+  to: { type: 'string' },
+  from: { type: 'string' },
+  'env-path': { type: 'string' },
+} as const;
+
+function serverCommandOf(argv: string[]): string | null {
+  if (SERVER_COMMANDS.has(argv[0] ?? '')) return argv[0];
+  // Options before the command (`loupe --data-dir d audit verify`): the first positional, read leniently.
+  const lenient = parseArgs({ args: argv, options: { ...OPTIONS, ...SERVER_VALUE_OPTIONS }, allowPositionals: true, strict: false });
+  const first = lenient.positionals[0];
+  return first !== undefined && SERVER_COMMANDS.has(first) ? first : null;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  if (serverCommandOf(argv) !== null) {
+    const { runAdminCommand } = await import('../server/admin/index');
+    return runAdminCommand(argv, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });
+  }
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
@@ -84,34 +104,6 @@ export async function main(argv: string[]): Promise<number> {
   if (values.help || !command) {
     process.stdout.write(`${HELP}\n`);
     return command || values.help ? 0 : 2;
-  }
-  if (command === 'secret') {
-    const dataDir = values['data-dir'] ?? process.env.DATA_DIR ?? './data';
-    try {
-      if (file === 'rotate') {
-        const { path, keys } = rotateKeyFile(dataDir);
-        process.stdout.write(`${path}: a new signing key, ${keys - 1} older one(s) still verify. Restart Loupe to sign with it.\n`);
-        return 0;
-      }
-      if (file === 'retire') {
-        const { path, removed } = retireOldKeys(dataDir);
-        process.stdout.write(`${path}: removed ${removed} older key(s). Restart Loupe; sessions they signed end.\n`);
-        return 0;
-      }
-    } catch (error) {
-      process.stderr.write(`loupe secret ${file}: ${error instanceof Error ? error.message : String(error)}\n`);
-      return 2;
-    }
-    return usage('the secret commands are `loupe secret rotate` and `loupe secret retire`');
-  }
-  if (command === 'audit') {
-    if (file !== 'verify') return usage('the audit command is `loupe audit verify`');
-    try {
-      return await auditVerify({ file: values.file, dataDir: values['data-dir'], org: values.org }, (line) => process.stdout.write(`${line}\n`));
-    } catch (error) {
-      process.stderr.write(`loupe audit verify: ${error instanceof Error ? error.message : String(error)}\n`);
-      return 2;
-    }
   }
   const url = values.url ?? process.env.LOUPE_URL;
   const token = values.token ?? process.env.LOUPE_TOKEN;

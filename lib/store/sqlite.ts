@@ -71,16 +71,30 @@ export class SqliteStore implements Store {
   private readonly auditTx: (entry: NewAuditEntry) => AuditRecord;
   readonly review: SqliteReviewStore;
 
-  constructor(path: string) {
-    if (path !== ':memory:') {
-      // Created private: SQLite gives the -wal and -shm files the main file's mode.
-      makePrivateDir(dirname(path));
-      touchPrivateFile(path);
+  /**
+   * `path` is the database file; or a connection opened by the caller (`loupe migrate` opens the file
+   * with an exclusive lock first, so no server can have it open while it is copied).
+   */
+  constructor(path: string | Database.Database) {
+    if (typeof path !== 'string') this.db = path;
+    else {
+      if (path !== ':memory:') {
+        // Created private: SQLite gives the -wal and -shm files the main file's mode.
+        makePrivateDir(dirname(path));
+        touchPrivateFile(path);
+      }
+      this.db = new Database(path);
     }
-    this.db = new Database(path);
     // Large pages live in big blobs: bigger pages and a memory map make reading one a few copies, not thousands of page lookups.
     this.db.pragma('page_size = 16384');
-    this.db.pragma('journal_mode = WAL');
+    try {
+      this.db.pragma('journal_mode = WAL');
+    } catch (error) {
+      // Servers share the file (WAL); only an exclusive holder makes this fail: `loupe migrate` copying the install.
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+      this.db.close();
+      throw new Error(`${typeof path === 'string' ? path : 'the database'} is locked by another process (\`loupe migrate\` holds it while it moves the install): start Loupe once it is done, on its new DATABASE_URL.`);
+    }
     this.db.pragma('mmap_size = 1073741824');
     this.db.pragma('cache_size = -65536');
     this.db.pragma('synchronous = FULL');

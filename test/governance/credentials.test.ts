@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { hashPassword } from '../../lib/auth/passwords';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { getAuthRuntime } from '../../lib/runtime';
-import { auditVerify } from '../../cli/audit';
+import { auditVerify } from '../../server/admin/audit-verify';
 import { startTestLoupe, type TestLoupe } from '../helpers/loupe';
 
 /**

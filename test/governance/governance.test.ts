@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { getAuthRuntime } from '../../lib/runtime';
 import { runRetentionSweep } from '../../server/governance/retention';
-import { auditVerify } from '../../cli/audit';
+import { auditVerify } from '../../server/admin/audit-verify';
 import { startTestLoupe, type TestLoupe } from '../helpers/loupe';
 
 /** A raw socket on a room: resolves `opened`, and `closed` with the code and when it came. */
