@@ -126,8 +126,18 @@ describe('postgres store: several handles on one database', () => {
   });
 
   it('lets racing compactions and appends lose nothing: the newest snapshot wins, later updates stay', async () => {
-    const [a, b] = [handle(), handle()];
+    const [a, b, reader] = [handle(), handle(), handle()];
     const doc = 'race-compact';
+    // A reader loading the document meanwhile always gets a whole picture: the snapshot plus every update after it.
+    let racing = true;
+    let reads = 0;
+    const reading = (async () => {
+      while (racing) {
+        const seen = await reader.loadDoc(doc);
+        expect(seen.updates).toHaveLength(seen.lastSeq - seen.snapshotSeq);
+        reads += 1;
+      }
+    })();
     for (let round = 0; round < 8; round++) {
       const base = await a.latestSeq(doc);
       await a.appendUpdates(Array.from({ length: 10 }, (_, n) => ({ docName: doc, data: payload(9, base + n) })));
@@ -150,6 +160,9 @@ describe('postgres store: several handles on one database', () => {
       expect(keys).toContain(key(payload(1, round)));
       expect(keys).toContain(key(payload(2, round)));
     }
+    racing = false;
+    await reading;
+    expect(reads).toBeGreaterThan(0);
   });
 
   it('hands a lease to one holder at a time, with a fencing token that grows on each handover', async () => {
