@@ -95,6 +95,7 @@ export interface PgRunner {
 
 interface Shared {
   statementTimeoutMs: number;
+  reportUnavailable(error: unknown): void;
   pool: pg.Pool;
   lockPool: pg.Pool;
   ready(): Promise<void>;
@@ -134,8 +135,12 @@ export interface PostgresStoreOptions {
    * reset (a dead network path) fails calls within this bound instead of hanging them.
    */
   statementTimeoutMs?: number;
-  /** Called when an idle connection fails (PostgreSQL restarted); the pool drops it and reconnects on demand. */
-  onIdleError?: (error: Error) => void;
+  /**
+   * Told when the database cannot be reached (a call failed for it, or an idle
+   * connection died), at most once every 10 s: for the log. Calls fail with
+   * storage_unavailable meanwhile; the pool reconnects on demand.
+   */
+  onUnavailable?: (error: unknown) => void;
 }
 
 export class PostgresStore implements Store, PgRunner {
@@ -158,7 +163,7 @@ export class PostgresStore implements Store, PgRunner {
     try {
       await this.shared.ready();
     } catch (error) {
-      throw translate(error);
+      throw this.translate(error);
     }
   }
 
@@ -190,7 +195,7 @@ export class PostgresStore implements Store, PgRunner {
         client.release(broken);
       }
     } catch (error) {
-      throw translate(error);
+      throw this.translate(error);
     }
   }
 
@@ -881,7 +886,7 @@ export class PostgresStore implements Store, PgRunner {
       await this.shared.ready();
       client = await this.shared.lockPool.connect();
     } catch (error) {
-      throw translate(error);
+      throw this.translate(error);
     }
     let broken: Error | boolean | undefined;
     try {
@@ -889,7 +894,7 @@ export class PostgresStore implements Store, PgRunner {
         await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
       } catch (error) {
         broken = true;
-        throw translate(error);
+        throw this.translate(error);
       }
       try {
         return await work();
@@ -912,7 +917,7 @@ export class PostgresStore implements Store, PgRunner {
       await this.shared.ready();
       client = await this.shared.pool.connect();
     } catch (error) {
-      throw translate(error);
+      throw this.translate(error);
     }
     const tx: TxContext = { client, queue: Promise.resolve(), savepoints: 0, done: false };
     let broken: Error | undefined;
@@ -940,10 +945,15 @@ export class PostgresStore implements Store, PgRunner {
     } catch (error) {
       tx.done = true;
       if (isConnectionError(error)) broken = error as Error;
-      throw translate(error);
+      throw this.translate(error);
     } finally {
       client.release(broken);
     }
+  }
+
+  private translate(error: unknown): unknown {
+    if (!(error instanceof AppError) && isConnectionError(error)) this.shared.reportUnavailable(error);
+    return translate(error);
   }
 
   async close(): Promise<void> {
@@ -965,13 +975,18 @@ function openShared(url: string, options: PostgresStoreOptions): Shared {
   types.setTypeParser(20, (value: string) => Number(value));
   types.setTypeParser(1700, (value: string) => Number(value));
   const max = options.poolMax ?? DEFAULT_POOL_MAX;
-  const onIdleError = options.onIdleError ?? (() => {});
+  let reportedAt = -Infinity;
+  const reportUnavailable = (error: unknown) => {
+    if (!options.onUnavailable || Date.now() - reportedAt < 10_000) return;
+    reportedAt = Date.now();
+    options.onUnavailable(error);
+  };
   const common = { connectionString: url, types, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 };
   const pool = new pg.Pool({ ...common, max, application_name: 'loupe' });
   const lockPool = new pg.Pool({ ...common, max: Math.max(2, Math.floor(max / 2)), application_name: 'loupe-locks' });
   for (const p of [pool, lockPool]) {
     // An idle connection that dies (server restart) is an event, not a crash: the pool drops it.
-    p.on('error', onIdleError);
+    p.on('error', reportUnavailable);
     // So is one that dies while checked out between two queries (a unit's, or a held lock's): its next query fails instead.
     p.on('connect', (client) => client.on('error', () => {}));
   }
@@ -988,7 +1003,7 @@ function openShared(url: string, options: PostgresStoreOptions): Shared {
     return migrated;
   };
   ready().catch(() => {});
-  return { pool, lockPool, ready, lockTails: new Map(), closed: false, statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
+  return { pool, lockPool, ready, lockTails: new Map(), closed: false, reportUnavailable, statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
 }
 
 /**

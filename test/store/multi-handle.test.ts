@@ -280,7 +280,8 @@ describe('postgres store: the database going away', () => {
     // A port nothing listens on (the proxy, closed).
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
     await proxy.close();
-    const store = new PostgresStore(`postgres://postgres@127.0.0.1:${proxy.port}/test`, { poolMax: 2 });
+    const reported: unknown[] = [];
+    const store = new PostgresStore(`postgres://postgres@127.0.0.1:${proxy.port}/test`, { poolMax: 2, onUnavailable: (e) => reported.push(e) });
     try {
       const error = await store.getSetting('k').then(
         () => null,
@@ -290,6 +291,8 @@ describe('postgres store: the database going away', () => {
       expect(error).toMatchObject({ code: 'storage_unavailable', status: 503, message: 'The database is unavailable; try again shortly.' });
       await expect(store.withLock('k', async () => 1)).rejects.toMatchObject({ code: 'storage_unavailable' });
       await expect(store.transaction(async () => 1)).rejects.toMatchObject({ code: 'storage_unavailable' });
+      // Told for the log once, not once per failed call.
+      expect(reported).toHaveLength(1);
     } finally {
       await store.close();
     }
