@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { PostgresStore } from '../../lib/store/postgres';
-import { POSTGRES_MIGRATIONS } from '../../lib/store/postgres-schema';
+import { POSTGRES_MIGRATIONS, POSTGRES_REBUILD_DOC_HEADS_SQL } from '../../lib/store/postgres-schema';
 import type { NewAuditEntry } from '../../lib/store/types';
 import { ChainVerifier } from '../../lib/audit/chain';
 import { AppError } from '../../lib/errors';
@@ -126,8 +126,18 @@ describe('postgres store: several handles on one database', () => {
   });
 
   it('lets racing compactions and appends lose nothing: the newest snapshot wins, later updates stay', async () => {
-    const [a, b] = [handle(), handle()];
+    const [a, b, reader] = [handle(), handle(), handle()];
     const doc = 'race-compact';
+    // A reader loading the document meanwhile always gets a whole picture: the snapshot plus every update after it.
+    let racing = true;
+    let reads = 0;
+    const reading = (async () => {
+      while (racing) {
+        const seen = await reader.loadDoc(doc);
+        expect(seen.updates).toHaveLength(seen.lastSeq - seen.snapshotSeq);
+        reads += 1;
+      }
+    })();
     for (let round = 0; round < 8; round++) {
       const base = await a.latestSeq(doc);
       await a.appendUpdates(Array.from({ length: 10 }, (_, n) => ({ docName: doc, data: payload(9, base + n) })));
@@ -150,6 +160,32 @@ describe('postgres store: several handles on one database', () => {
       expect(keys).toContain(key(payload(1, round)));
       expect(keys).toContain(key(payload(2, round)));
     }
+    racing = false;
+    await reading;
+    expect(reads).toBeGreaterThan(0);
+  });
+
+  it('continues numbering after rows copied from SQLite once their heads are rebuilt', async () => {
+    const store = handle();
+    await store.ready();
+    // As `loupe migrate` copies them: SQLite's global seqs (gaps per document), a compacted document's row without last_seq.
+    await admin.query(`INSERT INTO doc_updates (seq, doc_name, data) VALUES (5, 'copied', '\\x01'), (9, 'copied', '\\x02'), (17, 'copied', '\\x03'), (30, 'snapped', '\\x04')`);
+    await admin.query(`INSERT INTO docs (name, snapshot, snapshot_seq) VALUES ('snapped', '\\x09', 21), ('only-snapshot', '\\x08', 40)`);
+    await admin.query(POSTGRES_REBUILD_DOC_HEADS_SQL);
+    await admin.query(POSTGRES_REBUILD_DOC_HEADS_SQL);
+    expect(await store.latestSeq('copied')).toBe(17);
+    expect(await store.latestSeq('snapped')).toBe(30);
+    expect(await store.latestSeq('only-snapshot')).toBe(40);
+    expect(await store.appendUpdates([{ docName: 'copied', data: new Uint8Array([4]) }])).toEqual([18]);
+    expect(await store.appendUpdates([{ docName: 'snapped', data: new Uint8Array([5]) }])).toEqual([31]);
+    expect(await store.appendUpdates([{ docName: 'only-snapshot', data: new Uint8Array([6]) }])).toEqual([41]);
+    const copied = await store.loadDoc('copied');
+    expect(copied.updates.map((u) => u[0])).toEqual([1, 2, 3, 4]);
+    expect(copied.lastSeq).toBe(18);
+    expect((await store.loadDocAfter('copied', 9)).updates.map((u) => u[0])).toEqual([3, 4]);
+    const snapped = await store.loadDoc('snapped');
+    expect(snapped).toMatchObject({ snapshotSeq: 21, lastSeq: 31 });
+    expect(snapped.updates.map((u) => u[0])).toEqual([4, 5]);
   });
 
   it('hands a lease to one holder at a time, with a fencing token that grows on each handover', async () => {
@@ -267,7 +303,8 @@ describe('postgres store: the database going away', () => {
     // A port nothing listens on (the proxy, closed).
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
     await proxy.close();
-    const store = new PostgresStore(`postgres://postgres@127.0.0.1:${proxy.port}/test`, { poolMax: 2 });
+    const reported: unknown[] = [];
+    const store = new PostgresStore(`postgres://postgres@127.0.0.1:${proxy.port}/test`, { poolMax: 2, onUnavailable: (e) => reported.push(e) });
     try {
       const error = await store.getSetting('k').then(
         () => null,
@@ -277,8 +314,30 @@ describe('postgres store: the database going away', () => {
       expect(error).toMatchObject({ code: 'storage_unavailable', status: 503, message: 'The database is unavailable; try again shortly.' });
       await expect(store.withLock('k', async () => 1)).rejects.toMatchObject({ code: 'storage_unavailable' });
       await expect(store.transaction(async () => 1)).rejects.toMatchObject({ code: 'storage_unavailable' });
+      // Told for the log once, not once per failed call.
+      expect(reported).toHaveLength(1);
     } finally {
       await store.close();
+    }
+  });
+
+  it('gives up on a database that stops answering (no reset) within its statement timeout, and recovers', async () => {
+    const db = await createTestDatabase('blackhole');
+    const target = new URL(db.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const store = new PostgresStore(throughProxy(db.url, proxy), { poolMax: 2, statementTimeoutMs: 500 });
+    try {
+      await store.setSetting('k', 'v');
+      proxy.blackhole();
+      await expect(store.getSetting('k')).rejects.toMatchObject({ code: 'storage_unavailable' });
+      await expect(store.transaction((tx) => tx.setSetting('in-unit', '1'))).rejects.toMatchObject({ code: 'storage_unavailable' });
+      await proxy.restore();
+      await until(async () => (await store.getSetting('k').catch(() => null)) === 'v', 'the store to serve again');
+      expect(await store.getSetting('in-unit')).toBeNull();
+    } finally {
+      await store.close();
+      await proxy.close();
+      await db.drop();
     }
   });
 
