@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.string().min(1).optional(),
   REDIS_URL: z.string().min(1).optional(),
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  REDIS_PREFIX: z.string().default('loupe:'),
   /** The signing key, or a key ring `new,old,…` (the first signs, all verify); each key at least 32 characters. */
   AUTH_SECRET: signingKeys('AUTH_SECRET').optional(),
   /** Keys that still verify but no longer sign (`old1,old2`), another way to write the ring's tail. */
@@ -50,8 +52,8 @@ const EnvSchema = z.object({
   /** Requests per minute per agent token. */
   RATE_LIMIT_TOKEN_PER_MIN: z.coerce.number().int().min(1).default(1200),
   /**
-   * Live WebSocket connections one person (all their sessions and agent tokens) may hold in this process;
-   * a browser tab holds three. Counted per process until the fan-out spans processes.
+   * Live WebSocket connections one person (all their sessions and agent tokens) may hold; a browser tab holds
+   * three. Counted across every instance when REDIS_URL is set (per process while Redis is unreachable).
    */
   MAX_SOCKETS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(DEFAULT_MAX_SOCKETS_PER_PRINCIPAL),
   /**
@@ -61,6 +63,11 @@ const EnvSchema = z.object({
   MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL: z.coerce.number().int().min(1).default(DEFAULT_MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL),
   /** A response whose client reads nothing for this long is destroyed (its budget freed). */
   STALLED_WRITE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_STALLED_WRITE_TIMEOUT_MS),
+  /**
+   * How often every live socket re-checks its access regardless (the backstop: every change Loupe makes is
+   * announced to the sockets at once; this catches changes made directly in the database).
+   */
+  ACCESS_RECHECK_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   /** An automatic version is cut once writes to a page have been quiet this long. */
   VERSION_QUIET_MS: z.coerce.number().int().min(100).max(3_600_000).default(3000),
   /** How often the retention job looks for artifacts to purge. */
@@ -85,6 +92,7 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  redisPrefix: string;
   /** The signing key ring from the environment (current first), or null: the embedded default keeps it in DATA_DIR/auth-secret. */
   authSecrets: string[] | null;
   adminEmail: string | undefined;
@@ -96,6 +104,7 @@ export interface Config {
   signInPerMinute: number;
   tokenPerMinute: number;
   maxSocketsPerPrincipal: number;
+  accessRecheckMs: number;
   maxResponseBytesInFlightPerPrincipal: number;
   stalledWriteTimeoutMs: number;
   retentionSweepMs: number;
@@ -122,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     authSecrets: e.AUTH_SECRET ? [...e.AUTH_SECRET, ...(e.AUTH_SECRET_PREVIOUS ?? [])] : null,
     adminEmail: e.LOUPE_ADMIN_EMAIL,
     adminPassword: e.LOUPE_ADMIN_PASSWORD,
@@ -132,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signInPerMinute: e.RATE_LIMIT_SIGNIN_PER_MIN,
     tokenPerMinute: e.RATE_LIMIT_TOKEN_PER_MIN,
     maxSocketsPerPrincipal: e.MAX_SOCKETS_PER_PRINCIPAL,
+    accessRecheckMs: e.ACCESS_RECHECK_MS,
     maxResponseBytesInFlightPerPrincipal: e.MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL,
     stalledWriteTimeoutMs: e.STALLED_WRITE_TIMEOUT_MS,
     retentionSweepMs: e.RETENTION_SWEEP_MS,
