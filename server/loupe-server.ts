@@ -242,12 +242,15 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
       return id;
     },
     revokeSession: async (sessionId) => {
-      const session = await store.getSession(sessionId);
-      await store.revokeSession(sessionId, Date.now());
-      if (!session) return;
-      const user = await store.getUser(session.userId);
-      services.cutOff({ userId: session.userId, kind: 'user' }, 'revoked');
-      await auditAccountEvent(services, session.userId, { kind: 'user', id: session.userId, name: user?.name ?? 'Unknown' }, 'auth.sign_out', metaFrom(null, null));
+      const session = await store.transaction(async (tx) => {
+        const session = await tx.getSession(sessionId);
+        await tx.revokeSession(sessionId, Date.now());
+        if (!session) return null;
+        const user = await tx.getUser(session.userId);
+        await auditAccountEvent(services, session.userId, { kind: 'user', id: session.userId, name: user?.name ?? 'Unknown' }, 'auth.sign_out', metaFrom(null, null), {}, tx);
+        return session;
+      });
+      if (session) services.cutOff({ userId: session.userId, kind: 'user' }, 'revoked');
     },
   });
 

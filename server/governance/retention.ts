@@ -22,15 +22,22 @@ export function artifactDocNames(id: string): string[] {
 export async function purgeArtifact(services: Services, artifact: ArtifactRecord, reason: Record<string, unknown>): Promise<void> {
   const docNames = artifactDocNames(artifact.id);
   for (const name of docNames) await services.registry.evict(name, CloseCode.NOT_FOUND, 'This artifact was deleted.');
-  await services.store.purgeArtifact(artifact.id, docNames);
-  await services.audit.record({
-    orgId: artifact.orgId,
-    actor: SYSTEM_ACTOR,
-    action: 'artifact.purge',
-    artifactId: artifact.id,
-    target: { type: 'artifact', id: artifact.id, label: artifact.title },
-    details: { ...reason, lastUpdatedAt: new Date(artifact.updatedAt).toISOString(), createdBy: artifact.createdBy },
+  await services.store.transaction(async (tx) => {
+    await tx.purgeArtifact(artifact.id, docNames);
+    await services.audit.record(
+      {
+        orgId: artifact.orgId,
+        actor: SYSTEM_ACTOR,
+        action: 'artifact.purge',
+        artifactId: artifact.id,
+        target: { type: 'artifact', id: artifact.id, label: artifact.title },
+        details: { ...reason, lastUpdatedAt: new Date(artifact.updatedAt).toISOString(), createdBy: artifact.createdBy },
+      },
+      tx,
+    );
   });
+  // Sockets on it in other processes find it gone and close; their rooms unload.
+  services.accessChanged({ artifactId: artifact.id });
 }
 
 /** One pass of the retention job over every organization with a retention period. Returns how many were purged. */
@@ -70,17 +77,21 @@ async function pruneOldVersions(services: Services, orgId: string, cutoff: numbe
     if (!oldestKept || oldestKept.n === versions[versions.length - 1].n) continue;
     const pageText = await readVersionPage(services, artifact.id, oldestKept.n);
     if (pageText === null) continue;
-    const dropped = await services.store.pruneVersions(artifact.id, oldestKept.n, encodeKeyframe(pageText));
-    if (dropped > 0) {
-      await services.audit.record({
-        orgId,
-        actor: SYSTEM_ACTOR,
-        action: 'artifact.purge',
-        artifactId: artifact.id,
-        target: { type: 'artifact', id: artifact.id, label: artifact.title },
-        details: { versionsPurged: dropped, keptFrom: oldestKept.n },
-      });
-    }
+    await services.store.transaction(async (tx) => {
+      const dropped = await tx.pruneVersions(artifact.id, oldestKept.n, encodeKeyframe(pageText));
+      if (dropped === 0) return;
+      await services.audit.record(
+        {
+          orgId,
+          actor: SYSTEM_ACTOR,
+          action: 'artifact.purge',
+          artifactId: artifact.id,
+          target: { type: 'artifact', id: artifact.id, label: artifact.title },
+          details: { versionsPurged: dropped, keptFrom: oldestKept.n },
+        },
+        tx,
+      );
+    });
   }
 }
 
