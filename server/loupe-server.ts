@@ -169,7 +169,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     limits,
     responses: new ResponseBudget(config.maxResponseBytesInFlightPerPrincipal, config.stalledWriteTimeoutMs),
     versionScheduler: new VersionScheduler(config.versionQuietMs, logger),
-    agentPresence: new AgentPresence(registry, now),
+    agentPresence: new AgentPresence(registry, now, { pubsub, nodeId, logger }),
     logger,
     authSecret,
     authSecrets: signingKeys.all,

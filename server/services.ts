@@ -57,3 +57,12 @@ export interface Services {
   /** An organization's settings changed: open review rooms of it, in every process, re-project their summary. */
   orgSettingsChanged(orgId: string): Promise<void>;
 }
+
+/**
+ * Whether other processes may share this one's storage or bus: only then
+ * do single-owner jobs take leases and locks across processes (the embedded
+ * default pays nothing for them).
+ */
+export function isSharedDeployment(services: Pick<Services, 'store' | 'pubsub'>): boolean {
+  return services.store.kind !== 'sqlite' || services.pubsub.fansOut;
+}

@@ -10,7 +10,7 @@ import type { RequestMeta } from '../audit/audit';
 import { formatEtag } from '../api/http';
 import { getVisibleArtifact } from '../artifacts/artifact-view';
 import { writableArtifact } from '../artifacts/write-content';
-import type { Services } from '../services';
+import { isSharedDeployment, type Services } from '../services';
 import { label } from '../validation';
 import { httpUrl, httpUrlOrNull } from '../../lib/http-url';
 import { authorOf, type VersionAuthor } from './author';
@@ -104,9 +104,17 @@ interface CutInput {
  * Cuts a version of the page as it stands now (durable first). When the page
  * has not changed since the latest version, that version is returned instead
  * (except for restores, which always record the act).
+ *
+ * With several instances the cut runs under the store's lock
+ * `version:<artifactId>`, and the "unchanged since the latest version" check
+ * reads the latest version inside it: automatic-version timers firing on
+ * three instances after the same writes make one version, the others find
+ * its hash equal to their page's and return it.
  */
 export function cutVersion(services: Services, input: CutInput): Promise<{ version: VersionRecord; created: boolean }> {
-  return serially(input.artifactId, () =>
+  const underLock = <T>(work: () => Promise<T>) =>
+    isSharedDeployment(services) ? services.store.withLock(`version:${input.artifactId}`, work) : work();
+  return serially(input.artifactId, () => underLock(() =>
     services.registry.withRoom(contentRoom(input.artifactId), async (room) => {
       await room.whenDurable();
       const page = htmlOf(room.doc).toString();
@@ -150,7 +158,7 @@ export function cutVersion(services: Services, input: CutInput): Promise<{ versi
       });
       return { version, created: true };
     }),
-  );
+  ));
 }
 
 function checkIfMatch(ifMatch: string[] | null, current: string): void {
