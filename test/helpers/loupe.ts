@@ -13,6 +13,7 @@ import type { Role, Store, TokenScope } from '../../lib/store/types';
 import { encode } from 'next-auth/jwt';
 import { sessionCookieName } from '../../server/auth/identify';
 import { SqliteStore } from '../../lib/store/sqlite';
+import type { PubSub } from '../../server/pubsub/types';
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery';
@@ -47,7 +48,16 @@ export interface TestLoupe {
 
 /** A real Loupe (API + rooms + sandbox, no Next pages) on port 0 with a fresh SQLite file. */
 export async function startTestLoupe(
-  options: { dataDir?: string; store?: Store; idleUnloadMs?: number; env?: Record<string, string> } = {},
+  options: {
+    dataDir?: string;
+    store?: Store;
+    idleUnloadMs?: number;
+    env?: Record<string, string>;
+    /** The bus: a LocalPubSub({ fansOut: true }) shared by several servers in this process, or a Redis bus. */
+    pubsub?: PubSub;
+    /** Shared limits in this Redis (set on the config directly: the config refuses REDIS_URL next to SQLite). */
+    redis?: { url: string; prefix: string };
+  } = {},
 ): Promise<TestLoupe> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
   const config = loadConfig({
@@ -61,8 +71,12 @@ export async function startTestLoupe(
     ROOM_IDLE_UNLOAD_MS: String(options.idleUnloadMs ?? 0),
     ...options.env,
   });
+  if (options.redis) {
+    config.redisUrl = options.redis.url;
+    config.redisPrefix = options.redis.prefix;
+  }
   const store = options.store ?? new SqliteStore(join(dataDir, 'loupe.db'));
-  const server = await startLoupeServer({ config, logger: silentLogger, store });
+  const server = await startLoupeServer({ config, logger: silentLogger, store, pubsub: options.pubsub });
   const port = new URL(server.appOrigin).port;
   const url = `http://127.0.0.1:${port}`;
   const api = (path: string, init: RequestInit & { token?: string } = {}) => {
