@@ -31,7 +31,7 @@ import type { CutOff, Services } from './services';
 import { Auditor, requestMeta, SYSTEM_ACTOR, type RequestMeta } from './audit/audit';
 import { createLimits } from './limits/rate-limiter';
 import { RedisRateLimiter } from './limits/redis-rate-limiter';
-import { closeCoordinationRedis, connectCoordinationRedis } from './limits/redis-connection';
+import { closeCoordinationRedis, connectCoordinationRedis, whenCoordinationReady } from './limits/redis-connection';
 import { LocalSocketSlots, RedisSocketSlots, type SocketSlots } from './limits/socket-slots';
 import { publishControl, subscribeControl, type AccessScope } from './auth/control-channel';
 import { startRetentionJob } from './governance/retention';
@@ -144,6 +144,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
   const now = () => Date.now();
   // Shared limits (rate buckets, the socket cap) live in Redis when there is one; each falls back to this process.
   const coordination = config.redisUrl ? connectCoordinationRedis(config.redisUrl, logger) : null;
+  if (coordination && !(await whenCoordinationReady(coordination))) logger.warn('starting without Redis: limits are per process until it answers');
   const limits = createLimits(
     { signInPerMinute: config.signInPerMinute, tokenPerMinute: config.tokenPerMinute },
     now,
