@@ -112,7 +112,7 @@ describe('access events across instances (backstop one hour away)', () => {
     const socket = openSocket(b, id, a.token);
     await socket.opened;
     const bad = (payload: unknown) =>
-      cluster.pubsub.publish(CONTROL_CHANNEL, { nodeId: 'someone-else', kind: 'update', payload: new TextEncoder().encode(JSON.stringify(payload)) });
+      cluster.pubsub.publish(CONTROL_CHANNEL, { nodeId: 'someone-else', kind: 'control', payload: new TextEncoder().encode(JSON.stringify(payload)) });
     bad({ type: 'cut_off', match: {}, why: 'revoked' });
     bad({ type: 'cut_off', match: { userId: 'x', extra: true }, why: 'revoked' });
     bad('not json at all');

@@ -14,6 +14,17 @@ import { encode } from 'next-auth/jwt';
 import { sessionCookieName } from '../../server/auth/identify';
 import { SqliteStore } from '../../lib/store/sqlite';
 import type { PubSub } from '../../server/pubsub/types';
+import { PostgresStore } from '../../lib/store/postgres';
+import { createTestDatabase, type TestDatabase } from './services';
+
+/**
+ * TEST_STORE=postgres: every startTestLoupe without a store of the test's own
+ * runs on a fresh PostgreSQL database (dropped on stop), so the existing suites run on both backends.
+ */
+export const TEST_ON_POSTGRES = process.env.TEST_STORE === 'postgres';
+const TEST_AUTH_SECRET = 'test-secret-'.padEnd(48, 'x');
+/** A restart on the same DATA_DIR finds the same database, as it would find the same SQLite file. */
+const databaseOfDataDir = new Map<string, TestDatabase>();
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery';
@@ -60,6 +71,16 @@ export async function startTestLoupe(
   } = {},
 ): Promise<TestLoupe> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
+  let database: TestDatabase | null = null;
+  let ownsDatabase = false;
+  if (!options.store && TEST_ON_POSTGRES) {
+    database = databaseOfDataDir.get(dataDir) ?? null;
+    if (!database) {
+      database = await createTestDatabase('loupe_api');
+      databaseOfDataDir.set(dataDir, database);
+      ownsDatabase = !options.dataDir;
+    }
+  }
   const config = loadConfig({
     PORT: '0',
     SANDBOX_PORT: '0',
@@ -69,13 +90,14 @@ export async function startTestLoupe(
     LOUPE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LOUPE_AGENT_TOKEN: AGENT_TOKEN,
     ROOM_IDLE_UNLOAD_MS: String(options.idleUnloadMs ?? 0),
+    ...(database ? { DATABASE_URL: database.url, AUTH_SECRET: TEST_AUTH_SECRET } : {}),
     ...options.env,
   });
   if (options.redis) {
     config.redisUrl = options.redis.url;
     config.redisPrefix = options.redis.prefix;
   }
-  const store = options.store ?? new SqliteStore(join(dataDir, 'loupe.db'));
+  const store = options.store ?? (database ? new PostgresStore(database.url) : new SqliteStore(join(dataDir, 'loupe.db')));
   const server = await startLoupeServer({ config, logger: silentLogger, store, pubsub: options.pubsub });
   const port = new URL(server.appOrigin).port;
   const url = `http://127.0.0.1:${port}`;
@@ -93,6 +115,10 @@ export async function startTestLoupe(
     store,
     stop: async () => {
       await server.stop();
+      if (database && ownsDatabase) {
+        databaseOfDataDir.delete(dataDir);
+        await database.drop();
+      }
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
     orgId: async () => {
