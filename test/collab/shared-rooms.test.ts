@@ -1,4 +1,4 @@
-// Several Loupe servers on one store, each with its own Redis bus: rooms stay correct across processes
+// Several Loupe servers on one database (SQLite shared in process, and PostgreSQL), each with its own Redis bus: rooms stay correct across processes
 // (gaps and Redis restarts healed from storage, read-your-writes, ETags, compaction). Servers share this
 // test process; real multi-process runs are test/cluster's.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,14 +8,16 @@ import { join } from 'node:path';
 import * as Y from 'yjs';
 import { Redis } from 'ioredis';
 import { SqliteStore } from '../../lib/store/sqlite';
+import { PostgresStore } from '../../lib/store/postgres';
 import type { Store } from '../../lib/store/types';
 import { docNameFor } from '../../lib/protocol/ids';
 import { busKeyOf, encodeBusMessage, RedisPubSub } from '../../server/pubsub/redis';
 import type { PubSub, PubSubMessage } from '../../server/pubsub/types';
 import type { Room } from '../../server/collab/room';
+import { cutVersion } from '../../server/versions/versions';
 import { silentLogger } from '../../server/log';
 import { connectClient, startTestLoupe, whenSynced, type TestLoupe } from '../helpers/loupe';
-import { TEST_REDIS_URL, testRedisPrefix } from '../helpers/services';
+import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from '../helpers/services';
 import { startOwnRedis } from '../helpers/redis-server';
 
 const SECRET = 'shared-rooms-secret-'.padEnd(48, 'k');
@@ -61,31 +63,55 @@ interface Cluster {
   prefix: string;
 }
 
-/** `count` servers on one store (the first makes the org and admin), each with its own bus on `redisUrl` under one prefix. */
-async function startCluster(count: number, redisUrl = TEST_REDIS_URL): Promise<Cluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'loupe-shared-'));
-  const store = new SqliteStore(join(dir, 'loupe.db'));
-  // Each server closes its store on stop; the one they share is closed once, after all of them.
-  const handle = new Proxy(store, {
-    get(target, key) {
-      if (key === 'close') return async () => {};
-      const value = Reflect.get(target, key, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+type Backend = 'sqlite' | 'postgres';
+
+/**
+ * `count` servers on one database (the first makes the org and admin), each with its own bus on `redisUrl`
+ * under one prefix. PostgreSQL: each server has a store handle (a pool) of its own, as separate processes
+ * would; SQLite: one handle, shared (its seqs are not contiguous per document: gaps then only cost reads).
+ */
+async function startCluster(backend: Backend, count: number, redisUrl = TEST_REDIS_URL): Promise<Cluster> {
   const prefix = testRedisPrefix();
   const servers: TestLoupe[] = [];
   const buses: LossyBus[] = [];
+  let storeFor: () => Store;
+  let store: Store;
+  let closeStorage: () => Promise<unknown>;
+  if (backend === 'postgres') {
+    const db = await createTestDatabase('shared_rooms');
+    store = new PostgresStore(db.url);
+    storeFor = () => new PostgresStore(db.url);
+    closeStorage = async () => {
+      await store.close();
+      await db.drop();
+    };
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-shared-'));
+    const sqlite = new SqliteStore(join(dir, 'loupe.db'));
+    store = sqlite;
+    // Each server closes its store on stop; the one they share is closed once, after all of them.
+    const handle = new Proxy(sqlite, {
+      get(target, key) {
+        if (key === 'close') return async () => {};
+        const value = Reflect.get(target, key, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    storeFor = () => handle;
+    closeStorage = async () => {
+      await sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
   cleanups.push(async () => {
     await Promise.all(servers.map((server) => server.stop()));
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await closeStorage();
   });
   for (let i = 0; i < count; i++) {
     const bus = new LossyBus(new RedisPubSub({ url: redisUrl, prefix, secrets: [SECRET], logger: silentLogger, redisOptions: { retryStrategy: () => 50 } }));
     await bus.inner.connected(5_000);
     buses.push(bus);
-    servers.push(await startTestLoupe({ store: handle, pubsub: bus, idleUnloadMs: 60_000, env: { AUTH_SECRET: SECRET } }));
+    servers.push(await startTestLoupe({ store: storeFor(), pubsub: bus, idleUnloadMs: 60_000, env: { AUTH_SECRET: SECRET } }));
   }
   return { servers, buses, store, prefix };
 }
@@ -122,9 +148,9 @@ async function storedText(store: Store, docName: string): Promise<string> {
   return text;
 }
 
-describe('rooms shared by several servers over Redis', () => {
+describe.each<Backend>(['sqlite', 'postgres'])('rooms shared by several servers over Redis (%s)', (backend) => {
   it('consecutive PUTs on different servers end with exactly the last page everywhere, live readers included', async () => {
-    const { servers, buses } = await startCluster(3);
+    const { servers, buses } = await startCluster(backend, 3);
     const [a, b, c] = servers;
     const id = await a.createArtifact('<p>v0</p>');
     // Every server holds a copy before the writes (the stale copies a PUT must not diff against).
@@ -152,7 +178,7 @@ describe('rooms shared by several servers over Redis', () => {
   });
 
   it('takes an ETag from one server as If-Match on another, and refuses a stale one there', async () => {
-    const { servers, buses } = await startCluster(2);
+    const { servers, buses } = await startCluster(backend, 2);
     const [a, b] = servers;
     const id = await a.createArtifact('<p>start</p>');
     const seenOnB = await getContent(b, id);
@@ -175,7 +201,7 @@ describe('rooms shared by several servers over Redis', () => {
   });
 
   it('heals updates the bus lost from storage, with or without a later message', async () => {
-    const { servers, buses } = await startCluster(2);
+    const { servers, buses } = await startCluster(backend, 2);
     const [a, b] = servers;
     const id = await a.createArtifact('<p>start</p>');
     const roomA = await roomOf(a, id);
@@ -209,7 +235,7 @@ describe('rooms shared by several servers over Redis', () => {
   });
 
   it('lets nothing reach a room from a Redis publisher without the key, even well-formed and in sequence', async () => {
-    const { servers, buses, prefix } = await startCluster(2);
+    const { servers, buses, prefix } = await startCluster(backend, 2);
     const [a, b] = servers;
     const id = await a.createArtifact('<p>start</p>');
     const roomB = await roomOf(b, id);
@@ -234,7 +260,7 @@ describe('rooms shared by several servers over Redis', () => {
   });
 
   it('compacts from storage under concurrent writers on both servers without losing an update', async () => {
-    const { servers, store } = await startCluster(2);
+    const { servers, store } = await startCluster(backend, 2);
     const [a, b] = servers;
     const id = await a.createArtifact('');
     const rooms = [await roomOf(a, id), await roomOf(b, id)];
@@ -262,10 +288,28 @@ describe('rooms shared by several servers over Redis', () => {
     expect((await getContent(b, id)).html).toBe(expected);
   });
 
+  it('cuts one version when timers on several servers fire at once, of the page as stored', async () => {
+    const { servers, buses, store } = await startCluster(backend, 3);
+    const id = await servers[0].createArtifact('<p>v0</p>');
+    for (const server of servers) await getContent(server, id);
+    // The servers' copies are stale (no news on the bus): each cut must read the page from storage first.
+    for (const bus of buses) bus.dropUpdates = true;
+    expect((await putContent(servers[0], id, '<p>the page to keep</p>')).status).toBe(200);
+    const before = (await store.listVersions(id)).length;
+    const author = { kind: 'agent' as const, id: 'timer-test', name: 'Agent' };
+    // (In one test process the cuts also queue per artifact in memory; across processes the version lock does it: test/cluster.)
+    const cuts = await Promise.all(servers.map((server) => cutVersion(server.server.services, { artifactId: id, author, kind: 'auto', message: '' })));
+    expect(cuts.filter((cut) => cut.created)).toHaveLength(1);
+    const versions = await store.listVersions(id);
+    expect(versions).toHaveLength(before + 1);
+    const latest = versions.reduce((a, b) => (a.n > b.n ? a : b));
+    expect((await servers[2].api(`/api/v1/artifacts/${id}/versions/${latest.n}`).then((res) => res.json())).html).toBe('<p>the page to keep</p>');
+  });
+
   it('catches every loaded room up after Redis restarts, with no later message', async () => {
     const own = await startOwnRedis();
     cleanups.push(() => own.stop());
-    const { servers, buses } = await startCluster(2, own.url);
+    const { servers, buses } = await startCluster(backend, 2, own.url);
     const [a, b] = servers;
     const id = await a.createArtifact('<p>start</p>');
     const roomA = await roomOf(a, id);
@@ -279,5 +323,31 @@ describe('rooms shared by several servers over Redis', () => {
     await own.start();
     await expect.poll(() => textOf(roomB), { timeout: 10_000 }).toBe('<p>start</p><p>while Redis was down</p>');
     expect(buses[1].inner.stats.resyncs).toBeGreaterThan(0);
+  });
+});
+
+describe('a server configured with REDIS_URL', () => {
+  it('fans out over the signed Redis bus: a PUT on one instance reaches a live reader on the other', async () => {
+    const db = await createTestDatabase('redis_config');
+    const prefix = testRedisPrefix();
+    const env = { DATABASE_URL: db.url, AUTH_SECRET: SECRET, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix };
+    const servers: TestLoupe[] = [];
+    cleanups.push(async () => {
+      await Promise.all(servers.map((server) => server.stop()));
+      await db.drop();
+    });
+    for (let i = 0; i < 2; i++) servers.push(await startTestLoupe({ store: new PostgresStore(db.url), env }));
+    const [a, b] = servers;
+    for (const server of servers) {
+      expect(server.server.services.pubsub).toBeInstanceOf(RedisPubSub);
+      expect(server.server.services.pubsub.fansOut).toBe(true);
+    }
+    const id = await a.createArtifact('<p>start</p>');
+    const reader = connectClient(b, id);
+    cleanups.push(async () => reader.destroy());
+    await whenSynced(reader);
+    expect((await putContent(a, id, '<p>start</p><p>from A</p>')).status).toBe(200);
+    await expect.poll(() => reader.text.toString()).toBe('<p>start</p><p>from A</p>');
+    expect((b.server.services.pubsub as RedisPubSub).stats.delivered).toBeGreaterThan(0);
   });
 });

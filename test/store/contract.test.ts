@@ -607,3 +607,53 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('store contract: sqlite transactions hold the one connection', () => {
+  const sqlite = backends.find((b) => b.name === 'sqlite')!;
+
+  it('makes calls from outside an open unit wait for its end, so they never join it', async () => {
+    const { store, cleanup } = await sqlite.open();
+    try {
+      let outside: Promise<void> | undefined;
+      let outsideReview: Promise<void> | undefined;
+      await store.transaction(async (tx) => {
+        outside = store.setSetting('outside', '1');
+        outsideReview = store.review.addReview({
+          id: 'r', artifactId: 'art', orgId: 'o', version: 1, verdict: 'comment', summary: '', reviewer: { kind: 'user', id: 'u', name: 'U' }, createdAt: 1,
+        });
+        // The outside calls have not run: the unit sees none of them.
+        expect(await tx.getSetting('outside')).toBeNull();
+        expect(await tx.review.listReviews('art')).toEqual([]);
+        await tx.setSetting('inside', '1');
+      });
+      await Promise.all([outside, outsideReview]);
+      expect(await store.getSetting('outside')).toBe('1');
+      expect(await store.getSetting('inside')).toBe('1');
+      expect(await store.review.listReviews('art')).toHaveLength(1);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
+  it('runs units one after another: read-modify-write in concurrent units loses nothing', async () => {
+    const { store, cleanup } = await sqlite.open();
+    try {
+      await store.setSetting('n', '0');
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.transaction(async (tx) => {
+            await tx.lock('n');
+            const n = Number(await tx.getSetting('n'));
+            await Promise.resolve();
+            await tx.setSetting('n', String(n + 1));
+          }),
+        ),
+      );
+      expect(await store.getSetting('n')).toBe('10');
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+});
