@@ -94,6 +94,7 @@ export interface PgRunner {
 }
 
 interface Shared {
+  statementTimeoutMs: number;
   pool: pg.Pool;
   lockPool: pg.Pool;
   ready(): Promise<void>;
@@ -122,10 +123,17 @@ const VISIBLE_TO_VIEWER = `(
 )`;
 
 const DEFAULT_POOL_MAX = 10;
+const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 export interface PostgresStoreOptions {
   /** Connections for queries (default 10). withLock uses a pool of its own, half this size (at least 2). */
   poolMax?: number;
+  /**
+   * A call still unanswered after this long (default 30 s) is given up with
+   * storage_unavailable and its connection dropped: a database cut off without a
+   * reset (a dead network path) fails calls within this bound instead of hanging them.
+   */
+  statementTimeoutMs?: number;
   /** Called when an idle connection fails (PostgreSQL restarted); the pool drops it and reconnects on demand. */
   onIdleError?: (error: Error) => void;
 }
@@ -160,10 +168,11 @@ export class PostgresStore implements Store, PgRunner {
       if (this.tx) return await this.inTransaction(this.tx, mode, fn);
       if (this.shared.closed) throw new Error('the store is closed');
       await this.shared.ready();
-      if (mode !== 'atomic') return await fn(this.shared.pool as unknown as Queryable);
       const client = await this.shared.pool.connect();
+      const stop = watchdog(client, this.shared.statementTimeoutMs);
       let broken: Error | undefined;
       try {
+        if (mode !== 'atomic') return await fn(client as unknown as Queryable);
         await client.query('BEGIN');
         try {
           const result = await fn(client as unknown as Queryable);
@@ -177,6 +186,7 @@ export class PostgresStore implements Store, PgRunner {
         if (isConnectionError(error)) broken = error as Error;
         throw error;
       } finally {
+        stop();
         client.release(broken);
       }
     } catch (error) {
@@ -188,16 +198,21 @@ export class PostgresStore implements Store, PgRunner {
     const step = async (): Promise<T> => {
       if (tx.done) throw new Error('this transaction has ended: use the store, not its transaction view');
       const client = tx.client as unknown as Queryable;
-      if (mode === 'read') return fn(client);
-      const name = `s${++tx.savepoints}`;
-      await client.query(`SAVEPOINT ${name}`);
+      const stop = watchdog(tx.client, this.shared.statementTimeoutMs);
       try {
-        const result = await fn(client);
-        await client.query(`RELEASE SAVEPOINT ${name}`);
-        return result;
-      } catch (error) {
-        if (!isConnectionError(error)) await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-        throw error;
+        if (mode === 'read') return await fn(client);
+        const name = `s${++tx.savepoints}`;
+        await client.query(`SAVEPOINT ${name}`);
+        try {
+          const result = await fn(client);
+          await client.query(`RELEASE SAVEPOINT ${name}`);
+          return result;
+        } catch (error) {
+          if (!isConnectionError(error)) await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+          throw error;
+        }
+      } finally {
+        stop();
       }
     };
     // Calls on one transaction run one at a time, in call order: savepoints nest only in sequence.
@@ -880,7 +895,9 @@ export class PostgresStore implements Store, PgRunner {
         return await work();
       } finally {
         // A connection that fails here is destroyed: its session ends and the server drops the lock with it.
-        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => (broken = true));
+        await timed(client, this.shared.statementTimeoutMs, () =>
+          client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]),
+        ).catch(() => (broken = true));
       }
     } finally {
       client.release(broken);
@@ -900,7 +917,7 @@ export class PostgresStore implements Store, PgRunner {
     const tx: TxContext = { client, queue: Promise.resolve(), savepoints: 0, done: false };
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await timed(client, this.shared.statementTimeoutMs, () => client.query('BEGIN'));
       const view = new PostgresStore(this.shared, {}, tx) as PostgresStore & StoreTransaction;
       // Its own key space ('tx:'), apart from withLock's: as on SQLite, a unit opened inside withLock(k) may lock k without waiting on itself.
       view.lock = (key: string) =>
@@ -914,11 +931,11 @@ export class PostgresStore implements Store, PgRunner {
       } catch (error) {
         await tx.queue;
         tx.done = true;
-        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        await timed(client, this.shared.statementTimeoutMs, () => client.query('ROLLBACK')).catch((rollbackError: Error) => (broken = rollbackError));
         throw error;
       }
       tx.done = true;
-      await client.query('COMMIT');
+      await timed(client, this.shared.statementTimeoutMs, () => client.query('COMMIT'));
       return result;
     } catch (error) {
       tx.done = true;
@@ -949,7 +966,7 @@ function openShared(url: string, options: PostgresStoreOptions): Shared {
   types.setTypeParser(1700, (value: string) => Number(value));
   const max = options.poolMax ?? DEFAULT_POOL_MAX;
   const onIdleError = options.onIdleError ?? (() => {});
-  const common = { connectionString: url, types, keepAlive: true, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 };
+  const common = { connectionString: url, types, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 };
   const pool = new pg.Pool({ ...common, max, application_name: 'loupe' });
   const lockPool = new pg.Pool({ ...common, max: Math.max(2, Math.floor(max / 2)), application_name: 'loupe-locks' });
   for (const p of [pool, lockPool]) {
@@ -971,7 +988,29 @@ function openShared(url: string, options: PostgresStoreOptions): Shared {
     return migrated;
   };
   ready().catch(() => {});
-  return { pool, lockPool, ready, lockTails: new Map(), closed: false };
+  return { pool, lockPool, ready, lockTails: new Map(), closed: false, statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
+}
+
+/**
+ * Drops the connection if the work on it outlives `ms`: its pending queries
+ * then fail as a lost connection does (storage_unavailable) and the pool
+ * replaces it. Returns the function that calls the watch off.
+ */
+function watchdog(client: pg.PoolClient, ms: number): () => void {
+  const timer = setTimeout(() => {
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  }, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
+async function timed<T>(client: pg.PoolClient, ms: number, work: () => Promise<T>): Promise<T> {
+  const stop = watchdog(client, ms);
+  try {
+    return await work();
+  } finally {
+    stop();
+  }
 }
 
 /** Applies missing migrations under a session advisory lock: instances starting together run them once. */

@@ -6,8 +6,10 @@ export interface TcpProxy {
   port: number;
   /** Drops every connection through it and refuses new ones. */
   cut(): Promise<void>;
-  /** Accepts connections again, on the same port. */
+  /** Accepts connections again, on the same port (after cut), or forwards again (after blackhole). */
   restore(): Promise<void>;
+  /** Keeps every connection open but forwards nothing either way (a dead network path: no reset, no answer). */
+  blackhole(): void;
   close(): Promise<void>;
 }
 
@@ -15,6 +17,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const sockets = new Set<Socket>();
   let server: Server | null = null;
   let port = 0;
+  let blackholed = false;
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const next = createServer((client) => {
@@ -24,7 +27,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
           socket.on('close', () => sockets.delete(socket));
           socket.on('error', () => socket.destroy());
         }
-        client.pipe(upstream).pipe(client);
+        const forward = (from: Socket, to: Socket) => from.on('data', (chunk: Buffer) => {
+          if (!blackholed) to.write(chunk);
+        });
+        forward(client, upstream);
+        forward(upstream, client);
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
       });
@@ -49,7 +56,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       return port;
     },
     cut: stop,
-    restore: listen,
+    restore: async () => {
+      if (blackholed) blackholed = false;
+      else await listen();
+    },
+    blackhole: () => {
+      blackholed = true;
+    },
     close: stop,
   };
 }

@@ -282,6 +282,26 @@ describe('postgres store: the database going away', () => {
     }
   });
 
+  it('gives up on a database that stops answering (no reset) within its statement timeout, and recovers', async () => {
+    const db = await createTestDatabase('blackhole');
+    const target = new URL(db.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const store = new PostgresStore(throughProxy(db.url, proxy), { poolMax: 2, statementTimeoutMs: 500 });
+    try {
+      await store.setSetting('k', 'v');
+      proxy.blackhole();
+      await expect(store.getSetting('k')).rejects.toMatchObject({ code: 'storage_unavailable' });
+      await expect(store.transaction((tx) => tx.setSetting('in-unit', '1'))).rejects.toMatchObject({ code: 'storage_unavailable' });
+      await proxy.restore();
+      await until(async () => (await store.getSetting('k').catch(() => null)) === 'v', 'the store to serve again');
+      expect(await store.getSetting('in-unit')).toBeNull();
+    } finally {
+      await store.close();
+      await proxy.close();
+      await db.drop();
+    }
+  });
+
   it('writes nothing half when the connection is cut mid-unit, and serves again by itself when it is back', async () => {
     const db = await createTestDatabase('cut');
     const target = new URL(db.url);
