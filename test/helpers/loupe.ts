@@ -125,7 +125,16 @@ export interface TestLoupe {
 
 /** A real Loupe (API + rooms + sandbox, no Next pages) on port 0 with a fresh SQLite file. */
 export async function startTestLoupe(
-  options: { dataDir?: string; store?: Store; pubsub?: PubSub; idleUnloadMs?: number; env?: Record<string, string> } = {},
+  options: {
+    dataDir?: string;
+    store?: Store;
+    idleUnloadMs?: number;
+    env?: Record<string, string>;
+    /** The bus: a LocalPubSub({ fansOut: true }) shared by several servers in this process, or a Redis bus. */
+    pubsub?: PubSub;
+    /** Shared limits in this Redis (set on the config directly: the config refuses REDIS_URL next to SQLite). */
+    redis?: { url: string; prefix: string };
+  } = {},
 ): Promise<TestLoupe> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
   let database: TestDatabase | null = null;
@@ -146,6 +155,10 @@ export async function startTestLoupe(
     ...(database ? { DATABASE_URL: database.url, AUTH_SECRET: TEST_AUTH_SECRET } : {}),
     ...options.env,
   });
+  if (options.redis) {
+    config.redisUrl = options.redis.url;
+    config.redisPrefix = options.redis.prefix;
+  }
   const store = options.store ?? (database ? new PostgresStore(database.url) : new SqliteStore(join(dataDir, 'loupe.db')));
   const server = await startLoupeServer({ config, logger: silentLogger, store, pubsub: options.pubsub });
   const port = new URL(server.appOrigin).port;
