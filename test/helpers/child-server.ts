@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig } from '../../server/config';
 import { startLoupeServer } from '../../server/loupe-server';
-import { silentLogger } from '../../server/log';
+import { createLogger, silentLogger } from '../../server/log';
 import { SqliteStore } from '../../lib/store/sqlite';
 import { hashAgentToken } from '../../lib/auth/tokens';
 
@@ -16,7 +16,9 @@ if (store) {
   const createArtifact = store.createArtifact.bind(store);
   store.createArtifact = (input) => createArtifact({ ...input, status: 'published', publishedAt: input.createdAt, publishedBy: input.createdBy });
 }
-const server = await startLoupeServer({ config, logger: silentLogger, store });
+// The cluster harness keeps what an instance logs (LOG_LEVEL and up) to explain a failure; other tests want silence.
+const logger = process.env.LOUPE_TEST_CHILD_LOG === '1' ? createLogger(config.logLevel) : silentLogger;
+const server = await startLoupeServer({ config, logger, store });
 if (store && viewerToken && !(await store.getAgentTokenByHash(hashAgentToken(viewerToken)))) {
   const owner = await store.getUserByEmail(config.adminEmail ?? 'admin@loupe.local');
   const orgId = (await store.listMembershipsOfUser(owner!.id))[0].orgId;

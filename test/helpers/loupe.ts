@@ -43,12 +43,19 @@ export interface TestLoupe {
   makeUser(options: { role: Role; orgId?: string; name?: string }): Promise<string>;
   /** The first org's id. */
   orgId(): Promise<string>;
+  /** Where the next stock client connects (in a cluster: another instance than the HTTP calls'); default wsUrl. */
+  clientWsUrl?: () => string;
 }
 
-/** A real Loupe (API + rooms + sandbox, no Next pages) on port 0 with a fresh SQLite file. */
+/**
+ * A real Loupe (API + rooms + sandbox, no Next pages) on port 0 with a fresh SQLite file.
+ * With LOUPE_TEST_CLUSTER=N (N >= 2) it is instance 0 of N on one PostgreSQL database and one Redis instead
+ * (test/helpers/cluster-loupe.ts): the test's HTTP calls go to it, its stock clients to the others.
+ */
 export async function startTestLoupe(
   options: { dataDir?: string; store?: Store; idleUnloadMs?: number; env?: Record<string, string> } = {},
 ): Promise<TestLoupe> {
+  if (clusterSize() > 1) return (await import('./cluster-loupe')).startClusterLoupe(options, clusterSize());
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -63,6 +70,31 @@ export async function startTestLoupe(
   });
   const store = options.store ?? new SqliteStore(join(dataDir, 'loupe.db'));
   const server = await startLoupeServer({ config, logger: silentLogger, store });
+  return testLoupeOf({
+    server,
+    store,
+    dataDir,
+    stop: async () => {
+      await server.stop();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** How many instances the suites run against: LOUPE_TEST_CLUSTER (unset: 1, one in-process server on SQLite). */
+export function clusterSize(): number {
+  return Number(process.env.LOUPE_TEST_CLUSTER ?? '1') || 1;
+}
+
+/** The test's handle on a started server: its URLs, and people, tokens and pages made in its store. */
+export function testLoupeOf(parts: {
+  server: LoupeServer;
+  store: Store;
+  dataDir: string;
+  stop(): Promise<void>;
+  clientWsUrl?: () => string;
+}): TestLoupe {
+  const { server, store, dataDir } = parts;
   const port = new URL(server.appOrigin).port;
   const url = `http://127.0.0.1:${port}`;
   const api = (path: string, init: RequestInit & { token?: string } = {}) => {
@@ -77,10 +109,8 @@ export async function startTestLoupe(
     token: AGENT_TOKEN,
     dataDir,
     store,
-    stop: async () => {
-      await server.stop();
-      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
-    },
+    stop: parts.stop,
+    clientWsUrl: parts.clientWsUrl,
     orgId: async () => {
       const owner = await store.getUserByEmail(ADMIN_EMAIL);
       return (await store.listMembershipsOfUser(owner!.id))[0].orgId;
@@ -158,7 +188,7 @@ export interface TestClient {
 /** A stock y-websocket client (the same one browsers use) with `ws` as its WebSocket. */
 export function connectClient(loupe: TestLoupe, room: string, token: string = loupe.token): TestClient {
   const doc = new Y.Doc();
-  const provider = new WebsocketProvider(loupe.wsUrl, room, doc, {
+  const provider = new WebsocketProvider(loupe.clientWsUrl?.() ?? loupe.wsUrl, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     params: { token },
     disableBc: true,
