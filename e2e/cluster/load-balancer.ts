@@ -72,7 +72,7 @@ export async function startBalancedLoupe(instances = 2): Promise<BalancedLoupe> 
   };
 }
 
-interface Nginx {
+export interface Nginx {
   accessLog(): string;
   errors(): string;
   stop(): Promise<void>;
@@ -91,7 +91,7 @@ function nginxBinary(): string {
   throw new Error('nginx is not installed: apt-get install -y nginx (.ci/run does this on CI)');
 }
 
-async function startNginx(cluster: TestCluster, appPort: number, sandboxPort: number): Promise<Nginx> {
+export async function startNginx(cluster: { instances: Array<{ port: number; sandboxPort: number }> }, appPort: number, sandboxPort: number): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'loupe-nginx-'));
   for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
   const accessLog = join(dir, 'access.log');

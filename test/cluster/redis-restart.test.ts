@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAt, startCluster, synced, type ClusterClient, type TestCluster } from '../helpers/cluster';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server';
+import { startOwnRedis, type OwnRedis } from '../helpers/redis-server';
 
 /**
  * Issue 12, faults: kill Redis (no persistence: it comes back empty) and restart it mid-stream. Redis only ever
@@ -12,11 +12,11 @@ const B = 1;
 const C = 2;
 const WAIT = { timeout: 20_000, interval: 25 };
 
-let redis: PrivateRedis;
+let redis: OwnRedis;
 let cluster: TestCluster;
 const clients: ClusterClient[] = [];
 beforeAll(async () => {
-  redis = await startPrivateRedis();
+  redis = await startOwnRedis();
   cluster = await startCluster({ instances: 3, redisUrl: redis.url });
 });
 afterAll(async () => {
@@ -61,7 +61,7 @@ describe('Redis restart under writes', () => {
       await redis.kill();
       const atKill = acked;
       await expect.poll(() => acked, WAIT).toBeGreaterThanOrEqual(atKill + 5);
-      await redis.restart();
+      await redis.start();
       const atRestart = acked;
       await expect.poll(() => acked, WAIT).toBeGreaterThanOrEqual(atRestart + 5);
     } finally {
