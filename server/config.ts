@@ -61,8 +61,8 @@ const EnvSchema = z.object({
   /** Requests per minute per agent token. */
   RATE_LIMIT_TOKEN_PER_MIN: z.coerce.number().int().min(1).default(1200),
   /**
-   * Live WebSocket connections one person (all their sessions and agent tokens) may hold in this process;
-   * a browser tab holds three. Counted per process until the fan-out spans processes.
+   * Live WebSocket connections one person (all their sessions and agent tokens) may hold; a browser tab holds
+   * three. Counted across every instance when REDIS_URL is set (per process while Redis is unreachable).
    */
   MAX_SOCKETS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(DEFAULT_MAX_SOCKETS_PER_PRINCIPAL),
   /**
@@ -72,6 +72,11 @@ const EnvSchema = z.object({
   MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL: z.coerce.number().int().min(1).default(DEFAULT_MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL),
   /** A response whose client reads nothing for this long is destroyed (its budget freed). */
   STALLED_WRITE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_STALLED_WRITE_TIMEOUT_MS),
+  /**
+   * How often every live socket re-checks its access regardless (the backstop: every change Loupe makes is
+   * announced to the sockets at once; this catches changes made directly in the database).
+   */
+  ACCESS_RECHECK_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   /** An automatic version is cut once writes to a page have been quiet this long. */
   VERSION_QUIET_MS: z.coerce.number().int().min(100).max(3_600_000).default(3000),
   /** How often the retention job looks for artifacts to purge. */
@@ -109,6 +114,7 @@ export interface Config {
   signInPerMinute: number;
   tokenPerMinute: number;
   maxSocketsPerPrincipal: number;
+  accessRecheckMs: number;
   maxResponseBytesInFlightPerPrincipal: number;
   stalledWriteTimeoutMs: number;
   retentionSweepMs: number;
@@ -146,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signInPerMinute: e.RATE_LIMIT_SIGNIN_PER_MIN,
     tokenPerMinute: e.RATE_LIMIT_TOKEN_PER_MIN,
     maxSocketsPerPrincipal: e.MAX_SOCKETS_PER_PRINCIPAL,
+    accessRecheckMs: e.ACCESS_RECHECK_MS,
     maxResponseBytesInFlightPerPrincipal: e.MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL,
     stalledWriteTimeoutMs: e.STALLED_WRITE_TIMEOUT_MS,
     retentionSweepMs: e.RETENTION_SWEEP_MS,

@@ -14,7 +14,7 @@ import type { Config } from './config';
 import { createLogger, type Logger } from './log';
 import { LocalPubSub } from './pubsub/local';
 import { RedisPubSub } from './pubsub/redis';
-import { reconcileReviewRoom } from './review/projection';
+import { reconcileReviewRoom, refreshOrgSummaries } from './review/projection';
 import { AgentPresence } from './review/agent-presence';
 import type { PubSub } from './pubsub/types';
 import { Identifier } from './auth/identify';
@@ -31,6 +31,10 @@ import { createSandboxServer } from './sandbox-server';
 import type { CutOff, Services } from './services';
 import { Auditor, requestMeta, SYSTEM_ACTOR, type RequestMeta } from './audit/audit';
 import { createLimits } from './limits/rate-limiter';
+import { RedisRateLimiter } from './limits/redis-rate-limiter';
+import { closeCoordinationRedis, connectCoordinationRedis } from './limits/redis-connection';
+import { LocalSocketSlots, RedisSocketSlots, type SocketSlots } from './limits/socket-slots';
+import { publishControl, subscribeControl, type AccessScope } from './auth/control-channel';
 import { startRetentionJob } from './governance/retention';
 import { auditAccountEvent } from './governance/profile';
 import { recordView } from './artifacts/record-view';
@@ -139,9 +143,24 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
   });
   const identifier = new Identifier({ store, authSecrets: signingKeys.all, appOrigin: () => appOrigin });
   const now = () => Date.now();
-  const limits = createLimits({ signInPerMinute: config.signInPerMinute, tokenPerMinute: config.tokenPerMinute }, now);
+  // Shared limits (rate buckets, the socket cap) live in Redis when there is one; each falls back to this process.
+  const coordination = config.redisUrl ? connectCoordinationRedis(config.redisUrl, logger) : null;
+  const limits = createLimits(
+    { signInPerMinute: config.signInPerMinute, tokenPerMinute: config.tokenPerMinute },
+    now,
+    coordination ? (name, rule) => new RedisRateLimiter(coordination, `${config.redisPrefix}rl:${name}:`, rule, logger, now) : undefined,
+  );
+  const socketSlots: SocketSlots = coordination
+    ? new RedisSocketSlots(coordination, config.redisPrefix, config.maxSocketsPerPrincipal, logger)
+    : new LocalSocketSlots(config.maxSocketsPerPrincipal);
   // Bound once the collab endpoint exists (it needs services itself).
   let cutOffSockets: (match: CutOff, code: number, reason: string) => number = () => 0;
+  let recheckSockets: (scope: AccessScope) => number = () => 0;
+  const closeMatching = (match: CutOff, why: 'revoked' | 'changed') => {
+    const code = why === 'revoked' ? CloseCode.REVOKED : CloseCode.ACCESS_CHANGED;
+    const closed = cutOffSockets(match, code, why === 'revoked' ? 'Access was revoked.' : 'Your access changed; reconnect.');
+    if (closed > 0) logger.info('closed live sockets', { why, closed });
+  };
   const services: Services = {
     store,
     registry,
@@ -151,7 +170,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     limits,
     responses: new ResponseBudget(config.maxResponseBytesInFlightPerPrincipal, config.stalledWriteTimeoutMs),
     versionScheduler: new VersionScheduler(config.versionQuietMs, logger),
-    agentPresence: new AgentPresence(registry, now),
+    agentPresence: new AgentPresence(registry, now, { pubsub, nodeId, logger }),
     logger,
     authSecret,
     authSecrets: signingKeys.all,
@@ -159,12 +178,30 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     appOrigin: () => appOrigin,
     sandboxOrigin: () => sandboxOrigin,
     now,
+    nodeId,
     cutOff: (match, why) => {
-      const code = why === 'revoked' ? CloseCode.REVOKED : CloseCode.ACCESS_CHANGED;
-      const closed = cutOffSockets(match, code, why === 'revoked' ? 'Access was revoked.' : 'Your access changed; reconnect.');
-      if (closed > 0) logger.info('closed live sockets', { why, closed });
+      closeMatching(match, why);
+      publishControl(pubsub, nodeId, { type: 'cut_off', match, why });
+    },
+    accessChanged: (scope) => {
+      recheckSockets(scope);
+      publishControl(pubsub, nodeId, { type: 'access_changed', scope });
+    },
+    orgSettingsChanged: async (orgId) => {
+      publishControl(pubsub, nodeId, { type: 'org_settings', orgId });
+      await refreshOrgSummaries(services, orgId);
     },
   };
+  // What other processes decided about access, acted on here (only what the bus verified reaches this).
+  const unsubscribeControl = subscribeControl(pubsub, nodeId, logger, (message) => {
+    if (message.type === 'cut_off') closeMatching(message.match, message.why);
+    else if (message.type === 'access_changed') recheckSockets(message.scope);
+    else {
+      refreshOrgSummaries(services, message.orgId).catch((error: unknown) =>
+        logger.warn('could not refresh open review rooms after a settings change', { orgId: message.orgId, error }),
+      );
+    }
+  });
 
   const metaFrom = (ip: string | null, userAgent: string | null): RequestMeta => ({ ip, userAgent });
   setAuthRuntime({
@@ -206,12 +243,15 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
       return id;
     },
     revokeSession: async (sessionId) => {
-      const session = await store.getSession(sessionId);
-      await store.revokeSession(sessionId, Date.now());
-      if (!session) return;
-      const user = await store.getUser(session.userId);
-      services.cutOff({ userId: session.userId, kind: 'user' }, 'revoked');
-      await auditAccountEvent(services, session.userId, { kind: 'user', id: session.userId, name: user?.name ?? 'Unknown' }, 'auth.sign_out', metaFrom(null, null));
+      const session = await store.transaction(async (tx) => {
+        const session = await tx.getSession(sessionId);
+        await tx.revokeSession(sessionId, Date.now());
+        if (!session) return null;
+        const user = await tx.getUser(session.userId);
+        await auditAccountEvent(services, session.userId, { kind: 'user', id: session.userId, name: user?.name ?? 'Unknown' }, 'auth.sign_out', metaFrom(null, null), {}, tx);
+        return session;
+      });
+      if (session) services.cutOff({ userId: session.userId, kind: 'user' }, 'revoked');
     },
   });
 
@@ -222,8 +262,13 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     .join('');
   services.versionScheduler.bind((artifactId, author) => cutVersion(services, { artifactId, author, kind: 'auto', message: '' }));
   const router = buildApiRouter(services);
-  const collab = createCollabEndpoint(services, { maxSocketsPerPrincipal: config.maxSocketsPerPrincipal });
+  const collab = createCollabEndpoint(services, {
+    maxSocketsPerPrincipal: config.maxSocketsPerPrincipal,
+    slots: socketSlots,
+    revalidateIntervalMs: config.accessRecheckMs,
+  });
   cutOffSockets = (match, code, reason) => collab.cutOff(match, code, reason);
+  recheckSockets = (scope) => collab.recheck(scope);
   const stopRetention = startRetentionJob(services, config.retentionSweepMs);
   let isReady = false;
 
@@ -237,7 +282,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
       const meta = requestMeta(req, config.trustProxy);
       // An address that keeps failing to sign in is refused before next-auth sees the attempt.
       if (req.method === 'POST' && url.pathname === '/api/auth/callback/credentials') {
-        const limited = limits.signInByIp.peek(`ip:${meta.ip ?? 'unknown'}`);
+        const limited = await limits.signInByIp.peek(`ip:${meta.ip ?? 'unknown'}`);
         if (!limited.ok) throw rateLimited(limited.retryAfterMs, 'sign-in attempts');
       }
       const route = router.match(req.method ?? 'GET', url.pathname);
@@ -305,7 +350,8 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
   const stop = () => {
     stopping ??= (async () => {
       isReady = false;
-      stopRetention();
+      unsubscribeControl();
+      await stopRetention();
       services.agentPresence.close();
       // Stop accepting, tell live clients, flush every room, then close storage.
       const closed = Promise.all([closeServer(app), closeServer(sandbox)]);
@@ -316,6 +362,8 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
       sandbox.closeAllConnections();
       await closed;
       await pubsub.close();
+      await socketSlots.close();
+      if (coordination) await closeCoordinationRedis(coordination);
       await store.close();
     })();
     return stopping;

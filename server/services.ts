@@ -8,6 +8,7 @@ import type { PubSub } from './pubsub/types';
 import type { AgentPresence } from './review/agent-presence';
 import type { VersionScheduler } from './versions/scheduler';
 import type { ResponseBudget } from './api/response-budget';
+import type { AccessScope } from './auth/control-channel';
 
 /** Which live connections to close when access is taken away. */
 export interface CutOff {
@@ -44,6 +45,24 @@ export interface Services {
   appOrigin(): string;
   sandboxOrigin(): string;
   now(): number;
-  /** Closes matching live sockets now (this process and, once fan-out spans processes, every other). */
+  /** This process's id on the bus (its own messages come back with it and are skipped). */
+  nodeId: string;
+  /** Closes matching live sockets now, in this process and (over the bus's `control` channel) every other. */
   cutOff(match: CutOff, why: 'revoked' | 'changed'): void;
+  /**
+   * Access may have changed for what the scope names (a role, an artifact's visibility or members, a
+   * publication, a purge): the live sockets it concerns, in every process, re-check now.
+   */
+  accessChanged(scope: AccessScope): void;
+  /** An organization's settings changed: open review rooms of it, in every process, re-project their summary. */
+  orgSettingsChanged(orgId: string): Promise<void>;
+}
+
+/**
+ * Whether other processes may share this one's storage or bus: only then
+ * do single-owner jobs take leases and locks across processes (the embedded
+ * default pays nothing for them).
+ */
+export function isSharedDeployment(services: Pick<Services, 'store' | 'pubsub'>): boolean {
+  return services.store.kind !== 'sqlite' || services.pubsub.fansOut;
 }

@@ -94,7 +94,7 @@ export function addGovernanceRoutes(router: Router, services: Services): Router 
           sendJson(ctx.res, 200, await describeInvitation(services, ctx.params.secret));
         } catch (error) {
           if (error instanceof AppError && error.code === 'not_found') {
-            takeOrThrow(services.limits.badCredential, `bad:${meta.ip ?? 'unknown'}`, 'invalid invitation links');
+            await takeOrThrow(services.limits.badCredential, `bad:${meta.ip ?? 'unknown'}`, 'invalid invitation links');
           }
           throw error;
         }
@@ -110,7 +110,7 @@ export function addGovernanceRoutes(router: Router, services: Services): Router 
         } catch (error) {
           // The same budget as looking a link up: guessing links by accepting them costs the guesser too.
           if (error instanceof AppError && error.code === 'not_found') {
-            takeOrThrow(services.limits.badCredential, `bad:${meta.ip ?? 'unknown'}`, 'invalid invitation links');
+            await takeOrThrow(services.limits.badCredential, `bad:${meta.ip ?? 'unknown'}`, 'invalid invitation links');
           }
           throw error;
         }

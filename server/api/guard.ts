@@ -8,8 +8,8 @@ import { bindResponse } from './response-budget';
 
 export { rateLimited };
 
-export function takeOrThrow(limiter: RateLimiter, key: string, what: string): void {
-  const result = limiter.take(key);
+export async function takeOrThrow(limiter: RateLimiter, key: string, what: string): Promise<void> {
+  const result = await limiter.take(key);
   if (!result.ok) throw rateLimited(result.retryAfterMs, what);
 }
 
@@ -23,10 +23,10 @@ export async function authenticate(services: Services, ctx: RouteContext): Promi
   if (!principal) {
     const presented = Boolean(ctx.req.headers.authorization || ctx.req.headers.cookie);
     // Guessing tokens costs the guesser: bad credentials are limited per address.
-    if (presented) takeOrThrow(services.limits.badCredential, `bad:${meta.ip ?? 'unknown'}`, 'requests with an invalid credential');
+    if (presented) await takeOrThrow(services.limits.badCredential, `bad:${meta.ip ?? 'unknown'}`, 'requests with an invalid credential');
     throw new AppError('unauthorized', 'A valid bearer token or session is required.');
   }
-  if (principal.kind === 'agent') takeOrThrow(services.limits.tokenUse, `token:${principal.tokenId}`, 'requests with this token');
+  if (principal.kind === 'agent') await takeOrThrow(services.limits.tokenUse, `token:${principal.tokenId}`, 'requests with this token');
   checkCsrf(ctx, services);
   // Whatever this request answers counts against this person's response bytes in flight.
   bindResponse(ctx.res, services.responses, principal);

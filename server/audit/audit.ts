@@ -81,9 +81,15 @@ export const AUDIT_ACTIONS = [
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
+/** Where an entry is appended: the store, or a unit of work that also holds the change the entry records. */
+export type AuditTarget = Pick<Store, 'appendAudit'>;
+
 /**
  * Appends to the organization's hash-chained log. The entry is durable
- * before the action's answer is sent: callers await it.
+ * before the action's answer is sent: callers await it. Given `tx` (a
+ * `store.transaction` unit), the entry commits with the change it records,
+ * or neither does: a crash between them can no longer leave an action with
+ * no record.
  */
 export class Auditor {
   constructor(
@@ -92,9 +98,9 @@ export class Auditor {
     private readonly now: () => number,
   ) {}
 
-  record(event: AuditEvent): Promise<AuditRecord> {
+  record(event: AuditEvent, tx?: AuditTarget): Promise<AuditRecord> {
     const meta = event.meta ?? NO_META;
-    return this.store.appendAudit({
+    return (tx ?? this.store).appendAudit({
       orgId: event.orgId,
       at: this.now(),
       action: event.action,
@@ -112,8 +118,8 @@ export class Auditor {
   }
 
   /** Something a principal did, in their current organization. */
-  by(principal: Principal, action: AuditAction, event: Omit<AuditEvent, 'orgId' | 'actor' | 'action'>): Promise<AuditRecord> {
-    return this.record({ ...event, orgId: principal.orgId, actor: actorOf(principal), action });
+  by(principal: Principal, action: AuditAction, event: Omit<AuditEvent, 'orgId' | 'actor' | 'action'>, tx?: AuditTarget): Promise<AuditRecord> {
+    return this.record({ ...event, orgId: principal.orgId, actor: actorOf(principal), action }, tx);
   }
 
   /** Something a principal did to an artifact, recorded against it. */
@@ -123,13 +129,19 @@ export class Auditor {
     artifact: { id: string; title: string },
     meta: RequestMeta,
     details: Record<string, unknown> = {},
+    tx?: AuditTarget,
   ): Promise<AuditRecord> {
-    return this.by(principal, action, {
-      artifactId: artifact.id,
-      target: { type: 'artifact', id: artifact.id, label: artifact.title },
-      details,
-      meta,
-    });
+    return this.by(
+      principal,
+      action,
+      {
+        artifactId: artifact.id,
+        target: { type: 'artifact', id: artifact.id, label: artifact.title },
+        details,
+        meta,
+      },
+      tx,
+    );
   }
 
   /** For events off the request path (views, sign-ins): a failure is logged, never thrown at the user. */

@@ -20,13 +20,13 @@ export async function checkPassword(
   password: string,
   passwordHash: string | null,
 ): Promise<PasswordCheckResult> {
-  const taken = takeAll([
+  const taken = await takeAll([
     { limiter: limits.signInByIp, key: `ip:${who.ip ?? 'unknown'}` },
     { limiter: limits.signInByEmail, key: `email:${who.email}` },
   ]);
   if (!taken.ok) return { ok: false, reason: 'rate_limited', retryAfterMs: taken.retryAfterMs };
   const ok = await verifyPassword(password, passwordHash ?? (await dummyPasswordHash()));
   if (!ok || passwordHash === null) return { ok: false, reason: 'invalid' };
-  taken.refund();
+  await taken.refund();
   return { ok: true };
 }

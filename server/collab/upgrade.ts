@@ -8,15 +8,25 @@ import { roomAccess } from '../../lib/auth/policy';
 import { displayName, type Principal } from '../../lib/auth/principal';
 import { AppError, isAppError } from '../../lib/errors';
 import type { CutOff, Services } from '../services';
+import type { AccessScope } from '../auth/control-channel';
 import { colorFor } from './peer';
 import type { Room } from './room';
 import { DEFAULT_MAX_SOCKETS_PER_PRINCIPAL, SocketBudget } from './limits';
 import { socketPeer } from './socket-peer';
 import { authorOf } from '../versions/author';
 import { principalKey } from '../limits/principal-key';
+import { LocalSocketSlots, type Slot, type SocketSlots } from '../limits/socket-slots';
 
-/** Live sockets re-check their credentials this often: a revoked token or removed member is cut off within it. */
-export const REVALIDATE_INTERVAL_MS = 3_000;
+/**
+ * The backstop: every live socket re-checks its credential and access this
+ * often, whatever happened. Every change Loupe makes to access tells the
+ * sockets it concerns at once (services.cutOff and services.accessChanged,
+ * over the bus to every process), so this only catches what nothing
+ * announced: a change made directly in the database, a message the bus lost
+ * while Redis was away, a token or session that expired. At 30 s, 1,000
+ * sockets cost about 33 reads a second, not 333.
+ */
+export const REVALIDATE_INTERVAL_MS = 30_000;
 const PING_INTERVAL_MS = 30_000;
 
 export interface CollabEndpoint {
@@ -25,12 +35,18 @@ export interface CollabEndpoint {
   readonly sockets: Set<WebSocket>;
   /** Closes the sockets whose principal matches, now. Returns how many. */
   cutOff(match: CutOff, code: number, reason: string): number;
+  /** The sockets the scope concerns re-check their access now (closed if it ended or changed). Returns how many. */
+  recheck(scope: AccessScope): number;
   close(): void;
 }
 
 export interface CollabEndpointOptions {
-  /** Live sockets one person (all their sessions and agent tokens) may hold open in this process. */
+  /** Live sockets one person (all their sessions and agent tokens) may hold open. */
   maxSocketsPerPrincipal?: number;
+  /** Where those sockets are counted: this process by default; every instance with Redis (limits/socket-slots.ts). */
+  slots?: SocketSlots;
+  /** The backstop re-check's period (REVALIDATE_INTERVAL_MS unless configured). */
+  revalidateIntervalMs?: number;
 }
 
 export function principalMatches(principal: Principal, match: CutOff): boolean {
@@ -51,24 +67,12 @@ export function createCollabEndpoint(services: Services, options: CollabEndpoint
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   const sockets = new Set<WebSocket>();
   const principals = new Map<WebSocket, Principal>();
+  /** Each open socket's re-check, by socket: run by the backstop timer and by access events. */
+  const rechecks = new Map<WebSocket, { principal: Principal; artifactId: string; run(): void }>();
   const maxSocketsPerPrincipal = options.maxSocketsPerPrincipal ?? DEFAULT_MAX_SOCKETS_PER_PRINCIPAL;
-  /**
-   * Sockets held (open, or past authentication and still upgrading) per owner.
-   * Counted in this process; once the fan-out spans processes (Redis) the count
-   * must be shared so the cap holds cluster-wide.
-   */
-  const held = new Map<string, number>();
-  const hold = (owner: string): boolean => {
-    const count = held.get(owner) ?? 0;
-    if (count >= maxSocketsPerPrincipal) return false;
-    held.set(owner, count + 1);
-    return true;
-  };
-  const letGo = (owner: string) => {
-    const count = (held.get(owner) ?? 1) - 1;
-    if (count > 0) held.set(owner, count);
-    else held.delete(owner);
-  };
+  const revalidateIntervalMs = options.revalidateIntervalMs ?? REVALIDATE_INTERVAL_MS;
+  /** Sockets held (open, or past authentication and still upgrading) per owner, in this process or cluster-wide. */
+  const slots = options.slots ?? new LocalSocketSlots(maxSocketsPerPrincipal);
 
   const reject = (req: IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string) => {
     wss.handleUpgrade(req, socket, head, (ws) => ws.close(code, reason));
@@ -87,12 +91,13 @@ export function createCollabEndpoint(services: Services, options: CollabEndpoint
       if (usesCookie && req.headers.origin !== services.appOrigin()) {
         return reject(req, socket, head, CloseCode.UNAUTHORIZED, 'Cross-site WebSocket refused.');
       }
-      if (principal.kind === 'agent' && !services.limits.tokenUse.take(`token:${principal.tokenId}`).ok) {
+      if (principal.kind === 'agent' && !(await services.limits.tokenUse.take(`token:${principal.tokenId}`)).ok) {
         return reject(req, socket, head, CloseCode.RATE_LIMITED, 'Too many requests with this token.');
       }
       // One person's sockets count together, whatever session or token they came with.
       const owner = principalKey(principal);
-      if (!hold(owner)) {
+      const slot = await slots.hold(owner);
+      if (!slot) {
         const refused = new AppError('too_many_sockets', `Too many live connections for this account (the limit is ${maxSocketsPerPrincipal}).`);
         return reject(req, socket, head, refused.closeCode, refused.message);
       }
@@ -112,11 +117,11 @@ export function createCollabEndpoint(services: Services, options: CollabEndpoint
         // ws completes the handshake synchronously, or drops a socket that went away meanwhile.
         wss.handleUpgrade(req, socket, head, (ws) => {
           isAttached = true;
-          attach(ws, room, principal, access, owner);
+          attach(ws, room, principal, access, slot);
         });
         if (!isAttached) services.registry.release(room);
       } finally {
-        if (!isAttached) letGo(owner);
+        if (!isAttached) slot.letGo();
       }
     })().catch((error: unknown) => {
       services.logger.error('upgrade failed', { error });
@@ -124,7 +129,7 @@ export function createCollabEndpoint(services: Services, options: CollabEndpoint
     });
   };
 
-  const attach = (ws: WebSocket, room: Room, principal: Principal, access: 'read' | 'write', owner: string) => {
+  const attach = (ws: WebSocket, room: Room, principal: Principal, access: 'read' | 'write', slot: Slot) => {
     sockets.add(ws);
     principals.set(ws, principal);
     const peer = socketPeer(ws);
@@ -145,9 +150,11 @@ export function createCollabEndpoint(services: Services, options: CollabEndpoint
       isAlive = false;
       ws.ping();
     }, PING_INTERVAL_MS);
-    // The backstop for every way access can end or change (another process's
-    // revocation, a visibility change, a purge): re-decide from storage.
-    const revalidate = setInterval(() => {
+    let isChecking = false;
+    const revalidate = () => {
+      // One re-check at a time per socket: a burst of events costs one read, not one each.
+      if (isChecking) return;
+      isChecking = true;
       recheck(principal, room)
         .then((verdict) => {
           if (verdict === 'ok' || ws.readyState !== ws.OPEN) return;
@@ -155,8 +162,19 @@ export function createCollabEndpoint(services: Services, options: CollabEndpoint
           else if (verdict === 'gone') ws.close(CloseCode.NOT_FOUND, 'No artifact with that id.');
           else ws.close(CloseCode.ACCESS_CHANGED, 'Your access changed; reconnect.');
         })
-        .catch((error: unknown) => services.logger.warn('revalidation failed', { error }));
-    }, REVALIDATE_INTERVAL_MS);
+        .catch((error: unknown) => services.logger.warn('revalidation failed', { error }))
+        .finally(() => {
+          isChecking = false;
+        });
+    };
+    rechecks.set(ws, { principal, artifactId: room.name.artifactId, run: revalidate });
+    // The backstop (see REVALIDATE_INTERVAL_MS), started at a random point of the interval so
+    // sockets opened together (a reconnect wave after an instance died) spread their reads out.
+    let backstop: NodeJS.Timeout | null = null;
+    const firstBackstop = setTimeout(() => {
+      revalidate();
+      backstop = setInterval(revalidate, revalidateIntervalMs);
+    }, Math.floor(revalidateIntervalMs * (0.5 + Math.random() / 2)));
 
     async function recheck(who: Principal, live: Room): Promise<'ok' | 'revoked' | 'gone' | 'changed'> {
       const now = await services.identifier.refresh(who);
@@ -193,9 +211,11 @@ export function createCollabEndpoint(services: Services, options: CollabEndpoint
     ws.once('close', () => {
       sockets.delete(ws);
       principals.delete(ws);
-      letGo(owner);
+      slot.letGo();
       clearInterval(ping);
-      clearInterval(revalidate);
+      rechecks.delete(ws);
+      clearTimeout(firstBackstop);
+      if (backstop) clearInterval(backstop);
       room.leave(peer);
       services.registry.release(room);
     });
@@ -212,6 +232,17 @@ export function createCollabEndpoint(services: Services, options: CollabEndpoint
         closed += 1;
       }
       return closed;
+    },
+    recheck: (scope) => {
+      let count = 0;
+      for (const check of rechecks.values()) {
+        if (scope.orgId !== undefined && check.principal.orgId !== scope.orgId) continue;
+        if (scope.userId !== undefined && check.principal.userId !== scope.userId) continue;
+        if (scope.artifactId !== undefined && check.artifactId !== scope.artifactId) continue;
+        check.run();
+        count += 1;
+      }
+      return count;
     },
     close: () => {
       for (const ws of sockets) ws.close(CloseCode.SHUTTING_DOWN, 'Server shutting down.');

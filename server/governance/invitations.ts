@@ -5,7 +5,7 @@ import type { Principal } from '../../lib/auth/principal';
 import { canAdministerOrg, canInvite } from '../../lib/auth/policy';
 import { sameEmail } from '../../lib/auth/email';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../../lib/auth/passwords';
-import { ROLES, type InvitationRecord, type Role } from '../../lib/store/types';
+import { ROLES, type InvitationRecord, type Role, type UserRecord } from '../../lib/store/types';
 import type { RequestMeta } from '../audit/audit';
 import type { Services } from '../services';
 import { requiredLabel } from '../validation';
@@ -82,11 +82,18 @@ export async function createInvitation(services: Services, principal: Principal,
     acceptedBy: null,
     revokedAt: null,
   };
-  await services.store.createInvitation(invitation);
-  await services.audit.by(principal, 'member.invite', {
-    target: { type: 'invitation', id: invitation.id, label: invitation.email },
-    details: { role: invitation.role, email: invitation.email, expiresAt: new Date(invitation.expiresAt).toISOString() },
-    meta,
+  await services.store.transaction(async (tx) => {
+    await tx.createInvitation(invitation);
+    await services.audit.by(
+      principal,
+      'member.invite',
+      {
+        target: { type: 'invitation', id: invitation.id, label: invitation.email },
+        details: { role: invitation.role, email: invitation.email, expiresAt: new Date(invitation.expiresAt).toISOString() },
+        meta,
+      },
+      tx,
+    );
   });
   return {
     id: invitation.id,
@@ -119,11 +126,9 @@ export async function revokeInvitation(services: Services, principal: Principal,
   if (!canAdministerOrg(principal)) throw new AppError('forbidden', 'Only admins can revoke invitations.');
   const invitation = await services.store.getInvitation(id);
   if (!invitation || invitation.orgId !== principal.orgId) throw new AppError('not_found', 'No such invitation.');
-  if (!(await services.store.revokeInvitation(id, services.now()))) throw gone();
-  await services.audit.by(principal, 'member.invite_revoke', {
-    target: { type: 'invitation', id, label: invitation.email },
-    details: { role: invitation.role },
-    meta,
+  await services.store.transaction(async (tx) => {
+    if (!(await tx.revokeInvitation(id, services.now()))) throw gone();
+    await services.audit.by(principal, 'member.invite_revoke', { target: { type: 'invitation', id, label: invitation.email }, details: { role: invitation.role }, meta }, tx);
   });
 }
 
@@ -155,8 +160,8 @@ export async function acceptInvitation(
   meta: RequestMeta,
 ): Promise<{ status: 200 | 201; body: { orgId: string; email?: string } }> {
   const invitation = await pendingInvitation(services, secret);
+  let newAccount: UserRecord | null = null;
   let userId: string;
-  let created = false;
   if (session) {
     const account = await services.store.getUser(session.userId);
     if (!account) throw new AppError('unauthorized', 'Your session has ended: sign in again.');
@@ -171,24 +176,33 @@ export async function acceptInvitation(
       throw new AppError('conflict', 'An account with that email already exists: sign in, then open the link again.');
     }
     userId = randomUUID();
-    await services.store.createUser({
-      id: userId,
-      email: input.email,
-      name: input.name,
-      passwordHash: await hashPassword(input.password),
-      createdAt: services.now(),
-    });
-    created = true;
+    // Hashed before the unit of work: a transaction is never held open across a scrypt.
+    newAccount = { id: userId, email: input.email, name: input.name, passwordHash: await hashPassword(input.password), createdAt: services.now() };
   }
-  if (!(await services.store.acceptInvitation(invitation.id, userId, services.now()))) throw gone();
-  const user = await services.store.getUser(userId);
-  await services.audit.record({
-    orgId: invitation.orgId,
-    actor: { kind: 'user', id: userId, name: user?.name ?? 'New member' },
-    action: 'member.join',
-    target: { type: 'user', id: userId, label: user?.name ?? null },
-    details: { role: invitation.role, invitationId: invitation.id, newAccount: created },
-    meta,
+  const created = newAccount !== null;
+  // The account, the membership and the record of the join commit together: an invitation that
+  // turns out used (or an email taken meanwhile) leaves no account behind.
+  const user = await services.store.transaction(async (tx) => {
+    if (newAccount) {
+      if (await tx.getUserByEmail(newAccount.email)) {
+        throw new AppError('conflict', 'An account with that email already exists: sign in, then open the link again.');
+      }
+      await tx.createUser(newAccount);
+    }
+    if (!(await tx.acceptInvitation(invitation.id, userId, services.now()))) throw gone();
+    const user = await tx.getUser(userId);
+    await services.audit.record(
+      {
+        orgId: invitation.orgId,
+        actor: { kind: 'user', id: userId, name: user?.name ?? 'New member' },
+        action: 'member.join',
+        target: { type: 'user', id: userId, label: user?.name ?? null },
+        details: { role: invitation.role, invitationId: invitation.id, newAccount: created },
+        meta,
+      },
+      tx,
+    );
+    return user;
   });
   return created ? { status: 201, body: { orgId: invitation.orgId, email: user?.email } } : { status: 200, body: { orgId: invitation.orgId } };
 }

@@ -4,7 +4,7 @@ import type { Principal, UserPrincipal } from '../../lib/auth/principal';
 import { canAdministerOrg, mayPublishInOrg } from '../../lib/auth/policy';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../../lib/auth/passwords';
 import { colorFor } from '../../lib/protocol/presence';
-import { DEFAULT_ORG_SETTINGS } from '../../lib/store/types';
+import { DEFAULT_ORG_SETTINGS, type StoreTransaction } from '../../lib/store/types';
 import { actorOf, type AuditAction, type AuditActor, type RequestMeta } from '../audit/audit';
 import { checkPassword } from '../auth/password-check';
 import { rateLimited } from '../limits/rate-limiter';
@@ -72,10 +72,13 @@ export async function changePassword(services: Services, principal: Principal, r
     if (checked.reason === 'rate_limited') throw rateLimited(checked.retryAfterMs, 'password attempts');
     throw new AppError('forbidden', 'The current password is not right.');
   }
-  await services.store.updateUser(user.userId, { passwordHash: await hashPassword(input.newPassword) });
-  const ended = await services.store.revokeSessionsOfUser(user.userId, services.now(), user.sessionId);
+  const passwordHash = await hashPassword(input.newPassword);
+  await services.store.transaction(async (tx) => {
+    await tx.updateUser(user.userId, { passwordHash });
+    const ended = await tx.revokeSessionsOfUser(user.userId, services.now(), user.sessionId);
+    await auditAccountEvent(services, user.userId, actorOf(user), 'auth.password_change', meta, { otherSessionsEnded: ended.length }, tx);
+  });
   services.cutOff({ userId: user.userId, kind: 'user', exceptSessionId: user.sessionId }, 'revoked');
-  await auditAccountEvent(services, user.userId, actorOf(user), 'auth.password_change', meta, { otherSessionsEnded: ended.length });
 }
 
 /** The org a session works in is a hint in a cookie; every request re-checks the membership. */
@@ -95,15 +98,18 @@ export async function auditAccountEvent(
   action: AuditAction,
   meta: RequestMeta,
   details: Record<string, unknown> = {},
+  tx?: StoreTransaction,
 ): Promise<void> {
-  for (const membership of await services.store.listMembershipsOfUser(userId)) {
-    await services.audit.record({ orgId: membership.orgId, actor, action, target: { type: 'user', id: userId, label: actor.name }, details, meta });
+  for (const membership of await (tx ?? services.store).listMembershipsOfUser(userId)) {
+    await services.audit.record({ orgId: membership.orgId, actor, action, target: { type: 'user', id: userId, label: actor.name }, details, meta }, tx);
   }
 }
 
 export async function signOutEverywhere(services: Services, principal: Principal, meta: RequestMeta) {
   const user = requireUser(principal);
-  const revoked = await services.store.revokeSessionsOfUser(user.userId, services.now());
+  await services.store.transaction(async (tx) => {
+    const revoked = await tx.revokeSessionsOfUser(user.userId, services.now());
+    await auditAccountEvent(services, user.userId, actorOf(user), 'auth.sign_out_everywhere', meta, { sessions: revoked.length }, tx);
+  });
   services.cutOff({ userId: user.userId, kind: 'user' }, 'revoked');
-  await auditAccountEvent(services, user.userId, actorOf(user), 'auth.sign_out_everywhere', meta, { sessions: revoked.length });
 }

@@ -50,14 +50,13 @@ export async function publishArtifact(services: Services, principal: Principal, 
   const visibility: Visibility = input.visibility ?? settings.defaultVisibility;
   const members = visibility === 'members' ? await checkMembers(services, principal.orgId, input.members ?? []) : [];
   const now = services.now();
-  const updated = await services.store.updateArtifact(id, {
-    status: 'published',
-    visibility,
-    members,
-    publishedAt: now,
-    publishedBy: principal.userId,
+  const updated = await services.store.transaction(async (tx) => {
+    const updated = await tx.updateArtifact(id, { status: 'published', visibility, members, publishedAt: now, publishedBy: principal.userId });
+    await services.audit.artifactEvent(principal, 'artifact.publish', artifact, meta, { visibility, members }, tx);
+    return updated;
   });
-  await services.audit.artifactEvent(principal, 'artifact.publish', artifact, meta, { visibility, members });
+  // Who may see it (and how) changed: open sockets on it, on every instance, re-check now.
+  services.accessChanged({ artifactId: id });
   return presentArtifact(services, principal, updated!);
 }
 
@@ -67,8 +66,11 @@ export async function requestPublication(services: Services, principal: Principa
   if (!canRequestPublication(principal, artifact, settings)) {
     throw forbidden(artifact.publishRequestedAt !== null ? 'Publication was already requested.' : 'You can publish this yourself, or it is not your draft.');
   }
-  const updated = await services.store.updateArtifact(id, { publishRequestedAt: services.now() });
-  await services.audit.artifactEvent(principal, 'artifact.publish_request', artifact, meta);
+  const updated = await services.store.transaction(async (tx) => {
+    const updated = await tx.updateArtifact(id, { publishRequestedAt: services.now() });
+    await services.audit.artifactEvent(principal, 'artifact.publish_request', artifact, meta, {}, tx);
+    return updated;
+  });
   return presentArtifact(services, principal, updated!);
 }
 
@@ -77,9 +79,14 @@ export async function setArtifactAccess(services: Services, principal: Principal
   const artifact = await getVisibleArtifact(services, principal, id);
   if (!canChangeAccess(principal, artifact)) throw forbidden('Only the creator or an admin can change who sees this artifact.');
   const members = input.visibility === 'members' ? await checkMembers(services, principal.orgId, input.members) : [];
-  const updated = await services.store.updateArtifact(id, { visibility: input.visibility, members });
-  await services.audit.artifactEvent(principal, 'artifact.access_change', artifact, meta, { from: { visibility: artifact.visibility, members: artifact.members }, to: { visibility: input.visibility, members } });
-  // Live sockets re-check their access within seconds; anyone no longer allowed is closed then.
+  const updated = await services.store.transaction(async (tx) => {
+    const updated = await tx.updateArtifact(id, { visibility: input.visibility, members });
+    const details = { from: { visibility: artifact.visibility, members: artifact.members }, to: { visibility: input.visibility, members } };
+    await services.audit.artifactEvent(principal, 'artifact.access_change', artifact, meta, details, tx);
+    return updated;
+  });
+  // Live sockets on it, on every instance, re-check now; anyone no longer allowed is closed.
+  services.accessChanged({ artifactId: id });
   return presentArtifact(services, principal, updated!);
 }
 
@@ -87,9 +94,10 @@ export async function setLegalHold(services: Services, principal: Principal, id:
   const { hold } = z.object({ hold: z.boolean() }).parse(raw);
   const artifact: ArtifactRecord = await getVisibleArtifact(services, principal, id);
   if (!canSetLegalHold(principal, artifact)) throw forbidden('Only admins can place or lift a legal hold.');
-  const updated = await services.store.updateArtifact(id, { legalHold: hold });
-  if (artifact.legalHold !== hold) {
-    await services.audit.artifactEvent(principal, 'artifact.legal_hold', artifact, meta, { hold });
-  }
+  const updated = await services.store.transaction(async (tx) => {
+    const updated = await tx.updateArtifact(id, { legalHold: hold });
+    if (artifact.legalHold !== hold) await services.audit.artifactEvent(principal, 'artifact.legal_hold', artifact, meta, { hold }, tx);
+    return updated;
+  });
   return presentArtifact(services, principal, updated!);
 }

@@ -2,7 +2,7 @@ import { CloseCode } from '../../lib/protocol/close-codes';
 import { docNameFor } from '../../lib/protocol/ids';
 import type { ArtifactRecord } from '../../lib/store/types';
 import { SYSTEM_ACTOR } from '../audit/audit';
-import type { Services } from '../services';
+import { isSharedDeployment, type Services } from '../services';
 import { encodeKeyframe } from '../../lib/versions/codec';
 import { readVersionPage } from '../versions/versions';
 
@@ -22,21 +22,33 @@ export function artifactDocNames(id: string): string[] {
 export async function purgeArtifact(services: Services, artifact: ArtifactRecord, reason: Record<string, unknown>): Promise<void> {
   const docNames = artifactDocNames(artifact.id);
   for (const name of docNames) await services.registry.evict(name, CloseCode.NOT_FOUND, 'This artifact was deleted.');
-  await services.store.purgeArtifact(artifact.id, docNames);
-  await services.audit.record({
-    orgId: artifact.orgId,
-    actor: SYSTEM_ACTOR,
-    action: 'artifact.purge',
-    artifactId: artifact.id,
-    target: { type: 'artifact', id: artifact.id, label: artifact.title },
-    details: { ...reason, lastUpdatedAt: new Date(artifact.updatedAt).toISOString(), createdBy: artifact.createdBy },
+  await services.store.transaction(async (tx) => {
+    await tx.purgeArtifact(artifact.id, docNames);
+    await services.audit.record(
+      {
+        orgId: artifact.orgId,
+        actor: SYSTEM_ACTOR,
+        action: 'artifact.purge',
+        artifactId: artifact.id,
+        target: { type: 'artifact', id: artifact.id, label: artifact.title },
+        details: { ...reason, lastUpdatedAt: new Date(artifact.updatedAt).toISOString(), createdBy: artifact.createdBy },
+      },
+      tx,
+    );
   });
+  // Sockets on it in other processes find it gone and close; their rooms unload.
+  services.accessChanged({ artifactId: artifact.id });
 }
 
-/** One pass of the retention job over every organization with a retention period. Returns how many were purged. */
-export async function runRetentionSweep(services: Services): Promise<number> {
+/**
+ * One pass of the retention job over every organization with a retention
+ * period. Returns how many were purged. `isStillOwner` is asked before each
+ * purge: a sweeper that lost its lease (stalled past it) stops there.
+ */
+export async function runRetentionSweep(services: Services, isStillOwner: () => Promise<boolean> = async () => true): Promise<number> {
   let purged = 0;
   for (const org of await services.store.listOrgs()) {
+    if (!(await isStillOwner())) break;
     const days = org.settings.retentionDays;
     if (days === null) continue;
     const cutoff = services.now() - days * DAY_MS;
@@ -46,6 +58,7 @@ export async function runRetentionSweep(services: Services): Promise<number> {
         // Re-read: a legal hold or an edit may have landed since the listing.
         const current = await services.store.getArtifact(artifact.id);
         if (!current || current.legalHold || current.updatedAt >= cutoff) continue;
+        if (!(await isStillOwner())) return purged;
         await purgeArtifact(services, current, { retentionDays: days });
         purged += 1;
       }
@@ -70,29 +83,56 @@ async function pruneOldVersions(services: Services, orgId: string, cutoff: numbe
     if (!oldestKept || oldestKept.n === versions[versions.length - 1].n) continue;
     const pageText = await readVersionPage(services, artifact.id, oldestKept.n);
     if (pageText === null) continue;
-    const dropped = await services.store.pruneVersions(artifact.id, oldestKept.n, encodeKeyframe(pageText));
-    if (dropped > 0) {
-      await services.audit.record({
-        orgId,
-        actor: SYSTEM_ACTOR,
-        action: 'artifact.purge',
-        artifactId: artifact.id,
-        target: { type: 'artifact', id: artifact.id, label: artifact.title },
-        details: { versionsPurged: dropped, keptFrom: oldestKept.n },
-      });
-    }
+    await services.store.transaction(async (tx) => {
+      const dropped = await tx.pruneVersions(artifact.id, oldestKept.n, encodeKeyframe(pageText));
+      if (dropped === 0) return;
+      await services.audit.record(
+        {
+          orgId,
+          actor: SYSTEM_ACTOR,
+          action: 'artifact.purge',
+          artifactId: artifact.id,
+          target: { type: 'artifact', id: artifact.id, label: artifact.title },
+          details: { versionsPurged: dropped, keptFrom: oldestKept.n },
+        },
+        tx,
+      );
+    });
   }
 }
 
-/** Runs the sweep now and then every `intervalMs`; one pass at a time. Returns a stop function. */
-export function startRetentionJob(services: Services, intervalMs: number): () => void {
+/** The lease whose holder alone runs the retention sweep (with several instances on one database). */
+export const RETENTION_LEASE = 'retention';
+
+/**
+ * Runs the sweep soon and then every `intervalMs`; one pass at a time.
+ * Returns a stop function (which gives the lease up, so another instance
+ * takes over at its next tick).
+ *
+ * With several instances only the holder of the `retention` lease sweeps.
+ * The lease lasts most of an interval, so after one instance swept, the
+ * others' ticks in the same interval find it held; the holder's own next
+ * tick renews it. If the holder dies, the lease lapses and the first
+ * instance to tick after that takes over. During a long sweep the lease is
+ * renewed before each purge, and a sweeper that finds it lost stops.
+ */
+export function startRetentionJob(services: Services, intervalMs: number): () => Promise<void> {
+  const isShared = isSharedDeployment(services);
+  const leaseMs = Math.max(1_000, Math.floor(intervalMs * 0.9));
   let running: Promise<void> | null = null;
+  let isStopped = false;
+  const holdLease = async (): Promise<boolean> => {
+    if (!isShared) return !isStopped;
+    if (isStopped) return false;
+    return (await services.store.acquireLease(RETENTION_LEASE, services.nodeId, leaseMs, services.now())) !== null;
+  };
   const tick = () => {
-    if (running) return;
-    running = runRetentionSweep(services)
-      .then((count) => {
-        if (count > 0) services.logger.info('retention purged artifacts', { count });
-      })
+    if (running || isStopped) return;
+    running = (async () => {
+      if (!(await holdLease())) return;
+      const count = await runRetentionSweep(services, holdLease);
+      if (count > 0) services.logger.info('retention purged artifacts', { count });
+    })()
       .catch((error: unknown) => services.logger.error('retention sweep failed', { error }))
       .finally(() => {
         running = null;
@@ -102,8 +142,15 @@ export function startRetentionJob(services: Services, intervalMs: number): () =>
   const timer = setInterval(tick, intervalMs);
   first.unref();
   timer.unref();
-  return () => {
+  return async () => {
+    isStopped = true;
     clearTimeout(first);
     clearInterval(timer);
+    await running;
+    if (isShared) {
+      await services.store.releaseLease(RETENTION_LEASE, services.nodeId).catch((error: unknown) => {
+        services.logger.warn('could not give up the retention lease (it lapses on its own)', { error });
+      });
+    }
   };
 }

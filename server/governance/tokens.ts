@@ -59,11 +59,14 @@ export async function createToken(services: Services, principal: Principal, raw:
     lastUsedAt: null,
     revokedAt: null,
   };
-  await services.store.createAgentToken(record);
-  await services.audit.by(principal, 'token.create', {
-    target: { type: 'token', id: record.id, label: record.name },
-    details: { scopes: record.scopes, expiresAt: iso(record.expiresAt) },
-    meta,
+  await services.store.transaction(async (tx) => {
+    await tx.createAgentToken(record);
+    await services.audit.by(
+      principal,
+      'token.create',
+      { target: { type: 'token', id: record.id, label: record.name }, details: { scopes: record.scopes, expiresAt: iso(record.expiresAt) }, meta },
+      tx,
+    );
   });
   return { ...tokenView(record, principal.name), token: secret };
 }
@@ -76,13 +79,10 @@ export async function revokeToken(services: Services, principal: Principal, id: 
     if (token && token.orgId === principal.orgId && principal.kind === 'user') throw new AppError('forbidden', 'Only admins can revoke other people’s tokens.');
     throw new AppError('not_found', 'No token with that id.');
   }
-  const revoked = await services.store.revokeAgentToken(id, services.now());
+  await services.store.transaction(async (tx) => {
+    if (!(await tx.revokeAgentToken(id, services.now()))) return;
+    await services.audit.by(principal, 'token.revoke', { target: { type: 'token', id, label: token.name }, details: { owner: token.userId }, meta }, tx);
+  });
+  // Whether this call or an earlier one revoked it, its sockets (on every instance) close now.
   services.cutOff({ tokenId: id }, 'revoked');
-  if (revoked) {
-    await services.audit.by(principal, 'token.revoke', {
-      target: { type: 'token', id, label: token.name },
-      details: { owner: token.userId },
-      meta,
-    });
-  }
 }

@@ -13,23 +13,24 @@ export type LimitDecision = { ok: true } | { ok: false; retryAfterMs: number };
 
 /**
  * Token buckets keyed by string (`signin:ip:…`, `token:<id>`). In-process
- * for one server; the Redis-backed limiter for many processes implements
- * the same interface.
+ * for one server (MemoryRateLimiter); shared through Redis when REDIS_URL is
+ * set (RedisRateLimiter, redis-rate-limiter.ts), hence async.
  *
  * Guarding work (a password check, a request) is always **take, then
- * refund**: take before the work starts, with no await in between, and give
- * the cost back if the attempt turns out not to count (a sign-in that
- * succeeded). Looking first and taking after the work lets every attempt
- * that started while the bucket still had room through: 40 parallel
- * sign-ins all saw a full bucket before any scrypt finished.
+ * refund**: take before the work starts, and give the cost back if the
+ * attempt turns out not to count (a sign-in that succeeded). The take itself
+ * decides and takes in one step (one atomic script on Redis): looking first
+ * and taking after the work lets every attempt that started while the bucket
+ * still had room through: 40 parallel sign-ins all saw a full bucket before
+ * any scrypt finished.
  */
 export interface RateLimiter {
   /** Takes `cost` from the key's bucket; when empty, takes nothing and says how long until it refills enough. */
-  take(key: string, cost?: number): LimitDecision;
+  take(key: string, cost?: number): Promise<LimitDecision>;
   /** Gives back what a successful `take` took, when that attempt does not count (never above capacity). */
-  refund(key: string, cost?: number): void;
+  refund(key: string, cost?: number): Promise<void>;
   /** Looks without taking: only for refusing early (before a body is read); never as the gate in front of work. */
-  peek(key: string, cost?: number): LimitDecision;
+  peek(key: string, cost?: number): Promise<LimitDecision>;
 }
 
 export interface BucketRule {
@@ -95,22 +96,35 @@ export class MemoryRateLimiter implements RateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
-    private readonly rule: BucketRule,
+    readonly rule: BucketRule,
     private readonly now: () => number = Date.now,
   ) {}
 
-  take(key: string, cost = 1): LimitDecision {
+  async take(key: string, cost = 1): Promise<LimitDecision> {
+    return this.takeNow(key, cost);
+  }
+
+  async peek(key: string, cost = 1): Promise<LimitDecision> {
+    return this.peekNow(key, cost);
+  }
+
+  async refund(key: string, cost = 1): Promise<void> {
+    this.refundNow(key, cost);
+  }
+
+  /** The same, synchronously: what the Redis limiter falls back to when Redis does not answer. */
+  takeNow(key: string, cost = 1): LimitDecision {
     const bucket = this.bucketFor(key);
     return bucket.take(cost) ? OK : { ok: false, retryAfterMs: bucket.msUntil(cost) };
   }
 
-  peek(key: string, cost = 1): LimitDecision {
+  peekNow(key: string, cost = 1): LimitDecision {
     // A forgotten bucket is a full one.
     const retryAfterMs = this.buckets.get(key)?.msUntil(cost) ?? 0;
     return retryAfterMs === 0 ? OK : { ok: false, retryAfterMs };
   }
 
-  refund(key: string, cost = 1): void {
+  refundNow(key: string, cost = 1): void {
     // A forgotten bucket is a full one: nothing to give back.
     this.buckets.get(key)?.refund(cost);
   }
@@ -141,12 +155,32 @@ export interface LimitsConfig {
   tokenPerMinute: number;
 }
 
-export function createLimits(config: LimitsConfig, now: () => number = Date.now): Limits {
+/** The rule of each limit; one place, so the in-process and the Redis limiters cannot drift apart. */
+export function limitRules(config: LimitsConfig): Record<keyof Limits, BucketRule> {
   return {
-    signInByIp: new MemoryRateLimiter({ capacity: config.signInPerMinute * 2, perMinute: config.signInPerMinute }, now),
-    signInByEmail: new MemoryRateLimiter({ capacity: config.signInPerMinute, perMinute: config.signInPerMinute / 2 }, now),
-    tokenUse: new MemoryRateLimiter({ capacity: Math.max(10, config.tokenPerMinute / 4), perMinute: config.tokenPerMinute }, now),
-    badCredential: new MemoryRateLimiter({ capacity: 30, perMinute: 30 }, now),
+    signInByIp: { capacity: config.signInPerMinute * 2, perMinute: config.signInPerMinute },
+    signInByEmail: { capacity: config.signInPerMinute, perMinute: config.signInPerMinute / 2 },
+    tokenUse: { capacity: Math.max(10, config.tokenPerMinute / 4), perMinute: config.tokenPerMinute },
+    badCredential: { capacity: 30, perMinute: 30 },
+  };
+}
+
+/**
+ * The process's limits: in-process buckets, or, given `shared` (a factory
+ * for the Redis-backed limiter), one bucket per key for the whole cluster.
+ */
+export function createLimits(
+  config: LimitsConfig,
+  now: () => number = Date.now,
+  shared?: (name: keyof Limits, rule: BucketRule) => RateLimiter,
+): Limits {
+  const rules = limitRules(config);
+  const make = (name: keyof Limits) => (shared ? shared(name, rules[name]) : new MemoryRateLimiter(rules[name], now));
+  return {
+    signInByIp: make('signInByIp'),
+    signInByEmail: make('signInByEmail'),
+    tokenUse: make('tokenUse'),
+    badCredential: make('badCredential'),
   };
 }
 
@@ -159,25 +193,28 @@ export interface Charge {
 /**
  * Takes from every bucket or from none (what one failed after others
  * succeeded is given back). On success, `refund` gives all of it back for an
- * attempt that turns out not to count.
+ * attempt that turns out not to count. The takes run one after another: each
+ * is atomic on its own, and a refusal gives back what the earlier ones took.
  */
-export function takeAll(charges: Charge[]): { ok: true; refund(): void } | { ok: false; retryAfterMs: number } {
+export async function takeAll(
+  charges: Charge[],
+): Promise<{ ok: true; refund(): Promise<void> } | { ok: false; retryAfterMs: number }> {
   const taken: Charge[] = [];
   let refused = false;
   let retryAfterMs = 0;
   for (const charge of charges) {
-    const result = charge.limiter.take(charge.key, charge.cost);
+    const result = await charge.limiter.take(charge.key, charge.cost);
     if (result.ok) taken.push(charge);
     else {
       refused = true;
       retryAfterMs = Math.max(retryAfterMs, result.retryAfterMs);
     }
   }
-  const refund = () => {
-    for (const charge of taken) charge.limiter.refund(charge.key, charge.cost);
+  const refund = async () => {
+    for (const charge of taken) await charge.limiter.refund(charge.key, charge.cost);
   };
   if (refused) {
-    refund();
+    await refund();
     return { ok: false, retryAfterMs };
   }
   return { ok: true, refund };

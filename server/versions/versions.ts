@@ -105,6 +105,12 @@ interface CutInput {
  * Cuts a version of the page as it stands now (durable first). When the page
  * has not changed since the latest version, that version is returned instead
  * (except for restores, which always record the act).
+ *
+ * With several instances the cut runs under the store's lock
+ * `version:<artifactId>`, and the "unchanged since the latest version" check
+ * reads the latest version inside it: automatic-version timers firing on
+ * three instances after the same writes make one version, the others find
+ * its hash equal to their page's and return it.
  */
 export function cutVersion(services: Services, input: CutInput): Promise<{ version: VersionRecord; created: boolean }> {
   return serially(input.artifactId, () =>
