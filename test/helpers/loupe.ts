@@ -13,6 +13,15 @@ import type { Role, Store, TokenScope } from '../../lib/store/types';
 import { encode } from 'next-auth/jwt';
 import { sessionCookieName } from '../../server/auth/identify';
 import { SqliteStore } from '../../lib/store/sqlite';
+import { PostgresStore } from '../../lib/store/postgres';
+import { createTestDatabase, type TestDatabase } from './services';
+
+/**
+ * TEST_STORE=postgres: every startTestLoupe without a store of the test's own
+ * runs on a fresh PostgreSQL database (dropped on stop), so the existing suites run on both backends.
+ */
+export const TEST_ON_POSTGRES = process.env.TEST_STORE === 'postgres';
+const TEST_AUTH_SECRET = 'test-secret-'.padEnd(48, 'x');
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery';
@@ -57,6 +66,7 @@ export async function startTestLoupe(
 ): Promise<TestLoupe> {
   if (clusterSize() > 1) return (await import('./cluster-loupe')).startClusterLoupe(options, clusterSize());
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
+  const database: TestDatabase | null = !options.store && TEST_ON_POSTGRES ? await createTestDatabase('loupe_api') : null;
   const config = loadConfig({
     PORT: '0',
     SANDBOX_PORT: '0',
@@ -66,9 +76,10 @@ export async function startTestLoupe(
     LOUPE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LOUPE_AGENT_TOKEN: AGENT_TOKEN,
     ROOM_IDLE_UNLOAD_MS: String(options.idleUnloadMs ?? 0),
+    ...(database ? { DATABASE_URL: database.url, AUTH_SECRET: TEST_AUTH_SECRET } : {}),
     ...options.env,
   });
-  const store = options.store ?? new SqliteStore(join(dataDir, 'loupe.db'));
+  const store = options.store ?? (database ? new PostgresStore(database.url) : new SqliteStore(join(dataDir, 'loupe.db')));
   const server = await startLoupeServer({ config, logger: silentLogger, store });
   return testLoupeOf({
     server,
@@ -76,12 +87,13 @@ export async function startTestLoupe(
     dataDir,
     stop: async () => {
       await server.stop();
+      await database?.drop();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   });
 }
 
-/** How many instances the suites run against: LOUPE_TEST_CLUSTER (unset: 1, one in-process server on SQLite). */
+/** How many instances the suites run against: LOUPE_TEST_CLUSTER (unset: 1, one in-process server, on SQLite or TEST_STORE). */
 export function clusterSize(): number {
   return Number(process.env.LOUPE_TEST_CLUSTER ?? '1') || 1;
 }
