@@ -3,8 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLUSTER_ADMIN_EMAIL, CLUSTER_ADMIN_PASSWORD, startCluster, type TestCluster } from '../../test/helpers/cluster';
-import { freePort } from '../../test/helpers/redis-server';
+import { CLUSTER_ADMIN_EMAIL, CLUSTER_ADMIN_PASSWORD, listenPort, startCluster, type TestCluster } from '../../test/helpers/cluster';
 import type { LoupeProcess } from '../fixtures/server';
 
 /**
@@ -28,8 +27,8 @@ export interface BalancedLoupe {
 }
 
 export async function startBalancedLoupe(instances = 2): Promise<BalancedLoupe> {
-  const appPort = await freePort();
-  const sandboxPort = await freePort();
+  const appPort = await listenPort();
+  const sandboxPort = await listenPort();
   const appOrigin = `http://localhost:${appPort}`;
   // Another site than the app (127.0.0.1 vs localhost), as Loupe requires.
   const sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;

@@ -13,8 +13,7 @@ import { silentLogger } from '../../server/log';
 import type { Store } from '../../lib/store/types';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_TOKEN, testLoupeOf, type TestLoupe } from './loupe';
 import { createTestDatabase, testRedisPrefix, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from './services';
-import { deleteRedisPrefix, killInstance, startInstance, type ClusterInstance } from './cluster';
-import { freePort } from './redis-server';
+import { deleteRedisPrefix, killInstance, listenPort, startInstance, type ClusterInstance } from './cluster';
 
 /** What a suite that restarts "the same server" (same dataDir) must find again: the same database and secret. */
 interface Shared {
@@ -60,9 +59,9 @@ export async function startClusterLoupe(
   const childDirs: string[] = [];
   try {
     for (let index = 1; index < size; index++) {
-      const port = await freePort();
+      const port = await listenPort();
       const instance: ClusterInstance = {
-        index, port, sandboxPort: await freePort(), url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/collab`, child: null, output: '',
+        index, port, sandboxPort: await listenPort(), url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/collab`, child: null, output: '',
       };
       const childDir = mkdtempSync(join(tmpdir(), `loupe-test-${index}-`));
       childDirs.push(childDir);

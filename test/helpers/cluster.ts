@@ -16,7 +16,7 @@ import { generateAgentToken, hashAgentToken } from '../../lib/auth/tokens';
 import { sessionCookieName } from '../../server/auth/identify';
 import { createTestDatabase, testRedisPrefix, TEST_REDIS_URL, type TestDatabase } from './services';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
-import { freePort } from './redis-server';
+import { createServer } from 'node:net';
 
 export const CLUSTER_ADMIN_EMAIL = 'admin@example.com';
 export const CLUSTER_ADMIN_PASSWORD = 'correct horse battery';
@@ -101,8 +101,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const dataDirs: string[] = [];
   const instances: ClusterInstance[] = [];
   for (let index = 0; index < count; index++) {
-    const port = await freePort();
-    const sandboxPort = await freePort();
+    const port = await listenPort();
+    const sandboxPort = await listenPort();
     instances.push({ index, url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/collab`, port, sandboxPort, child: null, output: '' });
     dataDirs.push(mkdtempSync(join(tmpdir(), `loupe-cluster-${index}-`)));
   }
@@ -237,6 +237,24 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     },
   };
   return cluster;
+}
+
+/**
+ * A port for a listener that must keep its number across restarts (and be known before the first start). Taken
+ * below the kernel's ephemeral range (ip_local_port_range, 32768 and up by default): a port that listen(0) says is
+ * free now can be handed to an outgoing connection (to PostgreSQL, to Redis) before the instance binds it.
+ */
+export async function listenPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port between 20000 and 32000');
 }
 
 function pgTargetOf(url: string): { host: string; port: number } {
