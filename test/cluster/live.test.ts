@@ -77,9 +77,12 @@ describe('three instances, one database, one Redis', () => {
   it('presence crosses instances: a reader on C sees who is on A and B', async () => {
     const id = await cluster.createArtifact('<p>presence</p>', { index: A });
     const onA = connect(A, id);
+    // Keeps the room loaded on A after onA leaves: the leave itself is what crosses (an unloading room is the
+    // live-room suite's case under LOUPE_TEST_CLUSTER).
+    const stayOnA = connect(A, id);
     const onB = connect(B, id);
     const onC = connect(C, id);
-    await Promise.all([synced(onA), synced(onB), synced(onC)]);
+    await Promise.all([synced(onA), synced(stayOnA), synced(onB), synced(onC)]);
     onA.provider.awareness.setLocalStateField('view', 'from-A');
     onB.provider.awareness.setLocalStateField('view', 'from-B');
     const views = () =>
@@ -91,6 +94,20 @@ describe('three instances, one database, one Redis', () => {
     // Leaving is news too.
     onA.destroy();
     await expect.poll(views, WAIT).toEqual(['from-B']);
+  });
+
+  it('a reader joining on C sees who is already present on A, without waiting for their next renewal', async () => {
+    const id = await cluster.createArtifact('<p>late joiner</p>', { index: A });
+    const onA = connect(A, id);
+    const onB = connect(B, id);
+    await Promise.all([synced(onA), synced(onB)]);
+    onA.provider.awareness.setLocalStateField('view', 'from-A');
+    await expect.poll(() => onB.provider.awareness.getStates().has(onA.doc.clientID), WAIT).toBe(true);
+    // C has not loaded the room yet: what it shows the joiner must include the presence held on A.
+    // (A stock client renews its own state every 15 s; the wait below is shorter on purpose.)
+    const late = connect(C, id);
+    await synced(late);
+    await expect.poll(() => late.provider.awareness.getStates().has(onA.doc.clientID), { timeout: 5_000, interval: 20 }).toBe(true);
   });
 
   it('review-room changes made through the API on A reach review-room readers on B and C', async () => {

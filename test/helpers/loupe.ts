@@ -197,10 +197,15 @@ export interface TestClient {
   destroy(): void;
 }
 
-/** A stock y-websocket client (the same one browsers use) with `ws` as its WebSocket. */
-export function connectClient(loupe: TestLoupe, room: string, token: string = loupe.token): TestClient {
+/**
+ * A stock y-websocket client (the same one browsers use) with `ws` as its WebSocket. Under LOUPE_TEST_CLUSTER it
+ * connects to another instance than `loupe.server`, unless `inProcess`: for a test that then inspects the room
+ * inside `loupe.server` (its registry, counters, pending structs), which only that process can show.
+ */
+export function connectClient(loupe: TestLoupe, room: string, token: string = loupe.token, options: { inProcess?: boolean } = {}): TestClient {
   const doc = new Y.Doc();
-  const provider = new WebsocketProvider(loupe.clientWsUrl?.() ?? loupe.wsUrl, room, doc, {
+  const url = options.inProcess ? loupe.wsUrl : (loupe.clientWsUrl?.() ?? loupe.wsUrl);
+  const provider = new WebsocketProvider(url, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     params: { token },
     disableBc: true,
