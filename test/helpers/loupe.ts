@@ -22,6 +22,8 @@ import { createTestDatabase, type TestDatabase } from './services';
  */
 export const TEST_ON_POSTGRES = process.env.TEST_STORE === 'postgres';
 const TEST_AUTH_SECRET = 'test-secret-'.padEnd(48, 'x');
+/** A restart on the same DATA_DIR finds the same database, as it would find the same SQLite file. */
+const databaseOfDataDir = new Map<string, TestDatabase>();
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery';
@@ -66,7 +68,16 @@ export async function startTestLoupe(
 ): Promise<TestLoupe> {
   if (clusterSize() > 1) return (await import('./cluster-loupe')).startClusterLoupe(options, clusterSize());
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
-  const database: TestDatabase | null = !options.store && TEST_ON_POSTGRES ? await createTestDatabase('loupe_api') : null;
+  let database: TestDatabase | null = null;
+  let ownsDatabase = false;
+  if (!options.store && TEST_ON_POSTGRES) {
+    database = databaseOfDataDir.get(dataDir) ?? null;
+    if (!database) {
+      database = await createTestDatabase('loupe_api');
+      databaseOfDataDir.set(dataDir, database);
+      ownsDatabase = !options.dataDir;
+    }
+  }
   const config = loadConfig({
     PORT: '0',
     SANDBOX_PORT: '0',
@@ -87,7 +98,10 @@ export async function startTestLoupe(
     dataDir,
     stop: async () => {
       await server.stop();
-      await database?.drop();
+      if (database && ownsDatabase) {
+        databaseOfDataDir.delete(dataDir);
+        await database.drop();
+      }
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   });
