@@ -11,6 +11,7 @@ import { loadConfig } from '../../server/config';
 import { startLoupeServer } from '../../server/loupe-server';
 import { silentLogger } from '../../server/log';
 import type { Store } from '../../lib/store/types';
+import type { PubSub } from '../../server/pubsub/types';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_TOKEN, testLoupeOf, type TestLoupe } from './loupe';
 import { createTestDatabase, testRedisPrefix, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from './services';
 import { deleteRedisPrefix, killInstance, listenPort, startInstance, type ClusterInstance } from './cluster';
@@ -26,10 +27,12 @@ interface Shared {
 const SHARED_FILE = 'cluster.json';
 
 export async function startClusterLoupe(
-  options: { dataDir?: string; store?: Store; idleUnloadMs?: number; env?: Record<string, string> },
+  options: { dataDir?: string; store?: Store; pubsub?: PubSub; idleUnloadMs?: number; env?: Record<string, string> },
   size: number,
 ): Promise<TestLoupe> {
-  if (options.store) throw new Error('LOUPE_TEST_CLUSTER: a suite that brings its own store cannot run on the cluster (its store is one process’s)');
+  if (options.store || options.pubsub) {
+    throw new Error('LOUPE_TEST_CLUSTER: a suite that brings its own store or bus cannot run on the cluster (they are one process’s)');
+  }
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
   const sharedPath = join(dataDir, SHARED_FILE);
   let shared: Shared;

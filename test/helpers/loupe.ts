@@ -13,6 +13,7 @@ import type { Role, Store, TokenScope } from '../../lib/store/types';
 import { encode } from 'next-auth/jwt';
 import { sessionCookieName } from '../../server/auth/identify';
 import { SqliteStore } from '../../lib/store/sqlite';
+import type { PubSub } from '../../server/pubsub/types';
 import { PostgresStore } from '../../lib/store/postgres';
 import { createTestDatabase, type TestDatabase } from './services';
 
@@ -64,7 +65,7 @@ export interface TestLoupe {
  * (test/helpers/cluster-loupe.ts): the test's HTTP calls go to it, its stock clients to the others.
  */
 export async function startTestLoupe(
-  options: { dataDir?: string; store?: Store; idleUnloadMs?: number; env?: Record<string, string> } = {},
+  options: { dataDir?: string; store?: Store; pubsub?: PubSub; idleUnloadMs?: number; env?: Record<string, string> } = {},
 ): Promise<TestLoupe> {
   if (clusterSize() > 1) return (await import('./cluster-loupe')).startClusterLoupe(options, clusterSize());
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
@@ -91,7 +92,7 @@ export async function startTestLoupe(
     ...options.env,
   });
   const store = options.store ?? (database ? new PostgresStore(database.url) : new SqliteStore(join(dataDir, 'loupe.db')));
-  const server = await startLoupeServer({ config, logger: silentLogger, store });
+  const server = await startLoupeServer({ config, logger: silentLogger, store, pubsub: options.pubsub });
   return testLoupeOf({
     server,
     store,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { busKeyOf, encodeBusMessage, MAX_BUS_MESSAGE_AGE_MS, RedisPubSub } from '../../server/pubsub/redis';
 import type { PubSubMessage } from '../../server/pubsub/types';
 import { silentLogger } from '../../server/log';
@@ -15,13 +15,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function openBus(options: { prefix: string; secrets?: string[]; url?: string }): RedisPubSub {
+function openBus(options: { prefix: string; secrets?: string[]; url?: string; redisOptions?: RedisOptions }): RedisPubSub {
   const bus = new RedisPubSub({
     url: options.url ?? TEST_REDIS_URL,
     prefix: options.prefix,
     secrets: options.secrets ?? [SECRET],
     logger: silentLogger,
-    redisOptions: { retryStrategy: () => 50 },
+    redisOptions: { retryStrategy: () => 50, ...options.redisOptions },
   });
   cleanups.push(() => bus.close());
   return bus;
@@ -187,5 +187,20 @@ describe('RedisPubSub', () => {
     // Without the password nothing connects.
     const refused = openBus({ prefix, url: own.url });
     expect(await refused.connected(300)).toBe(false);
+  });
+
+  it('works over TLS (rediss://)', async () => {
+    const own = await startOwnRedis({ tls: true });
+    cleanups.push(() => own.stop());
+    expect(own.url.startsWith('rediss://')).toBe(true);
+    const prefix = testRedisPrefix();
+    const a = openBus({ prefix, url: own.url, redisOptions: own.clientOptions });
+    const b = openBus({ prefix, url: own.url, redisOptions: own.clientOptions });
+    expect(await a.connected(5_000)).toBe(true);
+    expect(await b.connected(5_000)).toBe(true);
+    const received = collect(b, 'c');
+    await b.whenSubscribed('c');
+    a.publish('c', { nodeId: 'a', kind: 'signal', payload: Buffer.from('over tls') });
+    await expect.poll(() => received.map((m) => text(m.payload))).toEqual(['over tls']);
   });
 });
