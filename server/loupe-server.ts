@@ -14,7 +14,7 @@ import type { Config } from './config';
 import { createLogger, type Logger } from './log';
 import { LocalPubSub } from './pubsub/local';
 import { RedisPubSub } from './pubsub/redis';
-import { reconcileReviewRoom, refreshOrgSummaries } from './review/projection';
+import { reconcileReviewRoom, refreshOrgSummaries, refreshReview } from './review/projection';
 import { AgentPresence } from './review/agent-presence';
 import type { PubSub } from './pubsub/types';
 import { Identifier } from './auth/identify';
@@ -32,7 +32,7 @@ import type { CutOff, Services } from './services';
 import { Auditor, requestMeta, SYSTEM_ACTOR, type RequestMeta } from './audit/audit';
 import { createLimits } from './limits/rate-limiter';
 import { RedisRateLimiter } from './limits/redis-rate-limiter';
-import { closeCoordinationRedis, connectCoordinationRedis } from './limits/redis-connection';
+import { closeCoordinationRedis, connectCoordinationRedis, whenCoordinationReady } from './limits/redis-connection';
 import { LocalSocketSlots, RedisSocketSlots, type SocketSlots } from './limits/socket-slots';
 import { publishControl, subscribeControl, type AccessScope } from './auth/control-channel';
 import { startRetentionJob } from './governance/retention';
@@ -145,6 +145,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
   const now = () => Date.now();
   // Shared limits (rate buckets, the socket cap) live in Redis when there is one; each falls back to this process.
   const coordination = config.redisUrl ? connectCoordinationRedis(config.redisUrl, logger) : null;
+  if (coordination && !(await whenCoordinationReady(coordination))) logger.warn('starting without Redis: limits are per process until it answers');
   const limits = createLimits(
     { signInPerMinute: config.signInPerMinute, tokenPerMinute: config.tokenPerMinute },
     now,
@@ -200,6 +201,19 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
       refreshOrgSummaries(services, message.orgId).catch((error: unknown) =>
         logger.warn('could not refresh open review rooms after a settings change', { orgId: message.orgId, error }),
       );
+    }
+  });
+  // The bus may have dropped control messages while Redis was away: every socket re-checks its access now
+  // (not at its next backstop), and open review rooms re-project their summary (a settings change missed).
+  const stopControlResync = pubsub.onResync(() => {
+    const rechecked = recheckSockets({});
+    logger.info('re-checked live sockets after the bus reconnected', { rechecked });
+    for (const room of registry.loaded()) {
+      if (room.name.kind !== 'review') continue;
+      void store
+        .getArtifact(room.name.artifactId)
+        .then((artifact) => (artifact ? refreshReview(services, artifact, { threadIds: [] }) : undefined))
+        .catch((error: unknown) => logger.warn('could not refresh a review room after the bus reconnected', { doc: room.name.docName, error }));
     }
   });
 
@@ -351,6 +365,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     stopping ??= (async () => {
       isReady = false;
       unsubscribeControl();
+      stopControlResync();
       await stopRetention();
       services.agentPresence.close();
       // Stop accepting, tell live clients, flush every room, then close storage.

@@ -58,7 +58,7 @@ const decoder = new TextDecoder();
 /** Tells the other processes (nothing to do on a bus that reaches no other process). */
 export function publishControl(pubsub: PubSub, nodeId: string, message: ControlMessage): void {
   if (!pubsub.fansOut) return;
-  pubsub.publish(CONTROL_CHANNEL, { nodeId, kind: 'update', payload: encoder.encode(JSON.stringify(message)) });
+  pubsub.publish(CONTROL_CHANNEL, { nodeId, kind: 'control', payload: encoder.encode(JSON.stringify(message)) });
 }
 
 /** Hands every other process's valid control message to `handle`; returns the unsubscribe function. */

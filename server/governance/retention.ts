@@ -110,15 +110,16 @@ export const RETENTION_LEASE = 'retention';
  * takes over at its next tick).
  *
  * With several instances only the holder of the `retention` lease sweeps.
- * The lease lasts most of an interval, so after one instance swept, the
- * others' ticks in the same interval find it held; the holder's own next
- * tick renews it. If the holder dies, the lease lapses and the first
- * instance to tick after that takes over. During a long sweep the lease is
- * renewed before each purge, and a sweeper that finds it lost stops.
+ * The lease lasts one and a half intervals and the holder's every tick
+ * renews it, so while the holder lives the others' ticks find it held. If
+ * the holder dies (SIGKILL: nothing released), the lease lapses and the
+ * first instance to tick after that takes over; a holder that stops gives it
+ * up. During a long sweep the lease is renewed before each purge, and a
+ * sweeper that finds it lost stops.
  */
 export function startRetentionJob(services: Services, intervalMs: number): () => Promise<void> {
   const isShared = isSharedDeployment(services);
-  const leaseMs = Math.max(1_000, Math.floor(intervalMs * 0.9));
+  const leaseMs = Math.floor(intervalMs * 1.5);
   let running: Promise<void> | null = null;
   let isStopped = false;
   const holdLease = async (): Promise<boolean> => {

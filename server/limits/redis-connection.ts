@@ -53,3 +53,22 @@ export async function closeCoordinationRedis(redis: Redis): Promise<void> {
     redis.disconnect();
   }
 }
+
+/**
+ * Waits (at most `ms`) for the connection at start, so the first requests
+ * are limited cluster-wide rather than by a fresh in-process bucket. A Redis
+ * that is down does not stop the start: limits run in-process until it is up.
+ */
+export async function whenCoordinationReady(redis: Redis, ms = 2_000): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  return new Promise((resolve) => {
+    const done = (isReady: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(isReady);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    redis.once('ready', onReady);
+  });
+}

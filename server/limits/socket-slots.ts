@@ -106,6 +106,7 @@ export class RedisSocketSlots implements SocketSlots {
     private readonly prefix: string,
     private readonly max: number,
     private readonly logger: Logger,
+    private readonly timing: { ttlMs: number; renewMs: number } = { ttlMs: SOCKET_SLOT_TTL_MS, renewMs: SOCKET_SLOT_RENEW_MS },
   ) {
     this.redis = redis as SlotRedis;
     if (typeof this.redis.loupeHoldSlot !== 'function') {
@@ -113,7 +114,7 @@ export class RedisSocketSlots implements SocketSlots {
       redis.defineCommand('loupeRenewSlots', { numberOfKeys: 1, lua: RENEW_SCRIPT });
     }
     this.local = new LocalSocketSlots(max);
-    this.renewTimer = setInterval(() => void this.renew(), SOCKET_SLOT_RENEW_MS);
+    this.renewTimer = setInterval(() => void this.renew(), timing.renewMs);
     this.renewTimer.unref();
   }
 
@@ -123,7 +124,7 @@ export class RedisSocketSlots implements SocketSlots {
     let shared: boolean | null = null;
     if (this.redis.status === 'ready') {
       try {
-        shared = (await this.redis.loupeHoldSlot(key, member, this.max, SOCKET_SLOT_TTL_MS)) === 1;
+        shared = (await this.redis.loupeHoldSlot(key, member, this.max, this.timing.ttlMs)) === 1;
       } catch (error) {
         this.logger.debug('shared socket count unavailable; counting in this process', { error });
       }
@@ -162,7 +163,7 @@ export class RedisSocketSlots implements SocketSlots {
     for (const [owner, members] of this.mine) {
       if (members.size === 0) continue;
       try {
-        await this.redis.loupeRenewSlots(this.keyOf(owner), SOCKET_SLOT_TTL_MS, ...members);
+        await this.redis.loupeRenewSlots(this.keyOf(owner), this.timing.ttlMs, ...members);
       } catch (error) {
         this.logger.debug('could not renew socket slots', { error });
         return;

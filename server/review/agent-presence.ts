@@ -123,7 +123,7 @@ export class AgentPresence {
   private announce(key: string, activity: Activity, ttlMs: number): void {
     if (!this.bus?.pubsub.fansOut) return;
     const message: PresenceMessage = { artifactId: activity.artifactId, key, state: activity.state as PresenceMessage['state'], ttlMs };
-    this.bus.pubsub.publish(AGENT_PRESENCE_CHANNEL, { nodeId: this.bus.nodeId, kind: 'awareness', payload: new TextEncoder().encode(JSON.stringify(message)) });
+    this.bus.pubsub.publish(AGENT_PRESENCE_CHANNEL, { nodeId: this.bus.nodeId, kind: 'agent-presence', payload: new TextEncoder().encode(JSON.stringify(message)) });
   }
 
   private receive(payload: Uint8Array): void {

@@ -9,6 +9,8 @@ import type { VersionAuthor } from './author';
 export class VersionScheduler {
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; author: VersionAuthor }>();
   private cut: ((artifactId: string, author: VersionAuthor) => Promise<unknown>) | null = null;
+  /** Cuts started by a timer and not finished. */
+  private running = 0;
 
   constructor(
     private readonly quietMs: number,
@@ -25,10 +27,21 @@ export class VersionScheduler {
     if (existing) clearTimeout(existing.timer);
     const timer = setTimeout(() => {
       this.timers.delete(artifactId);
-      this.cut?.(artifactId, author).catch((error: unknown) => this.logger.warn('automatic version failed', { artifactId, error }));
+      if (!this.cut) return;
+      this.running += 1;
+      this.cut(artifactId, author)
+        .catch((error: unknown) => this.logger.warn('automatic version failed', { artifactId, error }))
+        .finally(() => {
+          this.running -= 1;
+        });
     }, this.quietMs);
     timer.unref();
     this.timers.set(artifactId, { timer, author });
+  }
+
+  /** Nothing pending and no cut running (what a test waits for before counting versions). */
+  get isIdle(): boolean {
+    return this.timers.size === 0 && this.running === 0;
   }
 
   /** A checkpoint or restore just cut a version: the pending automatic one is not needed. */

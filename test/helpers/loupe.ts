@@ -65,7 +65,16 @@ export interface TestLoupe {
  * (test/helpers/cluster-loupe.ts): the test's HTTP calls go to it, its stock clients to the others.
  */
 export async function startTestLoupe(
-  options: { dataDir?: string; store?: Store; pubsub?: PubSub; idleUnloadMs?: number; env?: Record<string, string> } = {},
+  options: {
+    dataDir?: string;
+    store?: Store;
+    idleUnloadMs?: number;
+    env?: Record<string, string>;
+    /** The bus: a LocalPubSub({ fansOut: true }) shared by several servers in this process, or a Redis bus. */
+    pubsub?: PubSub;
+    /** Shared limits in this Redis (set on the config directly: the config refuses REDIS_URL next to SQLite). */
+    redis?: { url: string; prefix: string };
+  } = {},
 ): Promise<TestLoupe> {
   if (clusterSize() > 1) return (await import('./cluster-loupe')).startClusterLoupe(options, clusterSize());
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
@@ -91,6 +100,10 @@ export async function startTestLoupe(
     ...(database ? { DATABASE_URL: database.url, AUTH_SECRET: TEST_AUTH_SECRET } : {}),
     ...options.env,
   });
+  if (options.redis) {
+    config.redisUrl = options.redis.url;
+    config.redisPrefix = options.redis.prefix;
+  }
   const store = options.store ?? (database ? new PostgresStore(database.url) : new SqliteStore(join(dataDir, 'loupe.db')));
   const server = await startLoupeServer({ config, logger: silentLogger, store, pubsub: options.pubsub });
   return testLoupeOf({
