@@ -56,8 +56,7 @@ test('two reviewers on different instances see each other live, and keep working
     const { page: noor, frame: noorFrame } = await open(noorContext, id);
 
     // Round robin put the two browsers' live sockets on both instances: what follows crosses instances.
-    const ports = new Set(balanced.collabUpstreams().map((upgrade) => upgrade.port));
-    expect([...ports].sort()).toEqual(cluster.instances.map((instance) => instance.port).sort());
+    await expect.poll(() => balanced.liveConnections().every((count) => count > 0)).toBe(true);
 
     // Presence: each sees the other.
     await expect(admin.getByTestId('presence-avatar')).toHaveCount(2);

@@ -21,8 +21,11 @@ export interface BalancedLoupe {
   cluster: TestCluster;
   adminEmail: string;
   adminPassword: string;
-  /** Which instance (its app port) served each WebSocket upgrade to /collab/, from nginx's access log. */
-  collabUpstreams(): Array<{ path: string; port: number }>;
+  /**
+   * Open TCP connections to each instance's app port, in instance order. nginx keeps no idle upstream connections
+   * (no `keepalive` in the config), so what stays open is a live WebSocket; its access log only has them once closed.
+   */
+  liveConnections(): number[];
   stop(): Promise<void>;
 }
 
@@ -57,18 +60,32 @@ export async function startBalancedLoupe(instances = 2): Promise<BalancedLoupe> 
     cluster,
     adminEmail: CLUSTER_ADMIN_EMAIL,
     adminPassword: CLUSTER_ADMIN_PASSWORD,
-    collabUpstreams: () =>
-      nginx
-        .accessLog()
-        .split('\n')
-        .map((line) => /"GET (\/collab\/\S+)" 101 \S+ \S+ 127\.0\.0\.1:(\d+)/.exec(line))
-        .filter((match): match is RegExpExecArray => match !== null)
-        .map((match) => ({ path: match[1], port: Number(match[2]) })),
+    liveConnections: () => cluster.instances.map((instance) => establishedTo(instance.port)),
     stop: async () => {
       await nginx.stop();
       await cluster.stop();
     },
   };
+}
+
+/** ESTABLISHED connections whose remote end is 127.0.0.1:port, from /proc/net/tcp (Linux, like the rest of CI). */
+function establishedTo(port: number): number {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  let count = 0;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // fields: sl, local_address, rem_address, st (01 = ESTABLISHED), …
+      if (fields.length > 3 && fields[2].endsWith(`:${hexPort}`) && fields[3] === '01') count++;
+    }
+  }
+  return count;
 }
 
 export interface Nginx {
