@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   SANDBOX_ORIGIN: origin.optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.string().min(1).optional(),
+  /** Connections each process keeps to PostgreSQL (default 10; withLock holds up to half as many more). */
+  PG_POOL_MAX: z.coerce.number().int().min(2).max(500).optional(),
   /** Fan-out and coordination between instances: redis://[user:password@]host:port[/db] or rediss:// (TLS). Needs a PostgreSQL DATABASE_URL. */
   REDIS_URL: z
     .string()
@@ -100,6 +102,7 @@ export interface Config {
   sandboxOrigin: string | undefined;
   dataDir: string;
   databaseUrl: string | undefined;
+  pgPoolMax: number | undefined;
   redisUrl: string | undefined;
   /** Prefix of Redis keys and channels (REDIS_PREFIX, default `loupe:`). */
   redisPrefix: string;
@@ -140,6 +143,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sandboxOrigin: e.SANDBOX_ORIGIN,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    pgPoolMax: e.PG_POOL_MAX,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     authSecrets: e.AUTH_SECRET ? [...e.AUTH_SECRET, ...(e.AUTH_SECRET_PREVIOUS ?? [])] : null,

@@ -85,7 +85,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
   const logger = options.logger ?? createLogger(config.logLevel);
   // Before storage opens, so a database file made private here gives SQLite's -wal and -shm the same mode.
   securePrivateFiles(config, logger);
-  const store = options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgPoolMax: config.pgPoolMax });
   const nodeId = randomUUID();
   const signingKeys = await loadSigningKeys({ store, dataDir: config.dataDir, configured: config.authSecrets, logger });
   const pubsub = options.pubsub ?? (await openPubSub(config, signingKeys.all, logger));

@@ -18,7 +18,16 @@ export interface RegistryOptions {
   onRepaired?: (room: Room, removed: number) => void;
   /** Runs on a freshly loaded room before anyone can use it (the review projection's reconcile). A failure fails the load. */
   prepare?: (room: Room) => Promise<void>;
+  /**
+   * When the bus fans out: how often every loaded room checks storage for rows
+   * whose news never came (an instance killed between its append and its
+   * publish, with nothing written after). One cheap read per room.
+   */
+  catchUpBackstopMs?: number;
 }
+
+/** Default of RegistryOptions.catchUpBackstopMs. */
+export const CATCH_UP_BACKSTOP_MS = 10_000;
 
 /**
  * Owns every live room of this process. A room is loaded on first use
@@ -38,14 +47,23 @@ export class RoomRegistry {
   /** Counts bus resyncs, so a load that overlapped one catches up once it is done. */
   private resyncs = 0;
   private readonly stopResync: () => void;
+  private readonly backstop: NodeJS.Timeout | null = null;
 
   constructor(options: RegistryOptions) {
     this.options = options;
     // The bus may have dropped messages: every loaded room reads what it lacks from storage.
     this.stopResync = options.pubsub.onResync(() => {
       this.resyncs++;
-      for (const room of this.rooms.values()) void room.catchUp().catch(() => {});
+      this.catchUpAll();
     });
+    if (options.pubsub.fansOut) {
+      this.backstop = setInterval(() => this.catchUpAll(), options.catchUpBackstopMs ?? CATCH_UP_BACKSTOP_MS);
+      this.backstop.unref();
+    }
+  }
+
+  private catchUpAll(): void {
+    for (const room of this.rooms.values()) void room.catchUp().catch(() => {});
   }
 
   get size(): number {
@@ -175,6 +193,7 @@ export class RoomRegistry {
   async closeAll(code: number = CloseCode.SHUTTING_DOWN): Promise<void> {
     this.isClosing = true;
     this.stopResync();
+    if (this.backstop) clearInterval(this.backstop);
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
     await Promise.allSettled(Array.from(this.loading.values()));

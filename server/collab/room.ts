@@ -234,6 +234,8 @@ export class Room {
 
   join(member: Member): void {
     this.members.set(member.peer, member);
+    // A reconnecting client (its instance gone) gets anything whose news was lost with it, without waiting for the backstop.
+    if (this.shared) void this.catchUp().catch(() => {});
     // Writers are asked for what they have that we lack; readers' state is never taken.
     // While the doc is still only stored bytes, the question waits until the writer has had
     // its own answer (building a 16 MiB doc must not delay the bytes it is waiting for).

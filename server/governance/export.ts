@@ -21,12 +21,12 @@ export async function exportArtifact(services: Services, principal: Principal, i
   if (!canExportArtifact(principal, artifact)) throw new AppError('forbidden', 'Only admins can export artifacts.');
   const room = (kind: 'content' | 'review' | 'notes') => ({ artifactId: id, kind, docName: docNameFor(id, kind) });
   const { html, meta: docMeta } = await services.registry.withRoom(room('content'), async (content) => {
-    await content.whenDurable();
+    await content.upToDate();
     return { html: htmlOf(content.doc).toString(), meta: toBoundedJson(metaOf(content.doc)) };
   });
   const rootsOf = (kind: 'review' | 'notes') =>
     services.registry.withRoom(room(kind), async (live) => {
-      await live.whenDurable();
+      await live.upToDate();
       const doc = live.doc;
       return Object.fromEntries(Array.from(doc.share.keys()).map((key) => [key, toBoundedJson(doc.share.get(key))]));
     });

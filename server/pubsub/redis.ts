@@ -188,11 +188,9 @@ export class RedisPubSub implements PubSub {
 
   publish(channel: string, message: PubSubMessage): void {
     if (this.isClosed) return;
-    let raw = encodeBusMessage(this.signKey, channel, message, Date.now());
-    if (raw.byteLength > MAX_BUS_MESSAGE_BYTES) {
-      // Too big to carry: told as news only; receivers read the bytes from storage.
-      raw = encodeBusMessage(this.signKey, channel, { ...message, payload: new Uint8Array() }, Date.now());
-    }
+    // Too big to carry (the header is a few hundred bytes at most): told as news only; receivers read the bytes from storage.
+    const tooBig = message.payload.byteLength > MAX_BUS_MESSAGE_BYTES - 1024;
+    const raw = encodeBusMessage(this.signKey, channel, tooBig ? { ...message, payload: new Uint8Array() } : message, Date.now());
     const lost = () => {
       this.stats.publishFailed++;
       if (message.kind === 'update' && message.lastSeq) this.rememberLostNews(channel, message.nodeId, message.lastSeq);

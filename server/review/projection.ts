@@ -168,6 +168,8 @@ export async function refreshReview(
 ): Promise<void> {
   await services.registry.withRoom(reviewRoomName(artifact.id), async (room) => {
     await inTurn(services, artifact.id, async () => {
+      // Projected onto the room as every instance has stored it, not onto a copy missing another's refresh.
+      if (room.isShared) await room.upToDate();
       const projection = scope.threadIds
         ? await buildScopedProjection(services, artifact.id, artifact.orgId, scope.threadIds)
         : await buildProjection(services, artifact.id, artifact.orgId);

@@ -35,11 +35,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function setup(fansOut: boolean) {
+function setup(fansOut: boolean, catchUpBackstopMs?: number) {
   const dir = mkdtempSync(join(tmpdir(), 'loupe-catch-up-'));
   const store = new CountingStore(join(dir, 'loupe.db'));
   const bus = new LocalPubSub({ fansOut });
-  const registries = ['a', 'b'].map((nodeId) => new RoomRegistry({ store, pubsub: bus, nodeId, logger: silentLogger, idleUnloadMs: 60_000 }));
+  const registries = ['a', 'b'].map((nodeId) => new RoomRegistry({ store, pubsub: bus, nodeId, logger: silentLogger, idleUnloadMs: 60_000, catchUpBackstopMs }));
   cleanups.push(async () => {
     await Promise.all(registries.map((registry) => registry.closeAll()));
     await store.close();
@@ -47,7 +47,7 @@ function setup(fansOut: boolean) {
   });
   const id = randomUUID();
   const name = { artifactId: id, kind: 'content' as const, docName: docNameFor(id, 'content') };
-  return { store, registries, name };
+  return { store, registries, name, bus };
 }
 
 const textOf = (room: Room) => room.doc.getText('html').toString();
@@ -98,6 +98,37 @@ describe('room catch-up', () => {
     expect(roomA.appliedSeq).toBe(await store.latestSeq(name.docName));
     expect(roomB.appliedSeq).toBe(roomA.appliedSeq);
     for (const registry of registries) registry.release(registry.peek(name.docName)!);
+  });
+
+  it('reads from storage what a message without bytes announces (an oversize update, or news retold after a reconnect)', async () => {
+    const { store, registries, name, bus } = setup(true);
+    const room = await registries[0].acquire(name);
+    append(room, '<p>one</p>');
+    await room.whenDurable();
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(room.doc));
+    const known = Y.encodeStateVector(other);
+    other.getText('html').insert(other.getText('html').length, '<p>big</p>');
+    const [seq] = await store.appendUpdates([{ docName: name.docName, data: Y.encodeStateAsUpdate(other, known) }]);
+    // Follows on exactly, but carries no bytes: only storage can say what it was.
+    bus.publish(`room:${name.docName}`, { nodeId: 'elsewhere', kind: 'update', payload: new Uint8Array(), firstSeq: room.appliedSeq + 1, lastSeq: seq });
+    await expect.poll(() => textOf(room)).toBe('<p>one</p><p>big</p>');
+    expect(room.appliedSeq).toBe(seq);
+    registries[0].release(room);
+  });
+
+  it('finds rows whose news never came, with nothing written after them (the backstop)', async () => {
+    const { store, registries, name } = setup(true, 50);
+    const room = await registries[0].acquire(name);
+    append(room, '<p>one</p>');
+    await room.whenDurable();
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(room.doc));
+    const known = Y.encodeStateVector(other);
+    other.getText('html').insert(other.getText('html').length, '<p>from an instance killed before it published</p>');
+    await store.appendUpdates([{ docName: name.docName, data: Y.encodeStateAsUpdate(other, known) }]);
+    await expect.poll(() => textOf(room)).toBe('<p>one</p><p>from an instance killed before it published</p>');
+    registries[0].release(room);
   });
 
   it('never reads storage for it in the single-process default', async () => {

@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import { createAnchor } from '../../lib/review/anchor';
-import { SqliteStore } from '../../lib/store/sqlite';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { runRetentionSweep } from '../../server/governance/retention';
-import { connectClient, startTestLoupe, whenSynced, type TestLoupe } from '../helpers/loupe';
+import { connectClient, openStoreOfDataDir, startTestLoupe, whenSynced, type TestLoupe } from '../helpers/loupe';
 
 /**
  * Issue 11, finding 5: a document stored before the schema rule may hold a
@@ -48,7 +47,7 @@ beforeAll(async () => {
   await loupe.stop();
 
   // Storage as an older server left it: strays appended straight through the store.
-  const store = new SqliteStore(join(dataDir, 'loupe.db'));
+  const store = await openStoreOfDataDir(dataDir);
   const stored = await store.loadDoc(id);
   const doc = new Y.Doc();
   if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);

@@ -22,9 +22,24 @@ import { createTestDatabase, type TestDatabase } from './services';
  * runs on a fresh PostgreSQL database (dropped on stop), so the existing suites run on both backends.
  */
 export const TEST_ON_POSTGRES = process.env.TEST_STORE === 'postgres';
-const TEST_AUTH_SECRET = 'test-secret-'.padEnd(48, 'x');
+export const TEST_AUTH_SECRET = 'test-secret-'.padEnd(48, 'x');
 /** A restart on the same DATA_DIR finds the same database, as it would find the same SQLite file. */
 const databaseOfDataDir = new Map<string, TestDatabase>();
+
+/** The storage a server on this DATA_DIR uses (its database under TEST_STORE=postgres, else its SQLite file), opened on its own. */
+export async function openStoreOfDataDir(dataDir: string): Promise<Store> {
+  return TEST_ON_POSTGRES ? new PostgresStore((await testDatabaseFor(dataDir)).url) : new SqliteStore(join(dataDir, 'loupe.db'));
+}
+
+/** Under TEST_STORE=postgres: the database of a DATA_DIR (made on first use), for a server started as a child process. */
+export async function testDatabaseFor(dataDir: string): Promise<TestDatabase> {
+  let database = databaseOfDataDir.get(dataDir);
+  if (!database) {
+    database = await createTestDatabase('loupe_test');
+    databaseOfDataDir.set(dataDir, database);
+  }
+  return database;
+}
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery';
@@ -81,12 +96,8 @@ export async function startTestLoupe(
   let database: TestDatabase | null = null;
   let ownsDatabase = false;
   if (!options.store && TEST_ON_POSTGRES) {
-    database = databaseOfDataDir.get(dataDir) ?? null;
-    if (!database) {
-      database = await createTestDatabase('loupe_api');
-      databaseOfDataDir.set(dataDir, database);
-      ownsDatabase = !options.dataDir;
-    }
+    ownsDatabase = !options.dataDir && !databaseOfDataDir.has(dataDir);
+    database = await testDatabaseFor(dataDir);
   }
   const config = loadConfig({
     PORT: '0',

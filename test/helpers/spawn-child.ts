@@ -1,13 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { AGENT_TOKEN } from './loupe';
+import { AGENT_TOKEN, TEST_AUTH_SECRET, TEST_ON_POSTGRES, testDatabaseFor } from './loupe';
 
 /**
  * Starts `test/helpers/child-server.ts` as its own process (for tests that
  * SIGKILL it or measure its memory) on free ports, with the test agent token
  * and `env` on top, and resolves once it says READY.
  */
-export function spawnChildLoupe(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; port: number }> {
+export async function spawnChildLoupe(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; port: number }> {
+  // TEST_STORE=postgres: the child runs on the DATA_DIR's database (the same one again after a restart).
+  const database = TEST_ON_POSTGRES && !env.DATABASE_URL ? { DATABASE_URL: (await testDatabaseFor(dataDir)).url, AUTH_SECRET: TEST_AUTH_SECRET } : {};
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/child-server.ts'], {
     env: {
       ...process.env,
@@ -17,6 +19,7 @@ export function spawnChildLoupe(dataDir: string, env: Record<string, string> = {
       DATA_DIR: dataDir,
       LOUPE_AGENT_TOKEN: AGENT_TOKEN,
       LOUPE_ADMIN_PASSWORD: 'long enough password',
+      ...database,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -36,6 +36,8 @@ describe('postgres store: several handles on one database', () => {
     await db?.drop();
   });
 
+  // pg_locks is server-wide: only this database's advisory locks count (other test files run alongside).
+  const OUR_ADVISORY_LOCKS = "locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
   const payload = (writer: number, n: number) => new Uint8Array([writer, n >> 8, n & 255]);
   const key = (data: Uint8Array) => Array.from(data).join('.');
 
@@ -188,7 +190,7 @@ describe('postgres store: several handles on one database', () => {
     });
     // b is waiting on the database's lock (not just slow): PostgreSQL shows an ungranted advisory lock.
     await until(async () => {
-      const { rows } = await admin.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+      const { rows } = await admin.query(`SELECT count(*)::int AS n FROM pg_locks WHERE ${OUR_ADVISORY_LOCKS} AND NOT granted`);
       return rows[0].n > 0;
     }, 'the second handle to wait for the lock');
     expect(events).toEqual(['a in']);
@@ -205,7 +207,7 @@ describe('postgres store: several handles on one database', () => {
     await Promise.all(Array.from({ length: 24 }, (_, i) => increment(i % 2 ? a : b)));
     expect(await a.getSetting('counter')).toBe('24');
     // Nothing stays locked afterwards.
-    const { rows } = await admin.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'");
+    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM pg_locks WHERE ${OUR_ADVISORY_LOCKS}`);
     expect(rows[0].n).toBe(0);
   });
 
