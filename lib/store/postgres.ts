@@ -26,8 +26,11 @@
  * - compactDoc is one conditional upsert + delete: it never replaces a snapshot covering >= uptoSeq.
  * - appendAudit takes pg_advisory_xact_lock(hashtextextended('audit:'||org_id, 0)):
  *   one chain per organization whatever the number of processes.
- * - withLock holds a session advisory lock on a connection of a separate small pool
- *   (so lock holders waiting for a connection never starve the work they guard).
+ * - withLock holds a session advisory lock (hashtextextended(key, 0)) on a connection of a
+ *   separate small pool (so lock holders waiting for a connection never starve the work they
+ *   guard); tx.lock(key) an advisory transaction lock on 'tx:'+key, a key space of its own.
+ * - deleteDoc and purgeArtifact remove the head row too: a document created again under the
+ *   same name starts at seq 1 (names are artifact ids, never reused; rooms are evicted first).
  * - Every multi-statement method is one transaction; calls on a transaction's view
  *   run in order on its connection, each write in a savepoint so a failed one
  *   (a unique violation the caller handles) leaves the rest of the unit usable, as on SQLite.
@@ -899,9 +902,10 @@ export class PostgresStore implements Store, PgRunner {
     try {
       await client.query('BEGIN');
       const view = new PostgresStore(this.shared, {}, tx) as PostgresStore & StoreTransaction;
+      // Its own key space ('tx:'), apart from withLock's: as on SQLite, a unit opened inside withLock(k) may lock k without waiting on itself.
       view.lock = (key: string) =>
         view.runSql('read', async (q) => {
-          await q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+          await q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`tx:${key}`]);
         });
       let result: T;
       try {

@@ -1,4 +1,8 @@
-/** Forward-only migrations; index + 1 is the version. Never edit an applied one. */
+/**
+ * Forward-only migrations; index + 1 is the version. Never edit an applied one.
+ * A schema change here needs its twin in postgres-schema.ts (same table and
+ * column names), or `loupe migrate` and the PostgreSQL backend fall behind.
+ */
 export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);

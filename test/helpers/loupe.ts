@@ -15,6 +15,8 @@ import { sessionCookieName } from '../../server/auth/identify';
 import { SqliteStore } from '../../lib/store/sqlite';
 import type { PubSub } from '../../server/pubsub/types';
 import { PostgresStore } from '../../lib/store/postgres';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from './services';
 
 /**
@@ -25,6 +27,32 @@ export const TEST_ON_POSTGRES = process.env.TEST_STORE === 'postgres';
 export const TEST_AUTH_SECRET = 'test-secret-'.padEnd(48, 'x');
 /** A restart on the same DATA_DIR finds the same database, as it would find the same SQLite file. */
 const databaseOfDataDir = new Map<string, TestDatabase>();
+
+/**
+ * Runs one statement straight on a test server's storage, around the store
+ * (to plant what an older server or a hand edit left): `?` placeholders, on
+ * its SQLite file or, under TEST_STORE=postgres, its database.
+ */
+export async function rawSql(loupe: TestLoupe, sql: string, params: unknown[] = []): Promise<void> {
+  const database = databaseOfDataDir.get(loupe.dataDir);
+  if (database) {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      let n = 0;
+      await client.query(sql.replace(/\?/g, () => `$${++n}`), params);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const db = new Database(join(loupe.dataDir, 'loupe.db'));
+  try {
+    db.prepare(sql).run(...params);
+  } finally {
+    db.close();
+  }
+}
 
 /** The storage a server on this DATA_DIR uses (its database under TEST_STORE=postgres, else its SQLite file), opened on its own. */
 export async function openStoreOfDataDir(dataDir: string): Promise<Store> {

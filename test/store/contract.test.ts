@@ -524,6 +524,18 @@ for (const backend of backends) {
       expect(await store.getSetting('n')).toBe('20');
     });
 
+    it('lets a unit opened under withLock(k) take tx.lock(k) without waiting on itself', async () => {
+      const result = await store.withLock('same', () =>
+        store.transaction(async (tx) => {
+          await tx.lock('same');
+          await tx.setSetting('nested', 'ok');
+          return 'done';
+        }),
+      );
+      expect(result).toBe('done');
+      expect(await store.getSetting('nested')).toBe('ok');
+    });
+
     it('commits a transaction\'s writes together, the review layer\'s too', async () => {
       const result = await store.transaction(async (tx) => {
         await tx.lock('unit');

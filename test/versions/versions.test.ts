@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { computeTextDelta } from '../../lib/artifact/text-delta';
 import { applyDelta, composeDeltas, computeLineDelta, decodeVersion, encodeVersion } from '../../lib/versions/codec';
-import { startTestLoupe, type TestLoupe } from '../helpers/loupe';
+import { rawSql, startTestLoupe, type TestLoupe } from '../helpers/loupe';
 
 /** A small deterministic generator, so a failure reproduces. */
 function random(seed: number) {
@@ -162,12 +160,7 @@ describe('versions through the API', () => {
     expect(await ok.json()).toMatchObject({ n: 1, prUrl: 'https://github.com/acme/site/pull/42' });
 
     // A row stored before the rule: the API gives it no link.
-    const db = new Database(join(loupe.dataDir, 'loupe.db'));
-    try {
-      db.prepare('UPDATE versions SET pr_url = ? WHERE artifact_id = ? AND n = 1').run('javascript:alert(1)', id);
-    } finally {
-      db.close();
-    }
+    await rawSql(loupe, 'UPDATE versions SET pr_url = ? WHERE artifact_id = ? AND n = 1', ['javascript:alert(1)', id]);
     const listed = (await (await loupe.api(`/api/v1/artifacts/${id}/versions`)).json()) as { items: Array<{ n: number; prUrl: string | null }> };
     expect(listed.items).toMatchObject([{ n: 1, prUrl: null }]);
     expect(await (await loupe.api(`/api/v1/artifacts/${id}/versions/1`)).json()).toMatchObject({ n: 1, prUrl: null });
