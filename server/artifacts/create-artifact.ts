@@ -50,27 +50,32 @@ export async function createArtifact(services: Services, principal: Principal, r
   });
   const settings = (await services.store.getOrg(principal.orgId))?.settings ?? DEFAULT_ORG_SETTINGS;
   const published = mayPublishInOrg(principal, settings);
-  const artifact = await services.store.createArtifact({
-    id,
-    orgId: principal.orgId,
-    createdBy: principal.userId,
-    title: input.title,
-    project: input.project,
-    session: input.session,
-    kind: input.kind,
-    status: published ? 'published' : 'draft',
-    visibility: settings.defaultVisibility,
-    publishedAt: published ? now : null,
-    publishedBy: published ? principal.userId : null,
-    createdAt: now,
+  // The row, its size and the record of its creation commit together.
+  const artifact = await services.store.transaction(async (tx) => {
+    const artifact = await tx.createArtifact({
+      id,
+      orgId: principal.orgId,
+      createdBy: principal.userId,
+      title: input.title,
+      project: input.project,
+      session: input.session,
+      kind: input.kind,
+      status: published ? 'published' : 'draft',
+      visibility: settings.defaultVisibility,
+      publishedAt: published ? now : null,
+      publishedBy: published ? principal.userId : null,
+      createdAt: now,
+    });
+    if (input.html) {
+      const sizeBytes = Buffer.byteLength(input.html);
+      await tx.touchArtifact(id, { updatedAt: now, sizeBytes });
+      artifact.sizeBytes = sizeBytes;
+    }
+    const details = { status: artifact.status, project: input.project, session: input.session, kind: input.kind };
+    await services.audit.artifactEvent(principal, 'artifact.create', { id, title: input.title }, meta, details, tx);
+    return artifact;
   });
-  if (input.html) {
-    const sizeBytes = Buffer.byteLength(input.html);
-    await services.store.touchArtifact(id, { updatedAt: now, sizeBytes });
-    artifact.sizeBytes = sizeBytes;
-  }
   // The review room starts with its (empty) projection, so a reader's first visit writes nothing.
   await refreshReview(services, artifact);
-  await services.audit.artifactEvent(principal, 'artifact.create', { id, title: input.title }, meta, { status: artifact.status, project: input.project, session: input.session, kind: input.kind });
   return presentArtifact(services, principal, artifact);
 }

@@ -54,10 +54,10 @@ export const SMALL_PRESENCE_BYTES = 2 * 1024;
 
 /**
  * Live sockets one principal (a person, with all their sessions and agent
- * tokens) may hold open in this process, by default. A browser tab opens three
- * rooms (page, review, notes); 64 leaves room for a score of tabs. Configured
- * with MAX_SOCKETS_PER_PRINCIPAL; the count is per process today and becomes
- * cluster-wide once the fan-out spans processes (Redis).
+ * tokens) may hold open, by default. A browser tab opens three rooms (page,
+ * review, notes); 64 leaves room for a score of tabs. Configured with
+ * MAX_SOCKETS_PER_PRINCIPAL; counted across every instance when REDIS_URL is
+ * set (server/limits/socket-slots.ts), per process otherwise.
  */
 export const DEFAULT_MAX_SOCKETS_PER_PRINCIPAL = 64;
 

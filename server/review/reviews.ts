@@ -55,9 +55,11 @@ export async function submitReview(services: Services, principal: Principal, id:
     reviewer: actor,
     createdAt: services.now(),
   };
-  await services.store.review.addReview(review);
+  await services.store.transaction(async (tx) => {
+    await tx.review.addReview(review);
+    await services.audit.artifactEvent(principal, 'review.status_change', artifact, meta, { verdict: review.verdict, version }, tx);
+  });
   await refreshReview(services, artifact, { threadIds: [] });
-  await services.audit.artifactEvent(principal, 'review.status_change', artifact, meta, { verdict: review.verdict, version });
   // The artifact's owner and everyone who reviewed it before hear about the new state.
   const earlier = (await services.store.review.listReviews(artifact.id)).filter((r) => r.reviewer.kind === 'user').map((r) => r.reviewer.id);
   await notify(

@@ -236,9 +236,11 @@ export async function createThread(services: Services, principal: Principal, id:
     addressed: null,
   };
   const first = newComment(principal, thread, comment, at);
-  await services.store.review.createThread(thread, first);
+  await services.store.transaction(async (tx) => {
+    await tx.review.createThread(thread, first);
+    await services.audit.artifactEvent(principal, 'comment.create', artifact, meta, { threadId: thread.id, commentId: first.id, pinned: anchor !== null }, tx);
+  });
   await refreshReview(services, artifact, { threadIds: [thread.id] });
-  await services.audit.artifactEvent(principal, 'comment.create', artifact, meta, { threadId: thread.id, commentId: first.id, pinned: anchor !== null });
   await notifyMentions(services, principal, artifact, thread, first, comment.mentions, []);
   return getThread(services, principal, artifact.id, thread.id);
 }
@@ -262,9 +264,11 @@ export async function reply(services: Services, principal: Principal, id: string
   const comment = parseComment(CommentInput.parse(raw), await mentionablesOf(services, principal, artifact));
   const at = services.now();
   const record = newComment(principal, thread, comment, at);
-  await services.store.review.addComment(record);
+  await services.store.transaction(async (tx) => {
+    await tx.review.addComment(record);
+    await services.audit.artifactEvent(principal, 'comment.create', artifact, meta, { threadId: thread.id, commentId: record.id }, tx);
+  });
   await refreshReview(services, artifact, { threadIds: [thread.id] });
-  await services.audit.artifactEvent(principal, 'comment.create', artifact, meta, { threadId: thread.id, commentId: record.id });
   const participants = (await services.store.review.listComments(thread.id)).map((c) => c.authorUserId);
   await notifyMentions(services, principal, artifact, thread, record, comment.mentions, [thread.authorUserId, ...participants]);
   return getThread(services, principal, artifact.id, thread.id);
@@ -296,10 +300,13 @@ export async function editComment(services: Services, principal: Principal, id: 
   if (!isAuthor(principal, existing.author)) throw new AppError('forbidden', 'Only the author can edit a comment.');
   if (existing.deletedAt !== null) throw new AppError('conflict', 'This comment was deleted.');
   const comment = parseComment(CommentInput.parse(raw), await mentionablesOf(services, principal, artifact));
-  const updated = await services.store.review.editComment(existing.id, { ...comment, at: services.now() });
-  if (!updated) throw new AppError('conflict', 'This comment was deleted.');
+  const updated = await services.store.transaction(async (tx) => {
+    const updated = await tx.review.editComment(existing.id, { ...comment, at: services.now() });
+    if (!updated) throw new AppError('conflict', 'This comment was deleted.');
+    await services.audit.artifactEvent(principal, 'comment.edit', artifact, meta, { threadId: existing.threadId, commentId: existing.id }, tx);
+    return updated;
+  });
   await refreshReview(services, artifact, { threadIds: [existing.threadId] });
-  await services.audit.artifactEvent(principal, 'comment.edit', artifact, meta, { threadId: existing.threadId, commentId: existing.id });
   const thread = await threadOf(services, artifact, existing.threadId);
   const added = comment.mentions.filter((m) => !existing.mentions.includes(m));
   await notifyMentions(services, principal, artifact, thread, updated, added, []);
@@ -319,10 +326,13 @@ export async function deleteComment(services: Services, principal: Principal, id
   }
   const live = (await services.store.review.listComments(comment.threadId)).filter((c) => c.deletedAt === null);
   const removesThread = live.length === 1 && live[0].id === comment.id;
-  if (removesThread) await services.store.review.deleteThread(comment.threadId);
-  else if (comment.deletedAt === null) await services.store.review.deleteComment(comment.id, services.now());
+  await services.store.transaction(async (tx) => {
+    if (removesThread) await tx.review.deleteThread(comment.threadId);
+    else if (comment.deletedAt === null) await tx.review.deleteComment(comment.id, services.now());
+    const details = { threadId: comment.threadId, commentId: comment.id, thread: removesThread };
+    await services.audit.artifactEvent(principal, 'comment.delete', artifact, meta, details, tx);
+  });
   await refreshReview(services, artifact, { threadIds: [comment.threadId] });
-  await services.audit.artifactEvent(principal, 'comment.delete', artifact, meta, { threadId: comment.threadId, commentId: comment.id, thread: removesThread });
   return { deleted: true, threadDeleted: removesThread };
 }
 
@@ -356,14 +366,16 @@ export async function setThreadStatus(services: Services, principal: Principal, 
   const { status } = StatusInput.parse(raw);
   if (thread.status !== status) {
     const at = services.now();
-    await services.store.review.updateThread(thread.id, {
-      status,
-      resolvedBy: status === 'resolved' ? reviewActorOf(principal) : null,
-      resolvedAt: status === 'resolved' ? at : null,
-      updatedAt: at,
+    await services.store.transaction(async (tx) => {
+      await tx.review.updateThread(thread.id, {
+        status,
+        resolvedBy: status === 'resolved' ? reviewActorOf(principal) : null,
+        resolvedAt: status === 'resolved' ? at : null,
+        updatedAt: at,
+      });
+      await services.audit.artifactEvent(principal, status === 'resolved' ? 'thread.resolve' : 'thread.reopen', artifact, meta, { threadId: thread.id }, tx);
     });
     await refreshReview(services, artifact, { threadIds: [thread.id] });
-    await services.audit.artifactEvent(principal, status === 'resolved' ? 'thread.resolve' : 'thread.reopen', artifact, meta, { threadId: thread.id });
     if (status === 'resolved') {
       const first = (await services.store.review.listComments(thread.id))[0];
       await notify(services, { orgId: artifact.orgId, artifactId: artifact.id, actor: reviewActorOf(principal), actorUserId: principal.userId }, [
@@ -386,9 +398,11 @@ export async function markAddressed(services: Services, principal: Principal, id
   const actor = reviewActorOf(principal);
   const version = await versionToReview(services, artifact.id, input.version, actor);
   const at = services.now();
-  await services.store.review.updateThread(thread.id, { addressed: { version, by: actor, at, note: input.note }, updatedAt: at });
+  await services.store.transaction(async (tx) => {
+    await tx.review.updateThread(thread.id, { addressed: { version, by: actor, at, note: input.note }, updatedAt: at });
+    await services.audit.artifactEvent(principal, 'thread.addressed', artifact, meta, { threadId: thread.id, version }, tx);
+  });
   await refreshReview(services, artifact, { threadIds: [thread.id] });
-  await services.audit.artifactEvent(principal, 'thread.addressed', artifact, meta, { threadId: thread.id, version });
   const participants = (await services.store.review.listComments(thread.id)).map((c) => c.authorUserId);
   await notify(
     services,
