@@ -12,7 +12,7 @@ import { startLoupeServer } from '../../server/loupe-server';
 import { silentLogger } from '../../server/log';
 import type { Store } from '../../lib/store/types';
 import type { PubSub } from '../../server/pubsub/types';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_TOKEN, testLoupeOf, type TestLoupe } from './loupe';
+import { adoptTestDatabase, ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_TOKEN, testLoupeOf, type TestLoupe } from './loupe';
 import { createTestDatabase, testRedisPrefix, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from './services';
 import { deleteRedisPrefix, killInstance, listenPort, startInstance, type ClusterInstance } from './cluster';
 
@@ -44,6 +44,8 @@ export async function startClusterLoupe(
     shared = { databaseUrl: db.url, databaseName: db.name, redisPrefix: testRedisPrefix(), authSecret: randomBytes(32).toString('base64url') };
     writeFileSync(sharedPath, JSON.stringify(shared));
   }
+  // What a suite plants around the store (rawSql) goes to this database.
+  adoptTestDatabase(dataDir, { url: shared.databaseUrl, name: shared.databaseName, drop: () => dropDatabase(shared.databaseName) });
   const env: Record<string, string> = {
     HOST: '127.0.0.1',
     DATABASE_URL: shared.databaseUrl,

@@ -59,6 +59,11 @@ export async function openStoreOfDataDir(dataDir: string): Promise<Store> {
   return TEST_ON_POSTGRES ? new PostgresStore((await testDatabaseFor(dataDir)).url) : new SqliteStore(join(dataDir, 'loupe.db'));
 }
 
+/** Makes `database` the one rawSql and openStoreOfDataDir find for this DATA_DIR (the cluster mode's own database). */
+export function adoptTestDatabase(dataDir: string, database: TestDatabase): void {
+  databaseOfDataDir.set(dataDir, database);
+}
+
 /** Under TEST_STORE=postgres: the database of a DATA_DIR (made on first use), for a server started as a child process. */
 export async function testDatabaseFor(dataDir: string): Promise<TestDatabase> {
   let database = databaseOfDataDir.get(dataDir);
