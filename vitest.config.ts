@@ -4,7 +4,10 @@ import { defineConfig } from 'vitest/config';
 // One id per run, so the cluster suites' global teardown drops exactly the databases this run made.
 process.env.LOUPE_TEST_RUN ??= randomBytes(4).toString('hex');
 
-/** Suites that start real processes on PostgreSQL and Redis: each file brings up 3 instances, so one file at a time. */
+/**
+ * Suites that start real processes on PostgreSQL and Redis: each file brings up 3 instances, so one file at a time,
+ * and after the unit project (sequence.groupOrder), so two cores never carry both at once.
+ */
 const clusterProject = { maxWorkers: 1, testTimeout: 90_000, hookTimeout: 120_000 };
 
 export default defineConfig({
@@ -18,12 +21,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/cluster/**'] },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/cluster/**'], sequence: { groupOrder: 0 } },
       },
       {
         // The multi-process tests of issue 12: three child processes on one database and one Redis, and faults.
         extends: true,
-        test: { name: 'cluster', include: ['test/cluster/**/*.test.ts'], ...clusterProject },
+        test: { name: 'cluster', include: ['test/cluster/**/*.test.ts'], sequence: { groupOrder: 1 }, ...clusterProject },
       },
       {
         // The existing API, room and review suites, unchanged, against three instances (test/helpers/cluster-loupe.ts):
@@ -47,6 +50,7 @@ export default defineConfig({
           ],
           env: { LOUPE_TEST_CLUSTER: '3' },
           globalSetup: ['test/helpers/cluster-global.ts'],
+          sequence: { groupOrder: 2 },
           ...clusterProject,
         },
       },
