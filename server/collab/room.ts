@@ -908,7 +908,12 @@ export class Room {
 
   destroy(): void {
     this.unsubscribe();
-    if (this.awarenessTimer) clearTimeout(this.awarenessTimer);
+    if (this.awarenessTimer) {
+      clearTimeout(this.awarenessTimer);
+      // The last members' leaving is still batched: other instances must hear it now, or they show these people
+      // for another 30 s (the room unloads as soon as it empties, or the process is shutting down).
+      this.flushAwareness();
+    }
     this.awareness.destroy();
     this.ydoc.destroy();
   }
