@@ -124,6 +124,10 @@ export function createCollabEndpoint(services: Services, options: CollabEndpoint
         if (!isAttached) slot.letGo();
       }
     })().catch((error: unknown) => {
+      // The database is unreachable (checking the caller or the artifact): the named close code, so clients know to retry.
+      if (isAppError(error) && error.code === 'storage_unavailable' && !socket.destroyed) {
+        return reject(req, socket, head, error.closeCode, error.message);
+      }
       services.logger.error('upgrade failed', { error });
       socket.destroy();
     });

@@ -166,6 +166,8 @@ export class RedisPubSub implements PubSub {
     this.subscriber = new Redis(options.url, { ...common, connectionName: 'loupe-sub' });
     for (const [name, connection] of [['publisher', this.publisher], ['subscriber', this.subscriber]] as const) {
       connection.on('error', (error: Error) => this.logError(name, error));
+      // After a recovery the same error is news again.
+      connection.on('ready', () => (this.lastErrorLogged = ''));
     }
     this.publisher.on('ready', () => this.retellLostNews());
     this.subscriber.on('ready', () => void this.resubscribeAll());
@@ -173,17 +175,24 @@ export class RedisPubSub implements PubSub {
     this.subscriber.on('messageBuffer', (channel: Buffer, raw: Buffer) => this.receive(channel, raw));
   }
 
-  /** Resolves once both connections are up, or after `timeoutMs` (the bus heals by itself; start need not fail). */
-  async connected(timeoutMs: number): Promise<boolean> {
-    const up = (connection: Redis) =>
-      connection.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => connection.once('ready', () => resolve()));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    try {
-      return await Promise.race([Promise.all([up(this.publisher), up(this.subscriber)]).then(() => true), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  /** Resolves true once both connections are up, or with whether they are after `timeoutMs` (the bus heals by itself; start need not fail). */
+  connected(timeoutMs: number): Promise<boolean> {
+    const isUp = () => this.publisher.status === 'ready' && this.subscriber.status === 'ready';
+    if (isUp() || timeoutMs <= 0) return Promise.resolve(isUp());
+    return new Promise((resolve) => {
+      const check = () => {
+        if (isUp()) finish();
+      };
+      const finish = () => {
+        clearTimeout(timer);
+        this.publisher.off('ready', check);
+        this.subscriber.off('ready', check);
+        resolve(isUp());
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.publisher.on('ready', check);
+      this.subscriber.on('ready', check);
+    });
   }
 
   publish(channel: string, message: PubSubMessage): void {

@@ -45,7 +45,7 @@ describe('PostgreSQL unreachable', () => {
     writer.text.insert(writer.text.length, '<p>typed before</p>');
     await expect.poll(() => reader.text.toString(), WAIT).toContain('typed before');
 
-    cluster.pgProxy!.cut();
+    await cluster.pgProxy!.cut();
 
     // HTTP writes, on the instance that was writing and on the others: a clear 503, never a 500 or a hang.
     for (const index of [A, B, C]) {
@@ -61,7 +61,7 @@ describe('PostgreSQL unreachable', () => {
     // Nothing that was not durable reached a reader.
     expect(reader.text.toString()).not.toContain('typed during');
 
-    cluster.pgProxy!.heal();
+    await cluster.pgProxy!.restore();
 
     // Recovery by itself: the same processes answer 200 again once the database is back.
     await expect

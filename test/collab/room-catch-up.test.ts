@@ -19,6 +19,17 @@ class CountingStore extends SqliteStore {
   loadDocAfterCalls = 0;
   latestSeqCalls = 0;
   gate: Promise<void> | null = null;
+  /** Held after loadDoc has read, before the room is built from what it read. */
+  loadGate: Promise<void> | null = null;
+  loadsAtGate = 0;
+  override async loadDoc(docName: string): Promise<StoredDoc> {
+    const stored = await super.loadDoc(docName);
+    if (this.loadGate) {
+      this.loadsAtGate++;
+      await this.loadGate;
+    }
+    return stored;
+  }
   override async loadDocAfter(docName: string, afterSeq: number): Promise<StoredDoc> {
     this.loadDocAfterCalls++;
     if (this.gate) await this.gate;
@@ -115,6 +126,28 @@ describe('room catch-up', () => {
     await expect.poll(() => textOf(room)).toBe('<p>one</p><p>big</p>');
     expect(room.appliedSeq).toBe(seq);
     registries[0].release(room);
+  });
+
+  it('subscribes before it reads: an update published while a load is reading arrives in the room', async () => {
+    const { store, registries, name } = setup(true);
+    const roomA = await registries[0].acquire(name);
+    append(roomA, '<p>one</p>');
+    await roomA.whenDurable();
+    let open!: () => void;
+    store.loadGate = new Promise((resolve) => (open = resolve));
+    const loadingB = registries[1].acquire(name);
+    // B has read storage (without what follows) and waits to build its room.
+    await expect.poll(() => store.loadsAtGate).toBe(1);
+    append(roomA, '<p>two</p>');
+    await roomA.whenDurable();
+    store.loadGate = null;
+    open();
+    const roomB = await loadingB;
+    await expect.poll(() => textOf(roomB)).toBe('<p>one</p><p>two</p>');
+    // It followed on what B read: applied from the bus, no storage read needed.
+    expect(roomB.catchUps).toBe(0);
+    registries[0].release(roomA);
+    registries[1].release(roomB);
   });
 
   it('finds rows whose news never came, with nothing written after them (the backstop)', async () => {

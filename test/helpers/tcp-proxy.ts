@@ -1,22 +1,25 @@
-// A fault-injecting TCP proxy for tests: Loupe talks to PostgreSQL through it, and a test cuts the line.
+// A TCP hop a test can cut and restore: PostgreSQL (or anything) going away and coming back, for real.
 //
 // Why not a library: toxiproxy is a Go server with its own daemon and HTTP API (not on this machine, not on npm as
 // a runnable), and the npm TCP proxies (e.g. `node-tcp-proxy`, `tcp-proxy.js`) only forward: none can drop live
-// connections and refuse new ones on demand. What we need is ~60 lines of node:net, so it lives here.
+// connections and refuse new ones on demand. What we need is this much node:net.
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 
 export interface TcpProxy {
-  /** The port clients connect to (on 127.0.0.1). */
-  port: number;
-  /** Rewrites a URL's host:port to go through the proxy. */
+  /** The local port the hop listens on (127.0.0.1; the same after a restore). */
+  readonly port: number;
+  /** Rewrites a URL's host:port to go through the hop. */
   urlThrough(url: string): string;
-  /** Destroys every open connection (both sides, like a dead network path) and refuses new ones until `heal`. */
-  cut(): void;
+  /**
+   * Resets every open connection (both sides, like a dead network path) and refuses new ones until `restore`.
+   * The port stays bound, so nothing else can take it meanwhile.
+   */
+  cut(): Promise<void>;
   /** Accepts and forwards connections again. */
-  heal(): void;
+  restore(): Promise<void>;
   /** Open client connections right now. */
   readonly connections: number;
+  /** Stops listening: afterwards nothing answers on the port. */
   close(): Promise<void>;
 }
 
@@ -27,6 +30,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const server: Server = createServer((client) => {
     if (refusing) {
       // A reset, not a graceful FIN: what a client sees from a host that is down or a firewall that rejects.
+      client.on('error', () => {});
       client.resetAndDestroy();
       return;
     }
@@ -47,39 +51,42 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = (server.address() as { port: number }).port;
+  const resetAll = () => {
+    for (const [client, upstream] of pairs) {
+      client.resetAndDestroy();
+      upstream.resetAndDestroy();
+    }
+    pairs.clear();
+  };
+  let closed: Promise<void> | null = null;
   return {
     port,
     urlThrough: (url) => {
       const parsed = new URL(url);
-      parsed.hostname = '127.0.0.1';
-      parsed.port = String(port);
+      parsed.host = `127.0.0.1:${port}`;
       return parsed.toString();
     },
-    cut: () => {
+    cut: async () => {
       refusing = true;
-      for (const [client, upstream] of [...pairs]) {
-        pairs.delete([client, upstream]);
-        client.resetAndDestroy();
-        upstream.resetAndDestroy();
-      }
-      pairs.clear();
+      resetAll();
     },
-    heal: () => {
+    restore: async () => {
       refusing = false;
     },
     get connections() {
       return pairs.size;
     },
     close: () =>
-      new Promise<void>((resolve) => {
+      (closed ??= new Promise<void>((resolve) => {
         refusing = true;
-        for (const [client, upstream] of pairs) {
-          client.destroy();
-          upstream.destroy();
-        }
-        pairs.clear();
+        resetAll();
         server.close(() => resolve());
-      }),
+      })),
   };
+}
+
+/** A postgres:// URL that reaches the same database through the hop. */
+export function throughProxy(databaseUrl: string, proxy: TcpProxy): string {
+  return proxy.urlThrough(databaseUrl);
 }

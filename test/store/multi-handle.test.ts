@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { PostgresStore } from '../../lib/store/postgres';
 import { POSTGRES_MIGRATIONS } from '../../lib/store/postgres-schema';
@@ -9,6 +8,7 @@ import { AppError } from '../../lib/errors';
 import { bootstrapFirstStart } from '../../server/auth/bootstrap';
 import { createTestDatabase, type TestDatabase } from '../helpers/services';
 import { gate, until } from './backends';
+import { startTcpProxy, throughProxy } from '../helpers/tcp-proxy';
 
 /**
  * What the store promises when several processes share one PostgreSQL
@@ -262,42 +262,10 @@ describe('postgres store: several handles on one database', () => {
   });
 });
 
-/** A TCP hop between the store and PostgreSQL that a test can cut and restore. */
-async function tcpProxy(target: { host: string; port: number }): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let server: Server;
-  let port = 0;
-  const listen = () =>
-    new Promise<void>((resolve) => {
-      server = createServer((client) => {
-        const upstream = connect(target.port, target.host);
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on('close', () => sockets.delete(socket));
-          socket.on('error', () => socket.destroy());
-        }
-        client.pipe(upstream).pipe(client);
-        client.on('close', () => upstream.destroy());
-        upstream.on('close', () => client.destroy());
-      });
-      server.listen(port, '127.0.0.1', () => {
-        port = (server.address() as { port: number }).port;
-        resolve();
-      });
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    });
-  await listen();
-  return { port, cut: stop, restore: listen, close: stop };
-}
-
 describe('postgres store: the database going away', () => {
   it('answers 503 storage_unavailable when PostgreSQL cannot be reached', async () => {
     // A port nothing listens on (the proxy, closed).
-    const proxy = await tcpProxy({ host: '127.0.0.1', port: 5432 });
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
     await proxy.close();
     const store = new PostgresStore(`postgres://postgres@127.0.0.1:${proxy.port}/test`, { poolMax: 2 });
     try {
@@ -316,10 +284,9 @@ describe('postgres store: the database going away', () => {
 
   it('writes nothing half when the connection is cut mid-unit, and serves again by itself when it is back', async () => {
     const db = await createTestDatabase('cut');
-    const url = new URL(db.url);
-    const proxy = await tcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
-    url.host = `127.0.0.1:${proxy.port}`;
-    const store = new PostgresStore(url.toString(), { poolMax: 3 });
+    const target = new URL(db.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const store = new PostgresStore(throughProxy(db.url, proxy), { poolMax: 3 });
     try {
       await store.setSetting('before', '1');
       const cutNow = gate();
