@@ -85,7 +85,14 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
   const logger = options.logger ?? createLogger(config.logLevel);
   // Before storage opens, so a database file made private here gives SQLite's -wal and -shm the same mode.
   securePrivateFiles(config, logger);
-  const store = options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgPoolMax: config.pgPoolMax });
+  const store =
+    options.store ??
+    openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      pgPoolMax: config.pgPoolMax,
+      onUnavailable: (error) => logger.warn('the database is unreachable: requests answer 503 storage_unavailable until it is back', { error }),
+    });
   const nodeId = randomUUID();
   const signingKeys = await loadSigningKeys({ store, dataDir: config.dataDir, configured: config.authSecrets, logger });
   const pubsub = options.pubsub ?? (await openPubSub(config, signingKeys.all, logger));

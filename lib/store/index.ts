@@ -10,9 +10,15 @@ export type { Store } from './types';
  * PostgreSQL (opened at once; migrations run behind its `ready`, which every
  * call awaits), anything else the embedded SQLite file.
  */
-export function openStore(options: { databaseUrl?: string; dataDir: string; pgPoolMax?: number }): Store {
+export function openStore(options: {
+  databaseUrl?: string;
+  dataDir: string;
+  pgPoolMax?: number;
+  /** PostgreSQL unreachable (at most every 10 s), for the log. */
+  onUnavailable?: (error: unknown) => void;
+}): Store {
   const url = options.databaseUrl;
-  if (url && /^postgres(ql)?:\/\//.test(url)) return new PostgresStore(url, { poolMax: options.pgPoolMax });
+  if (url && /^postgres(ql)?:\/\//.test(url)) return new PostgresStore(url, { poolMax: options.pgPoolMax, onUnavailable: options.onUnavailable });
   return new SqliteStore(sqlitePathOf(options) ?? join(options.dataDir, 'loupe.db'));
 }
 

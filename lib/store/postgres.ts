@@ -94,6 +94,8 @@ export interface PgRunner {
 }
 
 interface Shared {
+  statementTimeoutMs: number;
+  reportUnavailable(error: unknown): void;
   pool: pg.Pool;
   lockPool: pg.Pool;
   ready(): Promise<void>;
@@ -122,12 +124,23 @@ const VISIBLE_TO_VIEWER = `(
 )`;
 
 const DEFAULT_POOL_MAX = 10;
+const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 export interface PostgresStoreOptions {
   /** Connections for queries (default 10). withLock uses a pool of its own, half this size (at least 2). */
   poolMax?: number;
-  /** Called when an idle connection fails (PostgreSQL restarted); the pool drops it and reconnects on demand. */
-  onIdleError?: (error: Error) => void;
+  /**
+   * A call still unanswered after this long (default 30 s) is given up with
+   * storage_unavailable and its connection dropped: a database cut off without a
+   * reset (a dead network path) fails calls within this bound instead of hanging them.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Told when the database cannot be reached (a call failed for it, or an idle
+   * connection died), at most once every 10 s: for the log. Calls fail with
+   * storage_unavailable meanwhile; the pool reconnects on demand.
+   */
+  onUnavailable?: (error: unknown) => void;
 }
 
 export class PostgresStore implements Store, PgRunner {
@@ -150,7 +163,7 @@ export class PostgresStore implements Store, PgRunner {
     try {
       await this.shared.ready();
     } catch (error) {
-      throw translate(error);
+      throw this.translate(error);
     }
   }
 
@@ -160,10 +173,11 @@ export class PostgresStore implements Store, PgRunner {
       if (this.tx) return await this.inTransaction(this.tx, mode, fn);
       if (this.shared.closed) throw new Error('the store is closed');
       await this.shared.ready();
-      if (mode !== 'atomic') return await fn(this.shared.pool as unknown as Queryable);
       const client = await this.shared.pool.connect();
+      const stop = watchdog(client, this.shared.statementTimeoutMs);
       let broken: Error | undefined;
       try {
+        if (mode !== 'atomic') return await fn(client as unknown as Queryable);
         await client.query('BEGIN');
         try {
           const result = await fn(client as unknown as Queryable);
@@ -177,10 +191,11 @@ export class PostgresStore implements Store, PgRunner {
         if (isConnectionError(error)) broken = error as Error;
         throw error;
       } finally {
+        stop();
         client.release(broken);
       }
     } catch (error) {
-      throw translate(error);
+      throw this.translate(error);
     }
   }
 
@@ -188,16 +203,21 @@ export class PostgresStore implements Store, PgRunner {
     const step = async (): Promise<T> => {
       if (tx.done) throw new Error('this transaction has ended: use the store, not its transaction view');
       const client = tx.client as unknown as Queryable;
-      if (mode === 'read') return fn(client);
-      const name = `s${++tx.savepoints}`;
-      await client.query(`SAVEPOINT ${name}`);
+      const stop = watchdog(tx.client, this.shared.statementTimeoutMs);
       try {
-        const result = await fn(client);
-        await client.query(`RELEASE SAVEPOINT ${name}`);
-        return result;
-      } catch (error) {
-        if (!isConnectionError(error)) await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-        throw error;
+        if (mode === 'read') return await fn(client);
+        const name = `s${++tx.savepoints}`;
+        await client.query(`SAVEPOINT ${name}`);
+        try {
+          const result = await fn(client);
+          await client.query(`RELEASE SAVEPOINT ${name}`);
+          return result;
+        } catch (error) {
+          if (!isConnectionError(error)) await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+          throw error;
+        }
+      } finally {
+        stop();
       }
     };
     // Calls on one transaction run one at a time, in call order: savepoints nest only in sequence.
@@ -866,7 +886,7 @@ export class PostgresStore implements Store, PgRunner {
       await this.shared.ready();
       client = await this.shared.lockPool.connect();
     } catch (error) {
-      throw translate(error);
+      throw this.translate(error);
     }
     let broken: Error | boolean | undefined;
     try {
@@ -874,13 +894,15 @@ export class PostgresStore implements Store, PgRunner {
         await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
       } catch (error) {
         broken = true;
-        throw translate(error);
+        throw this.translate(error);
       }
       try {
         return await work();
       } finally {
         // A connection that fails here is destroyed: its session ends and the server drops the lock with it.
-        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => (broken = true));
+        await timed(client, this.shared.statementTimeoutMs, () =>
+          client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]),
+        ).catch(() => (broken = true));
       }
     } finally {
       client.release(broken);
@@ -895,12 +917,12 @@ export class PostgresStore implements Store, PgRunner {
       await this.shared.ready();
       client = await this.shared.pool.connect();
     } catch (error) {
-      throw translate(error);
+      throw this.translate(error);
     }
     const tx: TxContext = { client, queue: Promise.resolve(), savepoints: 0, done: false };
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await timed(client, this.shared.statementTimeoutMs, () => client.query('BEGIN'));
       const view = new PostgresStore(this.shared, {}, tx) as PostgresStore & StoreTransaction;
       // Its own key space ('tx:'), apart from withLock's: as on SQLite, a unit opened inside withLock(k) may lock k without waiting on itself.
       view.lock = (key: string) =>
@@ -914,19 +936,24 @@ export class PostgresStore implements Store, PgRunner {
       } catch (error) {
         await tx.queue;
         tx.done = true;
-        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        await timed(client, this.shared.statementTimeoutMs, () => client.query('ROLLBACK')).catch((rollbackError: Error) => (broken = rollbackError));
         throw error;
       }
       tx.done = true;
-      await client.query('COMMIT');
+      await timed(client, this.shared.statementTimeoutMs, () => client.query('COMMIT'));
       return result;
     } catch (error) {
       tx.done = true;
       if (isConnectionError(error)) broken = error as Error;
-      throw translate(error);
+      throw this.translate(error);
     } finally {
       client.release(broken);
     }
+  }
+
+  private translate(error: unknown): unknown {
+    if (!(error instanceof AppError) && isConnectionError(error)) this.shared.reportUnavailable(error);
+    return translate(error);
   }
 
   async close(): Promise<void> {
@@ -948,13 +975,18 @@ function openShared(url: string, options: PostgresStoreOptions): Shared {
   types.setTypeParser(20, (value: string) => Number(value));
   types.setTypeParser(1700, (value: string) => Number(value));
   const max = options.poolMax ?? DEFAULT_POOL_MAX;
-  const onIdleError = options.onIdleError ?? (() => {});
-  const common = { connectionString: url, types, keepAlive: true, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 };
+  let reportedAt = -Infinity;
+  const reportUnavailable = (error: unknown) => {
+    if (!options.onUnavailable || Date.now() - reportedAt < 10_000) return;
+    reportedAt = Date.now();
+    options.onUnavailable(error);
+  };
+  const common = { connectionString: url, types, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 };
   const pool = new pg.Pool({ ...common, max, application_name: 'loupe' });
   const lockPool = new pg.Pool({ ...common, max: Math.max(2, Math.floor(max / 2)), application_name: 'loupe-locks' });
   for (const p of [pool, lockPool]) {
     // An idle connection that dies (server restart) is an event, not a crash: the pool drops it.
-    p.on('error', onIdleError);
+    p.on('error', reportUnavailable);
     // So is one that dies while checked out between two queries (a unit's, or a held lock's): its next query fails instead.
     p.on('connect', (client) => client.on('error', () => {}));
   }
@@ -971,7 +1003,29 @@ function openShared(url: string, options: PostgresStoreOptions): Shared {
     return migrated;
   };
   ready().catch(() => {});
-  return { pool, lockPool, ready, lockTails: new Map(), closed: false };
+  return { pool, lockPool, ready, lockTails: new Map(), closed: false, reportUnavailable, statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
+}
+
+/**
+ * Drops the connection if the work on it outlives `ms`: its pending queries
+ * then fail as a lost connection does (storage_unavailable) and the pool
+ * replaces it. Returns the function that calls the watch off.
+ */
+function watchdog(client: pg.PoolClient, ms: number): () => void {
+  const timer = setTimeout(() => {
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  }, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
+async function timed<T>(client: pg.PoolClient, ms: number, work: () => Promise<T>): Promise<T> {
+  const stop = watchdog(client, ms);
+  try {
+    return await work();
+  } finally {
+    stop();
+  }
 }
 
 /** Applies missing migrations under a session advisory lock: instances starting together run them once. */

@@ -17,7 +17,7 @@ import type { PubSub } from '../../server/pubsub/types';
 import { PostgresStore } from '../../lib/store/postgres';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from './services';
+import { TEST_PG_ADMIN_URL, createTestDatabase, type TestDatabase } from './services';
 
 /**
  * TEST_STORE=postgres: every startTestLoupe without a store of the test's own
@@ -68,10 +68,33 @@ export function adoptTestDatabase(dataDir: string, database: TestDatabase): void
 export async function testDatabaseFor(dataDir: string): Promise<TestDatabase> {
   let database = databaseOfDataDir.get(dataDir);
   if (!database) {
-    database = await createTestDatabase('loupe_test');
+    sweepingOldDatabases ??= sweepOldTestDatabases().catch(() => {});
+    await sweepingOldDatabases;
+    // The creation time in the name: a database whose test never stopped it (a restart test's) is swept by a later run.
+    database = await createTestDatabase(`${SWEPT_PREFIX}${Math.floor(Date.now() / 1000)}`);
     databaseOfDataDir.set(dataDir, database);
   }
   return database;
+}
+
+const SWEPT_PREFIX = 'loupe_t';
+let sweepingOldDatabases: Promise<void> | undefined;
+
+/** Drops this helper's databases over an hour old that nothing is connected to (DROP without FORCE refuses used ones). */
+async function sweepOldTestDatabases(): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${SWEPT_PREFIX}%`]);
+    const hourAgo = Date.now() / 1000 - 3600;
+    for (const { datname } of rows) {
+      const created = Number(/^loupe_t(\d+)_[0-9a-f]+$/.exec(datname)?.[1]);
+      if (!(created < hourAgo)) continue;
+      await client.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => {});
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 export const ADMIN_EMAIL = 'admin@example.com';

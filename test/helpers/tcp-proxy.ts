@@ -15,8 +15,10 @@ export interface TcpProxy {
    * The port stays bound, so nothing else can take it meanwhile.
    */
   cut(): Promise<void>;
-  /** Accepts and forwards connections again. */
+  /** Accepts and forwards connections again (after cut or blackhole). */
   restore(): Promise<void>;
+  /** Keeps every connection open but forwards nothing either way (a dead network path: no reset, no answer). */
+  blackhole(): void;
   /** Open client connections right now. */
   readonly connections: number;
   /** Stops listening: afterwards nothing answers on the port. */
@@ -27,6 +29,7 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let refusing = false;
+  let blackholed = false;
   const server: Server = createServer((client) => {
     if (refusing) {
       // A reset, not a graceful FIN: what a client sees from a host that is down or a firewall that rejects.
@@ -44,8 +47,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    // Not pipe(): a blackholed hop must swallow bytes while both ends stay open.
+    const forward = (from: Socket, to: Socket) =>
+      from.on('data', (chunk: Buffer) => {
+        if (!blackholed) to.write(chunk);
+      });
+    forward(client, upstream);
+    forward(upstream, client);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -73,6 +81,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     restore: async () => {
       refusing = false;
+      blackholed = false;
+    },
+    blackhole: () => {
+      blackholed = true;
     },
     get connections() {
       return pairs.size;

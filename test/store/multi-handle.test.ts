@@ -126,8 +126,18 @@ describe('postgres store: several handles on one database', () => {
   });
 
   it('lets racing compactions and appends lose nothing: the newest snapshot wins, later updates stay', async () => {
-    const [a, b] = [handle(), handle()];
+    const [a, b, reader] = [handle(), handle(), handle()];
     const doc = 'race-compact';
+    // A reader loading the document meanwhile always gets a whole picture: the snapshot plus every update after it.
+    let racing = true;
+    let reads = 0;
+    const reading = (async () => {
+      while (racing) {
+        const seen = await reader.loadDoc(doc);
+        expect(seen.updates).toHaveLength(seen.lastSeq - seen.snapshotSeq);
+        reads += 1;
+      }
+    })();
     for (let round = 0; round < 8; round++) {
       const base = await a.latestSeq(doc);
       await a.appendUpdates(Array.from({ length: 10 }, (_, n) => ({ docName: doc, data: payload(9, base + n) })));
@@ -150,6 +160,9 @@ describe('postgres store: several handles on one database', () => {
       expect(keys).toContain(key(payload(1, round)));
       expect(keys).toContain(key(payload(2, round)));
     }
+    racing = false;
+    await reading;
+    expect(reads).toBeGreaterThan(0);
   });
 
   it('hands a lease to one holder at a time, with a fencing token that grows on each handover', async () => {
@@ -267,7 +280,8 @@ describe('postgres store: the database going away', () => {
     // A port nothing listens on (the proxy, closed).
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
     await proxy.close();
-    const store = new PostgresStore(`postgres://postgres@127.0.0.1:${proxy.port}/test`, { poolMax: 2 });
+    const reported: unknown[] = [];
+    const store = new PostgresStore(`postgres://postgres@127.0.0.1:${proxy.port}/test`, { poolMax: 2, onUnavailable: (e) => reported.push(e) });
     try {
       const error = await store.getSetting('k').then(
         () => null,
@@ -277,8 +291,30 @@ describe('postgres store: the database going away', () => {
       expect(error).toMatchObject({ code: 'storage_unavailable', status: 503, message: 'The database is unavailable; try again shortly.' });
       await expect(store.withLock('k', async () => 1)).rejects.toMatchObject({ code: 'storage_unavailable' });
       await expect(store.transaction(async () => 1)).rejects.toMatchObject({ code: 'storage_unavailable' });
+      // Told for the log once, not once per failed call.
+      expect(reported).toHaveLength(1);
     } finally {
       await store.close();
+    }
+  });
+
+  it('gives up on a database that stops answering (no reset) within its statement timeout, and recovers', async () => {
+    const db = await createTestDatabase('blackhole');
+    const target = new URL(db.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const store = new PostgresStore(throughProxy(db.url, proxy), { poolMax: 2, statementTimeoutMs: 500 });
+    try {
+      await store.setSetting('k', 'v');
+      proxy.blackhole();
+      await expect(store.getSetting('k')).rejects.toMatchObject({ code: 'storage_unavailable' });
+      await expect(store.transaction((tx) => tx.setSetting('in-unit', '1'))).rejects.toMatchObject({ code: 'storage_unavailable' });
+      await proxy.restore();
+      await until(async () => (await store.getSetting('k').catch(() => null)) === 'v', 'the store to serve again');
+      expect(await store.getSetting('in-unit')).toBeNull();
+    } finally {
+      await store.close();
+      await proxy.close();
+      await db.drop();
     }
   });
 
