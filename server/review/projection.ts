@@ -136,7 +136,7 @@ export async function reconcileReviewRoom(services: Services, room: Room): Promi
 const refreshQueues = new WeakMap<Services, Map<string, Promise<void>>>();
 
 /**
- * Runs one artifact's refreshes one after another. Each reads the tables,
+ * Runs one artifact's refreshes (in this process) one after another. Each reads the tables,
  * then writes the room: two running at once (a reply and a resolve a moment
  * apart) could apply in the other order, and the older read would stay in
  * the room until it next loads. In turn, the later refresh always reads
@@ -167,15 +167,21 @@ export async function refreshReview(
   scope: { threadIds?: string[] } = {},
 ): Promise<void> {
   await services.registry.withRoom(reviewRoomName(artifact.id), async (room) => {
-    await inTurn(services, artifact.id, async () => {
-      // Projected onto the room as every instance has stored it, not onto a copy missing another's refresh.
-      if (room.isShared) await room.upToDate();
-      const projection = scope.threadIds
-        ? await buildScopedProjection(services, artifact.id, artifact.orgId, scope.threadIds)
-        : await buildProjection(services, artifact.id, artifact.orgId);
-      applyProjection(room, projection, scope);
-    });
-    await room.whenDurable();
+    const refresh = async () => {
+      await inTurn(services, artifact.id, async () => {
+        // Projected onto the room as every instance has stored it, not onto a copy missing another's refresh.
+        if (room.isShared) await room.upToDate();
+        const projection = scope.threadIds
+          ? await buildScopedProjection(services, artifact.id, artifact.orgId, scope.threadIds)
+          : await buildProjection(services, artifact.id, artifact.orgId);
+        applyProjection(room, projection, scope);
+      });
+      await room.whenDurable();
+    };
+    // `inTurn` orders one process's refreshes; across instances one refresh of an artifact runs at a time
+    // (read the tables, write, durable), so an older read never lands after a newer one's write.
+    if (room.isShared) await services.store.withLock(`review:${artifact.id}`, refresh);
+    else await refresh();
   });
 }
 

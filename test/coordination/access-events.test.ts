@@ -4,6 +4,7 @@ import { CloseCode } from '../../lib/protocol/close-codes';
 import { hashAgentToken } from '../../lib/auth/tokens';
 import { CONTROL_CHANNEL } from '../../server/auth/control-channel';
 import { startInProcessCluster, type InProcessCluster } from '../helpers/in-process-cluster';
+import { startOwnRedis, type OwnRedis } from '../helpers/redis-server';
 import type { TestLoupe } from '../helpers/loupe';
 
 /**
@@ -147,5 +148,38 @@ describe('the backstop re-check', () => {
     const record = await cluster.store.getAgentTokenByHash(hashAgentToken(token));
     await cluster.store.revokeAgentToken(record!.id, Date.now());
     expect(await within(socket.closed, 5_000, 'the backstop closing a socket revoked behind Loupe’s back')).toBe(CloseCode.REVOKED);
+  });
+});
+
+describe('after the bus reconnects (a redis-server of the test’s own, killed and started again)', () => {
+  let own: OwnRedis;
+  let cluster: InProcessCluster;
+
+  beforeAll(async () => {
+    own = await startOwnRedis();
+    cluster = await startInProcessCluster(2, { busUrl: own.url, env: { ACCESS_RECHECK_MS: '3600000' } });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    await own?.stop();
+  });
+
+  it('every socket re-checks at once: a revocation whose message Redis lost is acted on after the resync', async () => {
+    const [a, b] = cluster.nodes;
+    const id = await a.createArtifact('<p>resync</p>');
+    const token = await a.makeToken({ role: 'member', scopes: [] });
+    const socket = openSocket(b, id, token);
+    await socket.opened;
+    await own.kill();
+    // Revoked while the bus is down: the cut-off published now reaches no one.
+    const record = await cluster.store.getAgentTokenByHash(hashAgentToken(token));
+    const revoked = await fetch(`${a.url}/api/v1/tokens/${record!.id}`, {
+      method: 'DELETE',
+      headers: await a.sessionHeaders(record!.userId),
+    });
+    expect(revoked.status).toBe(204);
+    expect(socket.ws.readyState).toBe(WebSocket.OPEN);
+    await own.start();
+    expect(await within(socket.closed, 15_000, 'closing the socket once the bus resynced')).toBe(CloseCode.REVOKED);
   });
 });

@@ -7,7 +7,7 @@ import { RedisRateLimiter } from '../../server/limits/redis-rate-limiter';
 import { RedisSocketSlots, type Slot } from '../../server/limits/socket-slots';
 import { closeCoordinationRedis, connectCoordinationRedis } from '../../server/limits/redis-connection';
 import { TEST_REDIS_URL, testRedisPrefix } from '../helpers/services';
-import { startOwnRedis, type OwnRedis } from '../helpers/own-redis';
+import { startOwnRedis, type OwnRedis } from '../helpers/redis-server';
 import { startInProcessCluster, type InProcessCluster } from '../helpers/in-process-cluster';
 
 /**
@@ -122,7 +122,7 @@ describe('when Redis goes away (a redis-server of the test’s own, killed and r
     expect((await limiter.take('k')).ok).toBe(true);
 
     // Back, and empty (it kept nothing): the shared bucket is full again and used, not the drained insurance.
-    await own.restart();
+    await own.start();
     await expect.poll(async () => (await limiter.take('k')).ok, { timeout: 10_000 }).toBe(true);
     expect(redis.status).toBe('ready');
   });
@@ -146,7 +146,7 @@ describe('when Redis goes away (a redis-server of the test’s own, killed and r
     } finally {
       for (const slot of held) slot.letGo();
       await slots.close();
-      await own.restart();
+      await own.start();
       await whenReady(redis);
     }
   });

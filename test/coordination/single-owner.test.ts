@@ -127,6 +127,28 @@ describe('two instances on one store and one bus', () => {
     }
   });
 
+  it('project a thread replied to through both at once as the tables hold it, on a reader of either', async () => {
+    const id = await a.createArtifact('<p>threads</p>');
+    const post = (node: TestLoupe, path: string, text: string) =>
+      node.api(`/api/v1/artifacts/${id}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+    const created = await post(a, '/threads', 'first');
+    expect(created.status).toBe(201);
+    const threadId = ((await created.json()) as { id: string }).id;
+    const readers = [connectClient(a, `${id}/review`), connectClient(b, `${id}/review`)];
+    try {
+      await Promise.all(readers.map(whenSynced));
+      const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => post(i % 2 === 0 ? a : b, `/threads/${threadId}/replies`, `reply ${i}`)));
+      expect(replies.every((res) => res.status === 201)).toBe(true);
+      const stored = (await cluster.store.review.listComments(threadId)).length;
+      expect(stored).toBe(13);
+      const projected = (reader: (typeof readers)[number]) =>
+        (reader.doc.getMap(REVIEW_DOC.threads).get(threadId) as { comments?: unknown[] } | undefined)?.comments?.length;
+      for (const reader of readers) await expect.poll(() => projected(reader), { timeout: 5_000 }).toBe(stored);
+    } finally {
+      for (const reader of readers) reader.destroy();
+    }
+  });
+
   it('deliver inbox signals to a stream open on the other instance', async () => {
     const userId = await a.makeUser({ role: 'member' });
     const stream = await fetch(`${b.url}/api/v1/inbox/events`, { headers: await b.sessionHeaders(userId) });

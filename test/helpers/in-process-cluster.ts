@@ -46,6 +46,8 @@ export async function startInProcessCluster(
     env?: Record<string, string>;
     pubsub?: PubSub;
     redis?: { url: string; prefix: string };
+    /** Every server on a RedisPubSub of its own at this URL (a redis-server of the test's own, for faults). */
+    busUrl?: string;
     wrapStore?: (store: Store, node: number) => Store;
   } = {},
 ): Promise<InProcessCluster> {
@@ -55,11 +57,18 @@ export async function startInProcessCluster(
   const env = { ...(database ? { DATABASE_URL: database.url, AUTH_SECRET: TEST_AUTH_SECRET } : {}), ...options.env };
   const busPrefix = testRedisPrefix();
   const openRedisBus = async () => {
-    const bus = new RedisPubSub({ url: TEST_REDIS_URL, prefix: busPrefix, secrets: [TEST_AUTH_SECRET], logger: silentLogger });
+    const bus = new RedisPubSub({
+      url: options.busUrl ?? TEST_REDIS_URL,
+      prefix: busPrefix,
+      secrets: [TEST_AUTH_SECRET],
+      logger: silentLogger,
+      // Reconnect quickly after a test restarts Redis.
+      redisOptions: { retryStrategy: () => 50 },
+    });
     if (!(await bus.connected(5_000))) throw new Error('the test Redis is not reachable');
     return bus;
   };
-  const useRedisBus = !options.pubsub && TEST_ON_REDIS_BUS;
+  const useRedisBus = !options.pubsub && (TEST_ON_REDIS_BUS || options.busUrl !== undefined);
   const pubsub = options.pubsub ?? (useRedisBus ? await openRedisBus() : new LocalPubSub({ fansOut: true }));
   const nodes: TestLoupe[] = [];
   for (let i = 0; i < count; i++) {

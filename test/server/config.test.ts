@@ -70,6 +70,12 @@ describe('config', () => {
     expect(() => loadConfig({ AUTH_SECRET_PREVIOUS: b })).toThrow(/AUTH_SECRET_PREVIOUS needs AUTH_SECRET/);
   });
 
+  it('re-checks the access of live sockets every 30 s by default (the backstop), configurable within bounds', () => {
+    expect(loadConfig({}).accessRecheckMs).toBe(30_000);
+    expect(loadConfig({ ACCESS_RECHECK_MS: '1000' }).accessRecheckMs).toBe(1000);
+    expect(() => loadConfig({ ACCESS_RECHECK_MS: '100' })).toThrow(/ACCESS_RECHECK_MS/);
+  });
+
   it('refuses a sandbox on the same site as the app', () => {
     expect(() => loadConfig({ APP_ORIGIN: 'http://localhost:3000', SANDBOX_ORIGIN: 'http://localhost:3001' })).toThrow(/different site/);
     expect(loadConfig({ APP_ORIGIN: 'http://localhost:3000', SANDBOX_ORIGIN: 'http://127.0.0.1:3001' }).sandboxOrigin).toBe('http://127.0.0.1:3001');
