@@ -70,6 +70,8 @@ test('two reviewers on different instances see each other live, and keep working
     await adminFrame.locator('#rollback').click();
     const draft = panel(admin).getByTestId('new-thread');
     await expect(draft).toContainText(ROLLBACK_TEXT);
+    // Typing starts once the composer has focus (keys sent before would go to the page).
+    await expect(draft.getByRole('textbox', { name: 'New comment' })).toBeFocused();
     await admin.keyboard.type('How long does the old table take writes?');
     await draft.getByRole('button', { name: 'Comment', exact: true }).click();
     const adminCard = card(admin, 'How long does the old table take writes?');
@@ -100,6 +102,7 @@ test('two reviewers on different instances see each other live, and keep working
     await expect(admin.getByRole('button', { name: `Follow ${NOOR.name}`, exact: true })).toBeVisible({ timeout: 30_000 });
     await expect(noor.getByRole('button', { name: 'Follow Admin', exact: true })).toBeVisible({ timeout: 30_000 });
     await noorCard.getByRole('button', { name: 'Reply to thread 1' }).click();
+    await expect(noorCard.getByRole('textbox')).toBeFocused();
     await noor.keyboard.type('Until the cut-over on Thursday.');
     await noorCard.getByRole('button', { name: 'Reply', exact: true }).click();
     await expect(adminCard.getByTestId('comment').nth(1)).toContainText('Until the cut-over on Thursday', { timeout: 30_000 });
