@@ -153,3 +153,17 @@ export const POSTGRES_MIGRATIONS: readonly string[] = MIGRATIONS_SOURCE.map((sql
  * file at this version or later.
  */
 export const POSTGRES_V1_MATCHES_SQLITE_VERSION = 6;
+
+/**
+ * Rebuilds every document's head after rows were copied in from SQLite
+ * (`loupe migrate`): SQLite has no `docs.last_seq`, and a document never
+ * compacted has no `docs` row at all. Without this, the next append would
+ * number from 1 again and collide with the copied seqs. Idempotent; run it in
+ * the copy's transaction after `docs` and `doc_updates` are filled.
+ */
+export const POSTGRES_REBUILD_DOC_HEADS_SQL = `
+  INSERT INTO docs (name, snapshot, snapshot_seq, last_seq)
+  SELECT doc_name, NULL, 0, max(seq) FROM doc_updates GROUP BY doc_name
+  ON CONFLICT (name) DO UPDATE SET last_seq = GREATEST(docs.last_seq, docs.snapshot_seq, excluded.last_seq);
+  UPDATE docs SET last_seq = snapshot_seq WHERE last_seq < snapshot_seq;
+`;

@@ -15,6 +15,8 @@
  * - doc_updates.seq is per document (1, 2, 3… in commit order; primary key
  *   (doc_name, seq)), not SQLite's global AUTOINCREMENT. Copied SQLite seqs keep
  *   their values (increasing per document, with gaps): only order matters to readers.
+ *   After copying docs and doc_updates, run POSTGRES_REBUILD_DOC_HEADS_SQL (postgres-schema.ts):
+ *   it gives every document its head row and last_seq, so new appends number after the copied ones.
  * - audit_log's append-only guard is a plpgsql trigger function (audit_log_append_only).
  * - schema_migrations has PostgreSQL's own versions (1 = SQLite's 1–6).
  *

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { PostgresStore } from '../../lib/store/postgres';
-import { POSTGRES_MIGRATIONS } from '../../lib/store/postgres-schema';
+import { POSTGRES_MIGRATIONS, POSTGRES_REBUILD_DOC_HEADS_SQL } from '../../lib/store/postgres-schema';
 import type { NewAuditEntry } from '../../lib/store/types';
 import { ChainVerifier } from '../../lib/audit/chain';
 import { AppError } from '../../lib/errors';
@@ -163,6 +163,29 @@ describe('postgres store: several handles on one database', () => {
     racing = false;
     await reading;
     expect(reads).toBeGreaterThan(0);
+  });
+
+  it('continues numbering after rows copied from SQLite once their heads are rebuilt', async () => {
+    const store = handle();
+    await store.ready();
+    // As `loupe migrate` copies them: SQLite's global seqs (gaps per document), a compacted document's row without last_seq.
+    await admin.query(`INSERT INTO doc_updates (seq, doc_name, data) VALUES (5, 'copied', '\\x01'), (9, 'copied', '\\x02'), (17, 'copied', '\\x03'), (30, 'snapped', '\\x04')`);
+    await admin.query(`INSERT INTO docs (name, snapshot, snapshot_seq) VALUES ('snapped', '\\x09', 21), ('only-snapshot', '\\x08', 40)`);
+    await admin.query(POSTGRES_REBUILD_DOC_HEADS_SQL);
+    await admin.query(POSTGRES_REBUILD_DOC_HEADS_SQL);
+    expect(await store.latestSeq('copied')).toBe(17);
+    expect(await store.latestSeq('snapped')).toBe(30);
+    expect(await store.latestSeq('only-snapshot')).toBe(40);
+    expect(await store.appendUpdates([{ docName: 'copied', data: new Uint8Array([4]) }])).toEqual([18]);
+    expect(await store.appendUpdates([{ docName: 'snapped', data: new Uint8Array([5]) }])).toEqual([31]);
+    expect(await store.appendUpdates([{ docName: 'only-snapshot', data: new Uint8Array([6]) }])).toEqual([41]);
+    const copied = await store.loadDoc('copied');
+    expect(copied.updates.map((u) => u[0])).toEqual([1, 2, 3, 4]);
+    expect(copied.lastSeq).toBe(18);
+    expect((await store.loadDocAfter('copied', 9)).updates.map((u) => u[0])).toEqual([3, 4]);
+    const snapped = await store.loadDoc('snapped');
+    expect(snapped).toMatchObject({ snapshotSeq: 21, lastSeq: 31 });
+    expect(snapped.updates.map((u) => u[0])).toEqual([4, 5]);
   });
 
   it('hands a lease to one holder at a time, with a fencing token that grows on each handover', async () => {
