@@ -4,6 +4,7 @@ import { loadConfig } from '../../server/config';
 import { startLoupeServer } from '../../server/loupe-server';
 import { createLogger, silentLogger } from '../../server/log';
 import { openStore } from '../../lib/store';
+import type { Store } from '../../lib/store/types';
 import { hashAgentToken } from '../../lib/auth/tokens';
 
 const config = loadConfig();
@@ -12,8 +13,13 @@ const config = loadConfig();
 const viewerToken = process.env.TEST_VIEWER_TOKEN;
 const store = viewerToken ? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) : undefined;
 if (store) {
-  const createArtifact = store.createArtifact.bind(store);
-  store.createArtifact = (input) => createArtifact({ ...input, status: 'published', publishedAt: input.createdAt, publishedBy: input.createdBy });
+  // On the class, not the instance: a use case creates the artifact inside a store.transaction, whose view is
+  // another object (SQLite: the raw store; PostgreSQL: a store bound to the transaction's connection).
+  const proto = Object.getPrototypeOf(store) as Store;
+  const createArtifact = proto.createArtifact;
+  proto.createArtifact = function (this: Store, input) {
+    return createArtifact.call(this, { ...input, status: 'published', publishedAt: input.createdAt, publishedBy: input.createdBy });
+  };
 }
 // The cluster harness keeps what an instance logs (LOG_LEVEL and up) to explain a failure; other tests want silence.
 const logger = process.env.LOUPE_TEST_CHILD_LOG === '1' ? createLogger(config.logLevel) : silentLogger;
