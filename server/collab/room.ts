@@ -190,6 +190,9 @@ export class Room {
     if (room.needsCompaction()) void room.compactInTurn().catch(() => {});
     for (const message of early) room.handleRemote(message);
     if (missedEarly) void room.catchUp().catch(() => {});
+    // Presence lives only in memory: the instances already holding this room are asked for theirs, so whoever
+    // joins here sees who is there now, not only once each of them next renews (a stock client does every 15 s).
+    if (options.pubsub.fansOut) room.publishRemote(PRESENCE_QUERY, new Uint8Array());
     return room;
   }
 
@@ -889,10 +892,25 @@ export class Room {
         else this.takeRemoteUpdate(message);
       } else if (message.kind === 'awareness') {
         awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, ORIGIN_REMOTE);
+      } else if (message.kind === PRESENCE_QUERY) {
+        this.answerPresenceQuery();
       }
     } catch (error) {
       this.options.logger.warn('ignored a remote message that does not decode', { doc: this.name.docName, error });
     }
+  }
+
+  /** Another instance loaded this room: it gets the presence held here (this process's members and server-set states). */
+  private answerPresenceQuery(): void {
+    const states = this.awareness.getStates();
+    const ids = [...this.serverPresence].filter((id) => states.has(id));
+    for (const member of this.members.values()) for (const id of member.awarenessIds) if (states.has(id)) ids.push(id);
+    if (ids.length === 0) return;
+    this.publishRemote('awareness', awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids));
+  }
+
+  private publishRemote(kind: string, payload: Uint8Array): void {
+    this.options.pubsub.publish(roomChannel(this.name.docName), { nodeId: this.options.nodeId, kind, payload });
   }
 
   // ---- lifecycle -------------------------------------------------------
@@ -908,11 +926,19 @@ export class Room {
 
   destroy(): void {
     this.unsubscribe();
-    if (this.awarenessTimer) clearTimeout(this.awarenessTimer);
+    if (this.awarenessTimer) {
+      clearTimeout(this.awarenessTimer);
+      // The last members' leaving is still batched: other instances must hear it now, or they show these people
+      // for another 30 s (the room unloads as soon as it empties, or the process is shutting down).
+      this.flushAwareness();
+    }
     this.awareness.destroy();
     this.ydoc.destroy();
   }
 }
+
+/** A room message asking the other instances holding the room for their presence (no payload). */
+const PRESENCE_QUERY = 'presence-query';
 
 /** The bus channel of one document's room. */
 export function roomChannel(docName: string): string {

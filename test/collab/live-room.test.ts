@@ -42,7 +42,8 @@ describe('content room with stock y-websocket clients', () => {
   it('drops updates from a read-only connection, server-side', async () => {
     const id = await loupe.createArtifact('<p>original</p>');
     const readerToken = await loupe.makeToken({ role: 'viewer', scopes: ['artifacts:write'] });
-    const sneaky = connectClient(loupe, id, readerToken);
+    // Its dropped writes are counted by the room it writes to, inspected below in loupe.server.
+    const sneaky = connectClient(loupe, id, readerToken, { inProcess: true });
     const honest = connectClient(loupe, id);
     await Promise.all([whenSynced(sneaky), whenSynced(honest)]);
     sneaky.text.insert(0, '<script>evil()</script>');
@@ -195,7 +196,7 @@ describe('content room with stock y-websocket clients', () => {
 
   it('unloads a room when its last client leaves, and reloads it from storage', async () => {
     const id = await loupe.createArtifact('<p>persisted</p>');
-    const client = connectClient(loupe, id);
+    const client = connectClient(loupe, id, loupe.token, { inProcess: true });
     await whenSynced(client);
     expect(loupe.server.services.registry.peek(id)).toBeDefined();
     client.destroy();

@@ -128,8 +128,9 @@ describe('content room: clients write the page text and nothing else', () => {
 
   it('refuses an update that depends on items the room does not have (it would be held pending, unseen, forever)', async () => {
     const id = await loupe.createArtifact(PAGE);
-    const sender = connectClient(loupe, id);
-    const watcher = connectClient(loupe, id, await loupe.makeToken({ role: 'member', scopes: [] }));
+    // Both in the process whose room is inspected below (the watcher keeps it loaded there).
+    const sender = connectClient(loupe, id, loupe.token, { inProcess: true });
+    const watcher = connectClient(loupe, id, await loupe.makeToken({ role: 'member', scopes: [] }), { inProcess: true });
     await Promise.all([whenSynced(sender), whenSynced(watcher)]);
     // Page text whose first half never reaches the server: the second half continues a clock the room has not seen.
     const elsewhere = new Y.Doc();

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../server/config';
 import { startLoupeServer } from '../../server/loupe-server';
-import { silentLogger } from '../../server/log';
+import { createLogger, silentLogger } from '../../server/log';
 import { openStore } from '../../lib/store';
 import type { Store } from '../../lib/store/types';
 import { hashAgentToken } from '../../lib/auth/tokens';
@@ -21,7 +21,9 @@ if (store) {
     return createArtifact.call(this, { ...input, status: 'published', publishedAt: input.createdAt, publishedBy: input.createdBy });
   };
 }
-const server = await startLoupeServer({ config, logger: silentLogger, store });
+// The cluster harness keeps what an instance logs (LOG_LEVEL and up) to explain a failure; other tests want silence.
+const logger = process.env.LOUPE_TEST_CHILD_LOG === '1' ? createLogger(config.logLevel) : silentLogger;
+const server = await startLoupeServer({ config, logger, store });
 if (store && viewerToken && !(await store.getAgentTokenByHash(hashAgentToken(viewerToken)))) {
   const owner = await store.getUserByEmail(config.adminEmail ?? 'admin@loupe.local');
   const orgId = (await store.listMembershipsOfUser(owner!.id))[0].orgId;

@@ -59,6 +59,11 @@ export async function openStoreOfDataDir(dataDir: string): Promise<Store> {
   return TEST_ON_POSTGRES ? new PostgresStore((await testDatabaseFor(dataDir)).url) : new SqliteStore(join(dataDir, 'loupe.db'));
 }
 
+/** Makes `database` the one rawSql and openStoreOfDataDir find for this DATA_DIR (the cluster mode's own database). */
+export function adoptTestDatabase(dataDir: string, database: TestDatabase): void {
+  databaseOfDataDir.set(dataDir, database);
+}
+
 /** Under TEST_STORE=postgres: the database of a DATA_DIR (made on first use), for a server started as a child process. */
 export async function testDatabaseFor(dataDir: string): Promise<TestDatabase> {
   let database = databaseOfDataDir.get(dataDir);
@@ -121,9 +126,15 @@ export interface TestLoupe {
   makeUser(options: { role: Role; orgId?: string; name?: string }): Promise<string>;
   /** The first org's id. */
   orgId(): Promise<string>;
+  /** Where the next stock client connects (in a cluster: another instance than the HTTP calls'); default wsUrl. */
+  clientWsUrl?: () => string;
 }
 
-/** A real Loupe (API + rooms + sandbox, no Next pages) on port 0 with a fresh SQLite file. */
+/**
+ * A real Loupe (API + rooms + sandbox, no Next pages) on port 0 with a fresh SQLite file.
+ * With LOUPE_TEST_CLUSTER=N (N >= 2) it is instance 0 of N on one PostgreSQL database and one Redis instead
+ * (test/helpers/cluster-loupe.ts): the test's HTTP calls go to it, its stock clients to the others.
+ */
 export async function startTestLoupe(
   options: {
     dataDir?: string;
@@ -136,6 +147,7 @@ export async function startTestLoupe(
     redis?: { url: string; prefix: string };
   } = {},
 ): Promise<TestLoupe> {
+  if (clusterSize() > 1) return (await import('./cluster-loupe')).startClusterLoupe(options, clusterSize());
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
   let database: TestDatabase | null = null;
   let ownsDatabase = false;
@@ -161,6 +173,35 @@ export async function startTestLoupe(
   }
   const store = options.store ?? (database ? new PostgresStore(database.url) : new SqliteStore(join(dataDir, 'loupe.db')));
   const server = await startLoupeServer({ config, logger: silentLogger, store, pubsub: options.pubsub });
+  return testLoupeOf({
+    server,
+    store,
+    dataDir,
+    stop: async () => {
+      await server.stop();
+      if (database && ownsDatabase) {
+        databaseOfDataDir.delete(dataDir);
+        await database.drop();
+      }
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** How many instances the suites run against: LOUPE_TEST_CLUSTER (unset: 1, one in-process server, on SQLite or TEST_STORE). */
+export function clusterSize(): number {
+  return Number(process.env.LOUPE_TEST_CLUSTER ?? '1') || 1;
+}
+
+/** The test's handle on a started server: its URLs, and people, tokens and pages made in its store. */
+export function testLoupeOf(parts: {
+  server: LoupeServer;
+  store: Store;
+  dataDir: string;
+  stop(): Promise<void>;
+  clientWsUrl?: () => string;
+}): TestLoupe {
+  const { server, store, dataDir } = parts;
   const port = new URL(server.appOrigin).port;
   const url = `http://127.0.0.1:${port}`;
   const api = (path: string, init: RequestInit & { token?: string } = {}) => {
@@ -175,14 +216,8 @@ export async function startTestLoupe(
     token: AGENT_TOKEN,
     dataDir,
     store,
-    stop: async () => {
-      await server.stop();
-      if (database && ownsDatabase) {
-        databaseOfDataDir.delete(dataDir);
-        await database.drop();
-      }
-      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
-    },
+    stop: parts.stop,
+    clientWsUrl: parts.clientWsUrl,
     orgId: async () => {
       const owner = await store.getUserByEmail(ADMIN_EMAIL);
       return (await store.listMembershipsOfUser(owner!.id))[0].orgId;
@@ -257,10 +292,15 @@ export interface TestClient {
   destroy(): void;
 }
 
-/** A stock y-websocket client (the same one browsers use) with `ws` as its WebSocket. */
-export function connectClient(loupe: TestLoupe, room: string, token: string = loupe.token): TestClient {
+/**
+ * A stock y-websocket client (the same one browsers use) with `ws` as its WebSocket. Under LOUPE_TEST_CLUSTER it
+ * connects to another instance than `loupe.server`, unless `inProcess`: for a test that then inspects the room
+ * inside `loupe.server` (its registry, counters, pending structs), which only that process can show.
+ */
+export function connectClient(loupe: TestLoupe, room: string, token: string = loupe.token, options: { inProcess?: boolean } = {}): TestClient {
   const doc = new Y.Doc();
-  const provider = new WebsocketProvider(loupe.wsUrl, room, doc, {
+  const url = options.inProcess ? loupe.wsUrl : (loupe.clientWsUrl?.() ?? loupe.wsUrl);
+  const provider = new WebsocketProvider(url, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     params: { token },
     disableBc: true,
