@@ -20,6 +20,8 @@ export const ErrorCodes = {
   too_many_sockets: { status: 429, close: CloseCode.TOO_MANY_SOCKETS },
   internal: { status: 500, close: CloseCode.STORAGE_FAILED },
   unavailable: { status: 503, close: CloseCode.SHUTTING_DOWN },
+  /** The database cannot be reached (PostgreSQL down or cut off): nothing was written; retrying later works. */
+  storage_unavailable: { status: 503, close: CloseCode.STORAGE_FAILED },
 } as const satisfies Record<string, { status: number; close: CloseCodeValue }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
@@ -62,4 +64,9 @@ export function isAppError(value: unknown): value is AppError {
 /** The 404 used for both "does not exist" and "not yours": the two must be indistinguishable. */
 export function artifactNotFound(): AppError {
   return new AppError('not_found', 'No artifact with that id.');
+}
+
+/** What every call answers while the database cannot be reached. */
+export function storageUnavailable(cause?: unknown): AppError {
+  return new AppError('storage_unavailable', 'The database is unavailable; try again shortly.', { cause, headers: { 'retry-after': '2' } });
 }

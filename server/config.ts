@@ -29,7 +29,18 @@ const EnvSchema = z.object({
   SANDBOX_ORIGIN: origin.optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.string().min(1).optional(),
-  REDIS_URL: z.string().min(1).optional(),
+  /** Fan-out and coordination between instances: redis://[user:password@]host:port[/db] or rediss:// (TLS). Needs a PostgreSQL DATABASE_URL. */
+  REDIS_URL: z
+    .string()
+    .refine((value) => /^rediss?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+      message: 'REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://:password@redis.internal:6379/0)',
+    })
+    .optional(),
+  /** Prefix of every Redis key and channel Loupe uses, so several deployments (or tests) can share one Redis. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'REDIS_PREFIX must be 1 to 64 letters, digits or : _ . -')
+    .default('loupe:'),
   /** The signing key, or a key ring `new,old,…` (the first signs, all verify); each key at least 32 characters. */
   AUTH_SECRET: signingKeys('AUTH_SECRET').optional(),
   /** Keys that still verify but no longer sign (`old1,old2`), another way to write the ring's tail. */
@@ -85,6 +96,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Prefix of Redis keys and channels (REDIS_PREFIX, default `loupe:`). */
+  redisPrefix: string;
   /** The signing key ring from the environment (current first), or null: the embedded default keeps it in DATA_DIR/auth-secret. */
   authSecrets: string[] | null;
   adminEmail: string | undefined;
@@ -122,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     authSecrets: e.AUTH_SECRET ? [...e.AUTH_SECRET, ...(e.AUTH_SECRET_PREVIOUS ?? [])] : null,
     adminEmail: e.LOUPE_ADMIN_EMAIL,
     adminPassword: e.LOUPE_ADMIN_PASSWORD,
@@ -152,6 +166,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.AUTH_SECRET_PREVIOUS && !e.AUTH_SECRET) {
     throw new ConfigError('Invalid configuration:\n  AUTH_SECRET_PREVIOUS needs AUTH_SECRET (the key that signs now).');
+  }
+  if (config.redisUrl && !usesSharedStorage(config)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  REDIS_URL needs DATABASE_URL to point at PostgreSQL (postgres://…): several instances can only share a PostgreSQL database, not the embedded SQLite file. Unset REDIS_URL to run one instance on SQLite.',
+    );
   }
   if (usesSharedStorage(config) && !config.authSecrets) {
     throw new ConfigError(

@@ -13,6 +13,7 @@ import { ARTIFACT_VISIBILITY_HEADER } from '../lib/protocol/headers';
 import type { Config } from './config';
 import { createLogger, type Logger } from './log';
 import { LocalPubSub } from './pubsub/local';
+import { RedisPubSub } from './pubsub/redis';
 import { reconcileReviewRoom } from './review/projection';
 import { AgentPresence } from './review/agent-presence';
 import type { PubSub } from './pubsub/types';
@@ -81,9 +82,9 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
   // Before storage opens, so a database file made private here gives SQLite's -wal and -shm the same mode.
   securePrivateFiles(config, logger);
   const store = options.store ?? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const pubsub = options.pubsub ?? new LocalPubSub();
   const nodeId = randomUUID();
   const signingKeys = await loadSigningKeys({ store, dataDir: config.dataDir, configured: config.authSecrets, logger });
+  const pubsub = options.pubsub ?? (await openPubSub(config, signingKeys.all, logger));
   const authSecret = signingKeys.current;
   const firstStart = await bootstrapFirstStart(store, {
     adminEmail: config.adminEmail,
@@ -334,6 +335,17 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
     firstStart,
     stop,
   };
+}
+
+/** How long start waits for Redis before serving anyway (the bus reconnects by itself and rooms resync then). */
+const REDIS_START_WAIT_MS = 10_000;
+
+/** Redis when the deployment spans processes (REDIS_URL), else the in-process bus. Messages are signed with the AUTH_SECRET ring. */
+async function openPubSub(config: Config, secrets: readonly string[], logger: Logger): Promise<PubSub> {
+  if (!config.redisUrl) return new LocalPubSub();
+  const bus = new RedisPubSub({ url: config.redisUrl, prefix: config.redisPrefix, secrets, logger });
+  if (!(await bus.connected(REDIS_START_WAIT_MS))) logger.warn('Redis is not reachable yet; serving, and rooms catch up once it is');
+  return bus;
 }
 
 /** The app's own CSP: its pages may frame only the sandbox origin, which also bounds where a frame can navigate. */

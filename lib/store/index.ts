@@ -1,18 +1,18 @@
 import { join } from 'node:path';
 import type { Store } from './types';
 import { SqliteStore } from './sqlite';
+import { PostgresStore } from './postgres';
 
 export type { Store } from './types';
 
 /**
- * The one place a backend is chosen. DATABASE_URL=postgres://… will select
- * PostgreSQL once that backend lands; today only the embedded default exists.
+ * The one place a backend is chosen: DATABASE_URL=postgres://… selects
+ * PostgreSQL (opened at once; migrations run behind its `ready`, which every
+ * call awaits), anything else the embedded SQLite file.
  */
-export function openStore(options: { databaseUrl?: string; dataDir: string }): Store {
+export function openStore(options: { databaseUrl?: string; dataDir: string; pgPoolMax?: number }): Store {
   const url = options.databaseUrl;
-  if (url && /^postgres(ql)?:\/\//.test(url)) {
-    throw new Error('DATABASE_URL points at PostgreSQL, which this build does not support yet; unset it to use SQLite.');
-  }
+  if (url && /^postgres(ql)?:\/\//.test(url)) return new PostgresStore(url, { poolMax: options.pgPoolMax });
   return new SqliteStore(sqlitePathOf(options) ?? join(options.dataDir, 'loupe.db'));
 }
 

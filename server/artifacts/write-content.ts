@@ -43,28 +43,48 @@ export async function putContent(
   ifMatch: string[] | null,
 ): Promise<WriteResult> {
   await writableArtifact(services, principal, id);
-  return services.registry.withRoom(contentRoom(id), async (room) => {
-    await room.whenDurable();
-    const current = formatEtag(room.lastSeq);
-    if (ifMatch && !ifMatch.includes('*') && !ifMatch.includes(current)) {
-      throw new AppError('precondition_failed', 'The page changed since the version you based this on.', {
-        details: { etag: current },
-        headers: { etag: current },
-      });
-    }
-    let changed = false;
-    room.applyLocal((doc) => {
-      changed = replacePage(doc, html, 'http');
-    }, 'http');
-    await room.whenDurable();
-    const sizeBytes = Buffer.byteLength(html);
-    await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes });
-    if (changed) {
-      services.versionScheduler.noteWrite(id, authorOf(principal));
-      services.agentPresence.touch(id, principal);
-    }
-    return { id, etag: formatEtag(room.lastSeq), changed, sizeBytes };
-  });
+  return services.registry.withRoom(contentRoom(id), (room) => withDocLock(services, room, () => putInRoom(services, principal, room, id, html, ifMatch)));
+}
+
+/**
+ * When other processes write this document too, an HTTP write holds the
+ * document's lock across processes: it diffs against the caught-up page,
+ * never against a copy another instance is changing under it. Nothing to
+ * take in the single-process default.
+ */
+export function withDocLock<T>(services: Services, room: Room, work: () => Promise<T>): Promise<T> {
+  if (!room.isShared) return work();
+  return services.store.withLock(`doc:${room.name.docName}`, work);
+}
+
+async function putInRoom(
+  services: Services,
+  principal: Principal,
+  room: Room,
+  id: string,
+  html: string,
+  ifMatch: string[] | null,
+): Promise<WriteResult> {
+  await room.upToDate();
+  const current = formatEtag(room.lastSeq);
+  if (ifMatch && !ifMatch.includes('*') && !ifMatch.includes(current)) {
+    throw new AppError('precondition_failed', 'The page changed since the version you based this on.', {
+      details: { etag: current },
+      headers: { etag: current },
+    });
+  }
+  let changed = false;
+  room.applyLocal((doc) => {
+    changed = replacePage(doc, html, 'http');
+  }, 'http');
+  await room.whenApplied();
+  const sizeBytes = Buffer.byteLength(html);
+  await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes });
+  if (changed) {
+    services.versionScheduler.noteWrite(id, authorOf(principal));
+    services.agentPresence.touch(id, principal);
+  }
+  return { id, etag: formatEtag(room.lastSeq), changed, sizeBytes };
 }
 
 /**
@@ -81,6 +101,8 @@ export async function streamContent(
 ): Promise<WriteResult> {
   await writableArtifact(services, principal, id);
   return services.registry.withRoom(contentRoom(id), async (room: Room) => {
+    // Appends go after what any instance has stored, and a reset clears all of it.
+    if (room.isShared) await room.upToDate();
     const text = htmlOf(room.doc);
     if (reset && text.length > 0) room.applyLocal(() => text.delete(0, text.length), 'http');
     let size = Buffer.byteLength(text.toString());
@@ -109,6 +131,7 @@ export async function streamContent(
       // What was appended before a failure is already live; it is made durable either way.
       await room.whenDurable();
     }
+    if (room.isShared) await room.whenApplied();
     const sizeBytes = Buffer.byteLength(text.toString());
     await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes });
     if (changed) services.versionScheduler.noteWrite(id, authorOf(principal));
@@ -120,7 +143,7 @@ export async function streamContent(
 export async function readContent(services: Services, principal: Principal, id: string): Promise<{ html: string; etag: string }> {
   await getVisibleArtifact(services, principal, id);
   return services.registry.withRoom(contentRoom(id), async (room) => {
-    await room.whenDurable();
+    await room.upToDate();
     return { html: htmlOf(room.doc).toString(), etag: formatEtag(room.lastSeq) };
   });
 }

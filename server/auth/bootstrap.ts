@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Store } from '../../lib/store/types';
+import type { Store, StoreTransaction } from '../../lib/store/types';
 import { generateAgentToken, hashAgentToken } from '../../lib/auth/tokens';
 import { hashPassword } from '../../lib/auth/passwords';
 
@@ -22,9 +22,20 @@ export interface BootstrapInput {
 /**
  * On the first start (no users yet): one organization, its owner, and an
  * agent token. Later starts create nothing, except registering a configured
- * LOUPE_AGENT_TOKEN that storage does not know yet.
+ * LOUPE_AGENT_TOKEN that storage does not know yet. One unit under the
+ * 'bootstrap' lock: instances starting together on an empty shared database
+ * make one organization and one admin, and the loser of the race sees the winner's.
  */
 export async function bootstrapFirstStart(store: Store, input: BootstrapInput): Promise<FirstStart | null> {
+  return store.transaction(async (tx) => {
+    await tx.lock('bootstrap');
+    return bootstrapIn(tx, input);
+  });
+}
+
+type StoreView = Omit<StoreTransaction, 'lock'>;
+
+async function bootstrapIn(store: StoreView, input: BootstrapInput): Promise<FirstStart | null> {
   if ((await store.countUsers()) > 0) {
     if (input.agentToken && !(await store.getAgentTokenByHash(hashAgentToken(input.agentToken)))) {
       const email = input.adminEmail ?? (await firstOwnerEmail(store));
@@ -51,7 +62,7 @@ export async function bootstrapFirstStart(store: Store, input: BootstrapInput): 
   };
 }
 
-async function insertToken(store: Store, orgId: string, userId: string, token: string, now: number): Promise<void> {
+async function insertToken(store: StoreView, orgId: string, userId: string, token: string, now: number): Promise<void> {
   await store.createAgentToken({
     id: randomUUID(),
     orgId,
@@ -66,7 +77,7 @@ async function insertToken(store: Store, orgId: string, userId: string, token: s
   });
 }
 
-async function firstOwnerEmail(store: Store): Promise<string | null> {
+async function firstOwnerEmail(store: StoreView): Promise<string | null> {
   const user = await store.getUserByEmail('admin@loupe.local');
   return user?.email ?? null;
 }

@@ -35,9 +35,17 @@ export class RoomRegistry {
   /** Per-socket sync answers queued in this process, over every room (see MAX_QUEUED_OWN_ANSWER_BYTES). */
   private readonly answers = new AnswerBudget();
   private isClosing = false;
+  /** Counts bus resyncs, so a load that overlapped one catches up once it is done. */
+  private resyncs = 0;
+  private readonly stopResync: () => void;
 
   constructor(options: RegistryOptions) {
     this.options = options;
+    // The bus may have dropped messages: every loaded room reads what it lacks from storage.
+    this.stopResync = options.pubsub.onResync(() => {
+      this.resyncs++;
+      for (const room of this.rooms.values()) void room.catchUp().catch(() => {});
+    });
   }
 
   get size(): number {
@@ -98,6 +106,7 @@ export class RoomRegistry {
     if (live) return Promise.resolve(live);
     const inFlight = this.loading.get(name.docName);
     if (inFlight) return inFlight;
+    const resyncsAtStart = this.resyncs;
     const promise = Room.load({
       name,
       store: this.options.store,
@@ -117,6 +126,7 @@ export class RoomRegistry {
           throw error;
         }
         this.rooms.set(name.docName, room);
+        if (this.resyncs !== resyncsAtStart) void room.catchUp().catch(() => {});
         return room;
       })
       .finally(() => this.loading.delete(name.docName));
@@ -164,6 +174,7 @@ export class RoomRegistry {
   /** Closes every room (flushing what is pending) for shutdown. */
   async closeAll(code: number = CloseCode.SHUTTING_DOWN): Promise<void> {
     this.isClosing = true;
+    this.stopResync();
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
     await Promise.allSettled(Array.from(this.loading.values()));

@@ -36,6 +36,9 @@ const COMPACT_AFTER_UPDATES = 1_000;
 const COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
 /** Presence changes of one window go out as one frame to everyone. */
 const AWARENESS_BATCH_MS = 25;
+/** Bus messages held while a catch-up reads storage (past these, storage has them anyway: dropped, read later). */
+const MAX_HELD_REMOTE = 1_024;
+const MAX_HELD_REMOTE_BYTES = 16 * 1024 * 1024;
 
 export interface RoomOptions {
   name: RoomName;
@@ -77,8 +80,20 @@ export class Room {
   readonly members = new Map<Peer, Member>();
   /** Updates dropped because their sender may not write (observable in tests and logs). */
   droppedWrites = 0;
-  lastSeq = 0;
+  /**
+   * The highest stored seq such that every update of this document up to it
+   * is applied here. Advanced by own appends and by bus messages that follow
+   * on exactly; a gap is filled from storage (catchUp). It is the ETag.
+   */
+  appliedSeq = 0;
+  /** Storage catch-ups made (gaps, resyncs, read-your-writes): observable in tests. */
+  catchUps = 0;
   isBroken = false;
+
+  /** The ETag seq (kept under its old name for callers). */
+  get lastSeq(): number {
+    return this.appliedSeq;
+  }
 
   private readonly options: RoomOptions;
   private readonly answers: AnswerBudget;
@@ -99,13 +114,24 @@ export class Room {
   private readonly awarenessStateBytes = new Map<number, number>();
   private awarenessBytes = 0;
   private readonly unsubscribe: () => void;
+  /** Other processes write this document too (the bus fans out): seqs are tracked, gaps read from storage. */
+  private readonly shared: boolean;
+  /** The highest seq known to be stored (from the bus, own appends, latestSeq); the catch-up reads up to it. */
+  private wantedSeq = 0;
+  private catchingUp: Promise<void> | null = null;
+  /** Update messages that arrived while a catch-up was reading: applied after it when they follow on. */
+  private heldRemote: PubSubMessage[] = [];
+  private heldRemoteBytes = 0;
+  private compactingShared: Promise<void> | null = null;
   /** Awareness entries the server speaks for (agents writing over HTTP); no connection may claim them. */
   private readonly serverPresence = new Set<number>();
   /** Bounds the whole encoded document, not only the page text; its estimate is also what a sync answer reserves. */
   private readonly size: DocSizeGauge;
 
-  private constructor(options: RoomOptions, doc: Y.Doc) {
+  private constructor(options: RoomOptions, doc: Y.Doc, unsubscribe: () => void) {
     this.options = options;
+    this.shared = options.pubsub.fansOut;
+    this.unsubscribe = unsubscribe;
     this.answers = options.answers ?? new AnswerBudget();
     this.name = options.name;
     this.ydoc = doc;
@@ -118,14 +144,35 @@ export class Room {
     this.awareness.on('update', (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) =>
       this.handleAwarenessChange(change, origin),
     );
-    this.unsubscribe = options.pubsub.subscribe(`room:${options.name.docName}`, (message) => this.handleRemote(message));
   }
 
-  /** Reads snapshot + tail from storage. Throws on failure: no empty doc ever stands in for stored data. */
+  /**
+   * Subscribes, waits for the bus to confirm, then reads snapshot + tail from
+   * storage: whatever another process stores meanwhile is either in the read
+   * or arrives on the bus (held here until the room exists). Throws on
+   * failure: no empty doc ever stands in for stored data.
+   */
   static async load(options: RoomOptions): Promise<Room> {
-    const stored = await options.store.loadDoc(options.name.docName);
-    const room = new Room(options, new Y.Doc({ gc: true }));
-    room.lastSeq = stored.lastSeq;
+    const channel = roomChannel(options.name.docName);
+    let room: Room | null = null;
+    const early: PubSubMessage[] = [];
+    let missedEarly = false;
+    const unsubscribe = options.pubsub.subscribe(channel, (message) => {
+      if (room) room.handleRemote(message);
+      else if (early.length < MAX_HELD_REMOTE) early.push(message);
+      else missedEarly = true;
+    });
+    let stored: StoredDoc;
+    try {
+      if (options.pubsub.fansOut) await options.pubsub.whenSubscribed(channel);
+      stored = await options.store.loadDoc(options.name.docName);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    room = new Room(options, new Y.Doc({ gc: true }), unsubscribe);
+    room.appliedSeq = stored.lastSeq;
+    room.wantedSeq = stored.lastSeq;
     room.tailUpdates = stored.updates.length;
     room.tailBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
     room.unapplied = stored;
@@ -138,6 +185,8 @@ export class Room {
       room.materialize();
     }
     if (room.needsCompaction()) void room.serialize(() => room.compact()).catch(() => {});
+    for (const message of early) room.handleRemote(message);
+    if (missedEarly) void room.catchUp().catch(() => {});
     return room;
   }
 
@@ -452,6 +501,31 @@ export class Room {
     return this.chain;
   }
 
+  /** Whether other processes write this document too (the bus fans out): reads and writes then catch up first. */
+  get isShared(): boolean {
+    return this.shared;
+  }
+
+  /**
+   * Durable, and caught up with what any process has stored: what an HTTP
+   * read, diff or version cut stands on. In the single-process default it is
+   * whenDurable itself (no read, no extra await).
+   */
+  upToDate(): Promise<void> {
+    if (!this.shared) return this.whenDurable();
+    return this.whenDurable().then(() => this.catchUp());
+  }
+
+  /**
+   * Durable, and appliedSeq covers every row this room stored (an own append
+   * that landed after another process's row is read back first), so the ETag
+   * answered after a write names what was written. No extra read.
+   */
+  whenApplied(): Promise<void> {
+    if (!this.shared) return this.whenDurable();
+    return this.whenDurable().then(() => this.catchingUp ?? undefined);
+  }
+
   /**
    * Applies a change made here (an HTTP write) and queues it. The server's own
    * client id is retired once it has authored 64 Ki units, so Yjs never merges
@@ -510,7 +584,10 @@ export class Room {
       this.fail(error);
       throw new AppError('internal', 'Storage failed; the change was not saved.', { cause: error });
     }
-    this.lastSeq = seqs[seqs.length - 1];
+    const firstSeq = seqs[0];
+    const lastSeq = seqs[seqs.length - 1];
+    if (!this.shared) this.appliedSeq = lastSeq;
+    else this.noteOwnAppend(firstSeq, lastSeq, seqs.length);
     this.tailUpdates += batch.length;
     for (const entry of batch) this.tailBytes += entry.update.byteLength;
     const soleOrigin = batch.every((entry) => entry.origin === batch[0].origin) ? batch[0].origin : null;
@@ -518,24 +595,143 @@ export class Room {
     // Yjs merging grows superlinear with the count, so it goes in chunks.
     const merged = mergeInChunks(batch.map((entry) => entry.update));
     for (const update of merged) this.broadcast(encodeUpdateFrame(update), soleOrigin);
-    if (this.options.pubsub.fansOut) this.options.pubsub.publish(`room:${this.name.docName}`, {
+    if (this.shared) this.options.pubsub.publish(roomChannel(this.name.docName), {
       nodeId: this.options.nodeId,
       kind: 'update',
       payload: merged.length === 1 ? merged[0] : Y.mergeUpdates(merged),
+      firstSeq,
+      lastSeq,
     });
     this.options.onPersisted?.(this);
-    if (this.needsCompaction()) await this.compact();
+    if (!this.needsCompaction()) return;
+    // Shared: built from storage under a lock of its own, off this chain, so appends keep flowing meanwhile.
+    if (this.shared) void this.compact().catch(() => {});
+    else await this.compact();
+  }
+
+  /** Own rows follow on what is applied: advance. Otherwise another process stored in between: read it. */
+  private noteOwnAppend(firstSeq: number, lastSeq: number, count: number): void {
+    if (!this.catchingUp && firstSeq === this.appliedSeq + 1 && lastSeq - firstSeq + 1 === count) {
+      this.appliedSeq = lastSeq;
+      this.wantedSeq = Math.max(this.wantedSeq, lastSeq);
+      return;
+    }
+    if (lastSeq <= this.appliedSeq) return;
+    this.wantedSeq = Math.max(this.wantedSeq, lastSeq);
+    void this.catchUpNow().catch(() => {});
+  }
+
+  // ---- catching up from storage (only when the bus fans out) -----------------
+
+  /**
+   * Brings the room up to what storage holds now (read-your-writes before an
+   * HTTP write is diffed, a page read or a version cut; resyncs after the bus
+   * reconnects). A no-op, without any read, in the single-process default.
+   */
+  async catchUp(): Promise<void> {
+    if (!this.shared || this.isBroken) return;
+    const latest = await this.options.store.latestSeq(this.name.docName);
+    if (latest > this.wantedSeq) this.wantedSeq = latest;
+    await this.catchUpNow();
+  }
+
+  /** One catch-up in flight per room; whoever raises wantedSeq meanwhile is served by the same loop. */
+  private catchUpNow(): Promise<void> {
+    if (this.catchingUp) return this.catchingUp;
+    if (this.isBroken || this.appliedSeq >= this.wantedSeq) return Promise.resolve();
+    this.catchingUp = this.runCatchUp();
+    return this.catchingUp;
+  }
+
+  private async runCatchUp(): Promise<void> {
+    try {
+      while (!this.isBroken && this.appliedSeq < this.wantedSeq) {
+        let stored: StoredDoc;
+        try {
+          stored = await this.options.store.loadDocAfter(this.name.docName, this.appliedSeq);
+        } catch (error) {
+          // Behind storage and unable to read it: everyone reconnects and loads afresh.
+          this.fail(error);
+          throw new AppError('internal', 'Storage failed; the document could not be brought up to date.', { cause: error });
+        }
+        if (this.isBroken) return;
+        const before = this.appliedSeq;
+        this.catchUps++;
+        this.applyStored(stored);
+        this.applyHeldRemote();
+        if (this.appliedSeq === before && this.appliedSeq < this.wantedSeq) {
+          // Told of seqs storage does not have (another deployment on this Redis prefix?): nothing more to read.
+          this.options.logger.warn('bus announced updates storage does not hold', { doc: this.name.docName, applied: this.appliedSeq, wanted: this.wantedSeq });
+          this.wantedSeq = this.appliedSeq;
+        }
+      }
+    } finally {
+      this.catchingUp = null;
+    }
+  }
+
+  /** Applies what storage returned past appliedSeq and shows readers only what was new here. */
+  private applyStored(stored: StoredDoc): void {
+    const pieces = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
+    if (pieces.length > 0) {
+      const doc = this.doc;
+      const known = Y.encodeStateVector(doc);
+      doc.transact(() => {
+        for (const piece of pieces) Y.applyUpdate(doc, piece);
+      }, ORIGIN_REMOTE);
+      for (const merged of mergeInChunks(pieces)) {
+        const news = Y.diffUpdate(merged, known);
+        if (news.byteLength <= EMPTY_UPDATE_BYTES) continue;
+        this.fullStateFrame = null;
+        this.size.grew(news.byteLength);
+        this.broadcast(encodeUpdateFrame(news), null);
+      }
+    }
+    if (stored.lastSeq > this.appliedSeq) this.appliedSeq = stored.lastSeq;
+  }
+
+  private applyHeldRemote(): void {
+    const held = this.heldRemote.sort((a, b) => (a.firstSeq ?? 0) - (b.firstSeq ?? 0));
+    this.heldRemote = [];
+    this.heldRemoteBytes = 0;
+    for (const message of held) this.takeRemoteUpdate(message);
+  }
+
+  /** A bus update: applied when it follows on exactly, ignored when already held, else a gap read from storage. */
+  private takeRemoteUpdate(message: PubSubMessage): void {
+    const lastSeq = message.lastSeq ?? 0;
+    const firstSeq = message.firstSeq ?? 0;
+    if (lastSeq <= this.appliedSeq) return;
+    if (lastSeq > this.wantedSeq) this.wantedSeq = lastSeq;
+    if (this.catchingUp) {
+      if (this.heldRemote.length < MAX_HELD_REMOTE && this.heldRemoteBytes + message.payload.byteLength <= MAX_HELD_REMOTE_BYTES) {
+        this.heldRemote.push(message);
+        this.heldRemoteBytes += message.payload.byteLength;
+      }
+      return;
+    }
+    if (firstSeq === this.appliedSeq + 1 && message.payload.byteLength > 0) {
+      // Already durable in the process that published it: apply and show, never store again.
+      Y.applyUpdate(this.doc, message.payload, ORIGIN_REMOTE);
+      this.fullStateFrame = null;
+      this.size.grew(message.payload.byteLength);
+      this.broadcast(encodeUpdateFrame(message.payload), null);
+      this.appliedSeq = lastSeq;
+      return;
+    }
+    void this.catchUpNow().catch(() => {});
   }
 
   private needsCompaction(): boolean {
     return this.tailUpdates >= COMPACT_AFTER_UPDATES || this.tailBytes >= COMPACT_AFTER_BYTES;
   }
 
-  /** Folds the update log into one snapshot. Runs inside the storage chain. */
+  /** Folds the update log into one snapshot. Runs inside the storage chain (shared: see compactShared). */
   async compact(options: { force?: boolean } = {}): Promise<void> {
     if (this.isBroken || (this.tailUpdates === 0 && !options.force)) return;
+    if (this.shared) return options.force || this.needsCompaction() ? this.compactShared(options.force ?? false) : undefined;
     const snapshot = Y.encodeStateAsUpdate(this.doc);
-    const uptoSeq = this.lastSeq;
+    const uptoSeq = this.appliedSeq;
     try {
       await this.options.store.compactDoc(this.name.docName, snapshot, uptoSeq);
     } catch (error) {
@@ -549,6 +745,63 @@ export class Room {
       this.size.measured(snapshot.byteLength);
       this.fullStateFrame ??= encodeSyncStep2Frame(snapshot);
     }
+  }
+
+  /**
+   * Other processes append to this document too, so this one's memory may
+   * lack their rows: the snapshot is built from storage, under the document's
+   * compaction lock, and compactDoc's condition fences a slower compactor.
+   * Forced (a repair: deletions this room made in memory and never appended)
+   * it is built from memory after catching up under the same lock: the doc
+   * then holds every stored update up to appliedSeq, which is what it replaces.
+   */
+  private compactShared(force: boolean): Promise<void> {
+    if (this.compactingShared && !force) return this.compactingShared;
+    const docName = this.name.docName;
+    const run = this.options.store
+      .withLock(`compact:${docName}`, async () => {
+        if (this.isBroken) return;
+        const tailUpdates = this.tailUpdates;
+        let snapshot: Uint8Array;
+        let uptoSeq: number;
+        if (force) {
+          await this.catchUp();
+          snapshot = Y.encodeStateAsUpdate(this.doc);
+          uptoSeq = this.appliedSeq;
+        } else {
+          const stored = await this.options.store.loadDoc(docName);
+          const storedBytes = stored.updates.reduce((n, u) => n + u.byteLength, 0);
+          // Another process compacted meanwhile: nothing worth folding.
+          if (stored.updates.length < COMPACT_AFTER_UPDATES / 2 && storedBytes < COMPACT_AFTER_BYTES / 2) {
+            this.tailUpdates -= Math.min(this.tailUpdates, tailUpdates);
+            this.tailBytes = 0;
+            return;
+          }
+          const scratch = new Y.Doc({ gc: true });
+          try {
+            scratch.transact(() => {
+              if (stored.snapshot) Y.applyUpdate(scratch, stored.snapshot);
+              for (const update of stored.updates) Y.applyUpdate(scratch, update);
+            });
+            snapshot = Y.encodeStateAsUpdate(scratch);
+          } finally {
+            scratch.destroy();
+          }
+          uptoSeq = stored.lastSeq;
+        }
+        await this.options.store.compactDoc(docName, snapshot, uptoSeq);
+        this.tailUpdates -= Math.min(this.tailUpdates, tailUpdates);
+        this.tailBytes = 0;
+      })
+      .catch((error: unknown) => {
+        // The log is still intact; compaction is retried on the next threshold.
+        this.options.logger.warn('compaction failed', { doc: docName, error });
+      })
+      .finally(() => {
+        if (this.compactingShared === run) this.compactingShared = null;
+      });
+    this.compactingShared = run;
+    return run;
   }
 
   /** Storage failed: memory may now hold what storage does not, so everyone resyncs from storage. */
@@ -604,7 +857,7 @@ export class Room {
     }
     if (toPublish.length > 0 && this.options.pubsub.fansOut) {
       const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, toPublish);
-      this.options.pubsub.publish(`room:${this.name.docName}`, { nodeId: this.options.nodeId, kind: 'awareness', payload: update });
+      this.options.pubsub.publish(roomChannel(this.name.docName), { nodeId: this.options.nodeId, kind: 'awareness', payload: update });
     }
   }
 
@@ -612,13 +865,12 @@ export class Room {
     if (message.nodeId === this.options.nodeId || this.isBroken) return;
     try {
       if (message.kind === 'update') {
-        // Already durable in the process that published it: apply and show, never store again.
-        Y.applyUpdate(this.doc, message.payload, ORIGIN_REMOTE);
-        this.fullStateFrame = null;
-        this.size.grew(message.payload.byteLength);
-        this.broadcast(encodeUpdateFrame(message.payload), null);
+        // A bus without seqs (none today) cannot say what it skipped: storage can.
+        if (message.lastSeq === undefined) void this.catchUp().catch(() => {});
+        else this.takeRemoteUpdate(message);
+      } else if (message.kind === 'awareness') {
+        awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, ORIGIN_REMOTE);
       }
-      else awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, ORIGIN_REMOTE);
     } catch (error) {
       this.options.logger.warn('ignored a remote message that does not decode', { doc: this.name.docName, error });
     }
@@ -642,6 +894,14 @@ export class Room {
     this.ydoc.destroy();
   }
 }
+
+/** The bus channel of one document's room. */
+export function roomChannel(docName: string): string {
+  return `room:${docName}`;
+}
+
+/** What Yjs encodes for an update with nothing in it (no structs, no deletions). */
+const EMPTY_UPDATE_BYTES = 2;
 
 /** The most UTF-16 units (items) one client id of the server authors before it is retired. */
 const MAX_ITEMS_PER_CLIENT_ID = 64 * 1024;

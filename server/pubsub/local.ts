@@ -34,6 +34,16 @@ export class LocalPubSub implements PubSub {
     };
   }
 
+  /** In process a subscription is in place as soon as subscribe returns. */
+  whenSubscribed(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** An in-process bus never drops a message. */
+  onResync(): () => void {
+    return () => {};
+  }
+
   async close(): Promise<void> {
     this.channels.clear();
   }

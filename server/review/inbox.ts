@@ -174,6 +174,8 @@ export async function streamInbox(services: Services, principal: Principal, res:
     }).catch((error: unknown) => services.logger.warn('inbox stream send failed', { error }));
   };
   const unsubscribe = services.pubsub.subscribe(inboxChannel(userId), send);
+  // A signal lost while the bus was away: the count is read again.
+  const stopResync = services.pubsub.onResync(send);
   const heartbeat = setInterval(() => write(': keep-alive\n\n'), HEARTBEAT_MS);
   const check = setInterval(() => {
     void recheck().then((ok) => {
@@ -183,9 +185,11 @@ export async function streamInbox(services: Services, principal: Principal, res:
   const stop = () => {
     closed = true;
     unsubscribe();
+    stopResync();
     clearInterval(heartbeat);
     clearInterval(check);
   };
   res.on('close', stop);
-  send();
+  // The first count is read once the subscription is confirmed, so no signal falls between the two.
+  void services.pubsub.whenSubscribed(inboxChannel(userId)).then(send);
 }

@@ -175,7 +175,7 @@ async function withStates(services: Services, artifact: ArtifactRecord, threads:
     else byThread.set(comment.threadId, [comment]);
   }
   const states = await services.registry.withRoom(contentRoom(artifact.id), async (room) => {
-    await room.whenDurable();
+    await room.upToDate();
     const text = htmlOf(room.doc);
     const elements = scanElements(text.toString());
     return threads.map((thread) => (thread.anchor ? resolveAnchor(text, thread.anchor, elements).state : null));
@@ -245,7 +245,7 @@ export async function createThread(services: Services, principal: Principal, id:
 
 async function anchorOnPage(services: Services, artifactId: string, input: z.infer<typeof AnchorInputSchema>): Promise<AnchorView> {
   return services.registry.withRoom(contentRoom(artifactId), async (room) => {
-    await room.whenDurable();
+    await room.upToDate();
     const described = describeAnchorSource(htmlOf(room.doc), input);
     if (!described.ok) throw new AppError('bad_request', `Anchor: ${described.reason}`, { details: { field: 'anchor' } });
     return { ...input, source: described.source, sourceHash: described.sourceHash };

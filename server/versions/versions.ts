@@ -9,7 +9,8 @@ import { decodeVersion, encodeVersion } from '../../lib/versions/codec';
 import type { RequestMeta } from '../audit/audit';
 import { formatEtag } from '../api/http';
 import { getVisibleArtifact } from '../artifacts/artifact-view';
-import { writableArtifact } from '../artifacts/write-content';
+import { withDocLock, writableArtifact } from '../artifacts/write-content';
+import type { Room } from '../collab/room';
 import type { Services } from '../services';
 import { label } from '../validation';
 import { httpUrl, httpUrlOrNull } from '../../lib/http-url';
@@ -107,8 +108,9 @@ interface CutInput {
  */
 export function cutVersion(services: Services, input: CutInput): Promise<{ version: VersionRecord; created: boolean }> {
   return serially(input.artifactId, () =>
-    services.registry.withRoom(contentRoom(input.artifactId), async (room) => {
-      await room.whenDurable();
+    services.registry.withRoom(contentRoom(input.artifactId), (room) => withVersionLock(services, room, input.artifactId, async () => {
+      // Caught up and under the artifact's version lock when instances share it: one cut of one page, whoever's timer fires.
+      await room.upToDate();
       const page = htmlOf(room.doc).toString();
       const contentHash = hashPage(page);
       const latest = await services.store.latestVersion(input.artifactId);
@@ -149,8 +151,13 @@ export function cutVersion(services: Services, input: CutInput): Promise<{ versi
         services.logger.warn('could not refresh the review summary after a version', { error });
       });
       return { version, created: true };
-    }),
+    })),
   );
+}
+
+function withVersionLock<T>(services: Services, room: Room, artifactId: string, work: () => Promise<T>): Promise<T> {
+  if (!room.isShared) return work();
+  return services.store.withLock(`version:${artifactId}`, work);
 }
 
 function checkIfMatch(ifMatch: string[] | null, current: string): void {
@@ -164,7 +171,7 @@ function checkIfMatch(ifMatch: string[] | null, current: string): void {
 
 async function currentEtag(services: Services, id: string): Promise<string> {
   return services.registry.withRoom(contentRoom(id), async (room) => {
-    await room.whenDurable();
+    await room.upToDate();
     return formatEtag(room.lastSeq);
   });
 }
@@ -251,12 +258,12 @@ export async function restoreVersion(
   const n = parseN(rawN);
   const page = await readVersionPage(services, id, n);
   if (page === null) throw new AppError('not_found', 'No version with that number.');
-  await services.registry.withRoom(contentRoom(id), async (room) => {
-    await room.whenDurable();
+  await services.registry.withRoom(contentRoom(id), (room) => withDocLock(services, room, async () => {
+    await room.upToDate();
     checkIfMatch(ifMatch, formatEtag(room.lastSeq));
     room.applyLocal((doc) => replacePage(doc, page, 'http'), 'http');
-    await room.whenDurable();
-  });
+    await room.whenApplied();
+  }));
   await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes: Buffer.byteLength(page) });
   services.versionScheduler.cancel(id);
   const { version } = await cutVersion(services, {

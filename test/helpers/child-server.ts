@@ -1,17 +1,16 @@
 // A Loupe process (API + rooms, no pages) for tests that must kill it for real or measure its memory.
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { loadConfig } from '../../server/config';
 import { startLoupeServer } from '../../server/loupe-server';
 import { silentLogger } from '../../server/log';
-import { SqliteStore } from '../../lib/store/sqlite';
+import { openStore } from '../../lib/store';
 import { hashAgentToken } from '../../lib/auth/tokens';
 
 const config = loadConfig();
 // TEST_VIEWER_TOKEN: an agent token (no scopes) of a viewer in the first org, for tests that play a hostile
 // reader. Such a test has no person to publish what the agent creates, so artifacts are created published.
 const viewerToken = process.env.TEST_VIEWER_TOKEN;
-const store = viewerToken ? new SqliteStore(join(config.dataDir, 'loupe.db')) : undefined;
+const store = viewerToken ? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) : undefined;
 if (store) {
   const createArtifact = store.createArtifact.bind(store);
   store.createArtifact = (input) => createArtifact({ ...input, status: 'published', publishedAt: input.createdAt, publishedBy: input.createdBy });

@@ -13,6 +13,15 @@ import type { Role, Store, TokenScope } from '../../lib/store/types';
 import { encode } from 'next-auth/jwt';
 import { sessionCookieName } from '../../server/auth/identify';
 import { SqliteStore } from '../../lib/store/sqlite';
+import { PostgresStore } from '../../lib/store/postgres';
+import { createTestDatabase, type TestDatabase } from './services';
+
+/**
+ * TEST_STORE=postgres: every startTestLoupe without a store of the test's own
+ * runs on a fresh PostgreSQL database (dropped on stop), so the existing suites run on both backends.
+ */
+export const TEST_ON_POSTGRES = process.env.TEST_STORE === 'postgres';
+const TEST_AUTH_SECRET = 'test-secret-'.padEnd(48, 'x');
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery';
@@ -50,6 +59,7 @@ export async function startTestLoupe(
   options: { dataDir?: string; store?: Store; idleUnloadMs?: number; env?: Record<string, string> } = {},
 ): Promise<TestLoupe> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
+  const database: TestDatabase | null = !options.store && TEST_ON_POSTGRES ? await createTestDatabase('loupe_api') : null;
   const config = loadConfig({
     PORT: '0',
     SANDBOX_PORT: '0',
@@ -59,9 +69,10 @@ export async function startTestLoupe(
     LOUPE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LOUPE_AGENT_TOKEN: AGENT_TOKEN,
     ROOM_IDLE_UNLOAD_MS: String(options.idleUnloadMs ?? 0),
+    ...(database ? { DATABASE_URL: database.url, AUTH_SECRET: TEST_AUTH_SECRET } : {}),
     ...options.env,
   });
-  const store = options.store ?? new SqliteStore(join(dataDir, 'loupe.db'));
+  const store = options.store ?? (database ? new PostgresStore(database.url) : new SqliteStore(join(dataDir, 'loupe.db')));
   const server = await startLoupeServer({ config, logger: silentLogger, store });
   const port = new URL(server.appOrigin).port;
   const url = `http://127.0.0.1:${port}`;
@@ -79,6 +90,7 @@ export async function startTestLoupe(
     store,
     stop: async () => {
       await server.stop();
+      await database?.drop();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
     orgId: async () => {
