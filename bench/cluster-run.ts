@@ -50,6 +50,26 @@ function paramsOf(options: ClusterOptions): Params {
   };
 }
 
+/** What a scenario opened, closed when it ends however it ends (a failed scenario must not leave sockets or processes behind). */
+class Scope {
+  private readonly closers: Array<() => unknown> = [];
+
+  add<T extends { close(): unknown }>(thing: T): T {
+    this.closers.push(() => thing.close());
+    return thing;
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+}
+
 function fix(value: number): number {
   return Math.round(value * 100) / 100;
 }
@@ -110,10 +130,10 @@ function spreadReaders(target: ClusterTarget, doc: string, count: number): Endpo
   return Array.from({ length: count }, (_, i) => target.reader(doc, i % target.instances.length));
 }
 
-async function clusterPaced(target: ClusterTarget, readers: number, p: Params, record: Record_): Promise<void> {
+async function clusterPaced(scope: Scope, target: ClusterTarget, readers: number, p: Params, record: Record_): Promise<void> {
   const doc = await target.newDoc();
-  const pool = await ReaderPool.openEndpoints(spreadReaders(target, doc, readers), p.edits + 1);
-  const writer = await RawWriter.open(target.writer(doc, 0));
+  const pool = scope.add(await ReaderPool.openEndpoints(spreadReaders(target, doc, readers), p.edits + 1));
+  const writer = scope.add(await RawWriter.open(target.writer(doc, 0)));
   const meter = new PhaseMeter(target, pool.pid);
   meter.start();
   const start = performance.now();
@@ -123,14 +143,12 @@ async function clusterPaced(target: ClusterTarget, readers: number, p: Params, r
   }
   const report = await pool.report(p.edits);
   record('cluster-paced', { target: target.label, instances: target.instances.length, readers, edits: p.edits, ...deliveryColumns(report), ...meter.stop() });
-  writer.close();
-  await pool.close();
 }
 
-async function clusterFlood(target: ClusterTarget, readers: number, p: Params, record: Record_): Promise<void> {
+async function clusterFlood(scope: Scope, target: ClusterTarget, readers: number, p: Params, record: Record_): Promise<void> {
   const doc = await target.newDoc();
-  const pool = await ReaderPool.openEndpoints(spreadReaders(target, doc, readers), p.edits + 1);
-  const writer = await RawWriter.open(target.writer(doc, 0));
+  const pool = scope.add(await ReaderPool.openEndpoints(spreadReaders(target, doc, readers), p.edits + 1));
+  const writer = scope.add(await RawWriter.open(target.writer(doc, 0)));
   const meter = new PhaseMeter(target, pool.pid);
   meter.start();
   const startUs = nowUs();
@@ -145,8 +163,6 @@ async function clusterFlood(target: ClusterTarget, readers: number, p: Params, r
     updatesPerSecondToEveryReader: report.complete === report.readers ? Math.round(p.edits / seconds) : 'incomplete',
     ...deliveryColumns(report), ...meter.stop(),
   });
-  writer.close();
-  await pool.close();
 }
 
 /**
@@ -155,12 +171,12 @@ async function clusterFlood(target: ClusterTarget, readers: number, p: Params, r
  * last update carries the marker: for Loupe its arrival means every update before it is durable.
  * Lost/duplicated: the reader's text must be exactly every update, and it counts Yjs units it got twice.
  */
-async function pgIngest(target: ClusterTarget, p: Params, record: Record_): Promise<void> {
+async function pgIngest(scope: Scope, target: ClusterTarget, p: Params, record: Record_): Promise<void> {
   const doc = await target.newDoc();
   const last = target.instances.length - 1;
-  const pool = await ReaderPool.openEndpoints([target.reader(doc, last)], 2, { verify: true });
-  const writer = await RawWriter.open(target.writer(doc, 0));
-  const source = new Y.Doc();
+  const pool = scope.add(await ReaderPool.openEndpoints([target.reader(doc, last)], 2, { verify: true }));
+  const writer = scope.add(await RawWriter.open(target.writer(doc, 0)));
+  const source = scope.add({ doc: new Y.Doc(), close() { this.doc.destroy(); } }).doc;
   const text = source.getText('html');
   const frames: Uint8Array[] = [];
   source.on('update', (update: Uint8Array) => frames.push(updateFrame(writer.endpoint, update)));
@@ -185,9 +201,6 @@ async function pgIngest(target: ClusterTarget, p: Params, record: Record_): Prom
     lost: `${text.length - received} chars`, duplicated: `${report.duplicateUnits ?? 0} units`,
     durable: target.durability, ...meter.stop(),
   });
-  writer.close();
-  source.destroy();
-  await pool.close();
 }
 
 /**
@@ -196,7 +209,7 @@ async function pgIngest(target: ClusterTarget, p: Params, record: Record_): Prom
  * the instances' RSS with every connection open and every room loaded, less their RSS before, over
  * the connections.
  */
-async function clusterConns(target: ClusterTarget, p: Params, record: Record_): Promise<void> {
+async function clusterConns(scope: Scope, target: ClusterTarget, p: Params, record: Record_): Promise<void> {
   const { docs: docCount, connections, editsPerSecond, seconds } = p.conns;
   const n = target.instances.length;
   const pids = target.instances.map((i) => i.pid);
@@ -209,9 +222,9 @@ async function clusterConns(target: ClusterTarget, p: Params, record: Record_): 
   const endpoints: Endpoint[] = [];
   let k = 0;
   for (const doc of docs) for (let r = 0; r < readersPerDoc; r++) endpoints.push(target.reader(doc, k++ % n));
-  const pool = await ReaderPool.openEndpoints(endpoints, editsPerDoc + 1, { timeoutMs: 300_000 });
+  const pool = scope.add(await ReaderPool.openEndpoints(endpoints, editsPerDoc + 1, { timeoutMs: 300_000 }));
   const writers: RawWriter[] = [];
-  for (let d = 0; d < docCount; d++) writers.push(await RawWriter.open(target.writer(docs[d], d % n)));
+  for (let d = 0; d < docCount; d++) writers.push(scope.add(await RawWriter.open(target.writer(docs[d], d % n))));
   const connectedRss = totalRssMiB(pids);
   const meter = new PhaseMeter(target, pool.pid);
   meter.start();
@@ -234,8 +247,6 @@ async function clusterConns(target: ClusterTarget, p: Params, record: Record_): 
     peakRssMiBPerInstance: Math.round(((figures.serversPeakRssMiB as number) / n) * 10) / 10,
     ...figures,
   });
-  for (const writer of writers) writer.close();
-  await pool.close();
 }
 
 /**
@@ -245,10 +256,10 @@ async function clusterConns(target: ClusterTarget, p: Params, record: Record_): 
  * Median of 3 joins, 1.5 s apart so the joining instance unloads it in between; and 3 joins on the
  * instance holding it, for comparison. Every join's text length is checked against the page's.
  */
-async function clusterCold(target: ClusterTarget, mib: number, record: Record_): Promise<void> {
+async function clusterCold(scope: Scope, target: ClusterTarget, mib: number, record: Record_): Promise<void> {
   const doc = await target.newDoc();
   const n = target.instances.length;
-  const writer = await RawWriter.open(target.writer(doc, 0));
+  const writer = scope.add(await RawWriter.open(target.writer(doc, 0)));
   const editBytes = mib >= 16 ? 4096 : 1024;
   const edits = (mib * 1024 * 1024) / editBytes;
   for (let i = 0; i < edits; i++) {
@@ -279,7 +290,6 @@ async function clusterCold(target: ClusterTarget, mib: number, record: Record_):
     if (join.length === length) complete++;
   }
   const figures = meter.stop();
-  if (n > 1) writer.close();
   record('cluster-cold', {
     target: target.label, instances: n, sizeMiB: mib, builtFromEdits: edits,
     joinedOn: n === 1 ? 'instance 0 (room unloaded: from storage)' : `instance ${n - 1} (live on instance 0)`,
@@ -299,13 +309,32 @@ export async function runClusterScenarios(options: ClusterOptions, record: Recor
   const connsFor = (spec: TargetSpec) => spec.instances === 1 || spec.instances === maxInstances;
   for (const spec of specs) {
     process.stdout.write(`— ${labelOf(spec)}\n`);
-    const target = await startTarget(spec);
+    let target: ClusterTarget;
     try {
-      if (wants('cluster-paced')) for (const r of p.readers) await clusterPaced(target, r, p, record);
-      if (wants('cluster-flood')) for (const r of p.readers) await clusterFlood(target, r, p, record);
-      if (wants('pg-ingest')) await pgIngest(target, p, record);
-      if (wants('cluster-conns') && connsFor(spec)) await clusterConns(target, p, record);
-      if (wants('cluster-cold')) await clusterCold(target, p.coldMiB, record);
+      target = await startTarget(spec);
+    } catch (error) {
+      process.stderr.write(`${labelOf(spec)} did not start: ${(error as Error).stack ?? String(error)}\n`);
+      for (const table of CLUSTER_SCENARIOS.filter(wants)) record(table, { target: labelOf(spec), instances: spec.instances, error: `did not start: ${(error as Error).message}` });
+      continue;
+    }
+    // One scenario failing (a timeout, a crash) is recorded in its table and the run goes on.
+    const attempt = async (table: string, run: (scope: Scope) => Promise<void>) => {
+      const scope = new Scope();
+      try {
+        await run(scope);
+      } catch (error) {
+        process.stderr.write(`${table} on ${target.label} failed: ${(error as Error).stack ?? String(error)}\n`);
+        record(table, { target: target.label, instances: target.instances.length, error: (error as Error).message });
+      } finally {
+        await scope.close();
+      }
+    };
+    try {
+      if (wants('cluster-paced')) for (const r of p.readers) await attempt('cluster-paced', (scope) => clusterPaced(scope, target, r, p, record));
+      if (wants('cluster-flood')) for (const r of p.readers) await attempt('cluster-flood', (scope) => clusterFlood(scope, target, r, p, record));
+      if (wants('pg-ingest')) await attempt('pg-ingest', (scope) => pgIngest(scope, target, p, record));
+      if (wants('cluster-conns') && connsFor(spec)) await attempt('cluster-conns', (scope) => clusterConns(scope, target, p, record));
+      if (wants('cluster-cold')) await attempt('cluster-cold', (scope) => clusterCold(scope, target, p.coldMiB, record));
     } finally {
       await target.stop();
     }

@@ -77,7 +77,11 @@ export class RawWriter {
     while (this.ws.bufferedAmount > bytes) await yieldToLoop();
   }
 
+  private closed = false;
+
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.ws.close();
     this.doc.destroy();
   }

@@ -48,6 +48,13 @@ function renderCluster(table: string, rows: Row[]): string[] {
   const out = [`### ${table}`, '', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const ordered = ratio?.match.length ? [...rows].sort((a, b) => Number(a[ratio.match[0]]) - Number(b[ratio.match[0]])) : rows;
   for (const row of ordered) {
+    if (row.error !== undefined) {
+      // A scenario that failed: its target, then the error where the figures would be.
+      const cells = spec.columns.map(([key]) => (key === 'target' || key === 'readers' ? String(row[key] ?? '–') : ''));
+      cells[cells.findIndex((c) => c === '')] = `**failed**: ${String(row.error).replace(/\|/g, '/')}`;
+      out.push(`| ${cells.join(' | ')} |`);
+      continue;
+    }
     const cells = spec.columns.map(([key]) => String(row[key] ?? '–'));
     for (const baseline of ratio?.baselines ?? []) {
       const base = rows.find((r) => r.target === baseline && ratio!.match.every((k) => r[k] === row[k]));

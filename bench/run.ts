@@ -2,7 +2,8 @@
 // then Loupe on several processes (PostgreSQL + Redis) against Hocuspocus with its Redis extension.
 // Options: --quick (smaller runs), --only=paced,flood,ingest,cold,put,versions,review (one process, --servers=stock,loupe)
 // and cluster-paced,cluster-flood,pg-ingest,cluster-conns,cluster-cold (--instances=1,2,3, --cluster-servers=loupe,hocuspocus;
-// for a smoke run --readers=10 --edits=200 --conns-seconds=2). See bench/README.md.
+// for a smoke run --readers=10 --edits=200 --conns-seconds=2, --targets=loupe-sqlite,loupe-pg,loupe-cluster,hocuspocus),
+// --out=NAME (bench/results/NAME.json/.md). See bench/README.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as Y from 'yjs';
 import WebSocket from 'ws';
@@ -259,9 +260,11 @@ if (only.some((s) => (CLUSTER_SCENARIOS as readonly string[]).includes(s))) {
   );
 }
 
+// --out=NAME writes bench/results/NAME.json and NAME.md (default latest), so two runs can be kept side by side.
+const out = `bench/results/${option('out') ?? 'latest'}`;
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), quick, results }, null, 2)}\n`);
+writeFileSync(`${out}.json`, `${JSON.stringify({ at: new Date().toISOString(), quick, argv, results }, null, 2)}\n`);
 const markdown = renderMarkdown(results);
-writeFileSync('bench/results/latest.md', markdown);
-process.stdout.write(`\n${markdown}\nwritten to bench/results/latest.json and latest.md\n`);
+writeFileSync(`${out}.md`, markdown);
+process.stdout.write(`\n${markdown}\nwritten to ${out}.json and ${out}.md\n`);
 process.exit(0);
