@@ -97,8 +97,10 @@ class PhaseMeter {
 
   stop(): Row {
     const servers = this.servers.stop();
-    const readers = this.readers?.stop().cpuPercent ?? 0;
-    const driver = this.driver.stop().cpuPercent;
+    const readersUsage = this.readers?.stop() ?? { cpuPercent: 0, cpuSeconds: 0 };
+    const driverUsage = this.driver.stop();
+    const readers = readersUsage.cpuPercent;
+    const driver = driverUsage.cpuPercent;
     return {
       serversCpuSeconds: servers.cpuSeconds,
       serversCpuPercent: servers.cpuPercent,
@@ -107,6 +109,7 @@ class PhaseMeter {
       redisCpuPercent: this.redis.stop().cpuPercent,
       // The load generator shares the machine's two cores with everything above: its CPU says whether it bounds the figure.
       genCpuPercent: Math.round((readers + driver) * 10) / 10,
+      genCpuSeconds: Math.round((readersUsage.cpuSeconds + driverUsage.cpuSeconds) * 10) / 10,
       readersCpuPercent: readers,
       writerCpuPercent: driver,
     };
