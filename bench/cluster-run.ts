@@ -310,6 +310,10 @@ export async function runClusterScenarios(options: ClusterOptions, record: Recor
   const wants = (scenario: string) => options.only.includes(scenario);
   // cluster-conns is asked for across the most instances; the one-process targets give its baseline.
   const connsFor = (spec: TargetSpec) => spec.instances === 1 || spec.instances === maxInstances;
+  // Ctrl-C stops the target being measured, so its database and Redis keys go with it.
+  let current: ClusterTarget | null = null;
+  const onInterrupt = () => void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  process.once('SIGINT', onInterrupt);
   for (const spec of specs) {
     process.stdout.write(`— ${labelOf(spec)}\n`);
     let target: ClusterTarget;
@@ -320,6 +324,7 @@ export async function runClusterScenarios(options: ClusterOptions, record: Recor
       for (const table of CLUSTER_SCENARIOS.filter(wants)) record(table, { target: labelOf(spec), instances: spec.instances, error: `did not start: ${(error as Error).message}` });
       continue;
     }
+    current = target;
     // One scenario failing (a timeout, a crash) is recorded in its table and the run goes on.
     const attempt = async (table: string, run: (scope: Scope) => Promise<void>) => {
       const scope = new Scope();
@@ -339,7 +344,9 @@ export async function runClusterScenarios(options: ClusterOptions, record: Recor
       if (wants('cluster-conns') && connsFor(spec)) await attempt('cluster-conns', (scope) => clusterConns(scope, target, p, record));
       if (wants('cluster-cold')) await attempt('cluster-cold', (scope) => clusterCold(scope, target, p.coldMiB, record));
     } finally {
+      current = null;
       await target.stop();
     }
   }
+  process.off('SIGINT', onInterrupt);
 }

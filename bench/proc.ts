@@ -24,20 +24,27 @@ export class ProcessMeter {
 
   constructor(private readonly pid: number) {}
 
+  private lastCpu = 0;
+
   start(): void {
     this.startCpu = cpuSeconds(this.pid);
+    this.lastCpu = this.startCpu;
     this.startedAt = performance.now();
     this.peakRss = rssMiB(this.pid);
-    this.timer = setInterval(() => {
-      this.peakRss = Math.max(this.peakRss, rssMiB(this.pid));
-    }, 100);
+    this.timer = setInterval(() => this.sample(), 100);
+  }
+
+  /** A process that died during the phase keeps its last readings (the run reports it; the meter must not throw). */
+  private sample(): void {
+    this.lastCpu = safely(() => cpuSeconds(this.pid), this.lastCpu);
+    this.peakRss = Math.max(this.peakRss, safely(() => rssMiB(this.pid), 0));
   }
 
   stop(): { cpuSeconds: number; cpuPercent: number; peakRssMiB: number } {
     if (this.timer) clearInterval(this.timer);
-    const cpu = cpuSeconds(this.pid) - this.startCpu;
+    this.sample();
+    const cpu = this.lastCpu - this.startCpu;
     const wallSeconds = (performance.now() - this.startedAt) / 1000;
-    this.peakRss = Math.max(this.peakRss, rssMiB(this.pid));
     return { cpuSeconds: round(cpu), cpuPercent: round((cpu / wallSeconds) * 100), peakRssMiB: round(this.peakRss) };
   }
 }
