@@ -99,7 +99,12 @@ export async function startLoupe(env: Record<string, string> = {}): Promise<Benc
         headers: { authorization: `Bearer ${WRITER_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify({ title: 'bench', project: 'bench' }),
       });
-      return ((await res.json()) as { id: string }).id;
+      const artifact = (await res.json()) as { id: string; status?: string };
+      // Readers are another user: on a draft they would be refused, and every figure would be a timeout.
+      if (artifact.status !== undefined && artifact.status !== 'published') {
+        throw new Error(`the bench's artifact was created as ${artifact.status}: the published override in bench/loupe-server.ts no longer applies`);
+      }
+      return artifact.id;
     },
     stop: async () => {
       await stopChild(child);
