@@ -948,9 +948,12 @@ function openShared(url: string, options: PostgresStoreOptions): Shared {
   const common = { connectionString: url, types, keepAlive: true, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 };
   const pool = new pg.Pool({ ...common, max, application_name: 'loupe' });
   const lockPool = new pg.Pool({ ...common, max: Math.max(2, Math.floor(max / 2)), application_name: 'loupe-locks' });
-  // An idle connection that dies (server restart) is an event, not a crash: the pool drops it.
-  pool.on('error', onIdleError);
-  lockPool.on('error', onIdleError);
+  for (const p of [pool, lockPool]) {
+    // An idle connection that dies (server restart) is an event, not a crash: the pool drops it.
+    p.on('error', onIdleError);
+    // So is one that dies while checked out between two queries (a unit's, or a held lock's): its next query fails instead.
+    p.on('connect', (client) => client.on('error', () => {}));
+  }
   let migrated: Promise<void> | null = null;
   const ready = () => {
     if (!migrated) {

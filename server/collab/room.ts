@@ -156,11 +156,14 @@ export class Room {
     const channel = roomChannel(options.name.docName);
     let room: Room | null = null;
     const early: PubSubMessage[] = [];
+    let earlyBytes = 0;
     let missedEarly = false;
     const unsubscribe = options.pubsub.subscribe(channel, (message) => {
       if (room) room.handleRemote(message);
-      else if (early.length < MAX_HELD_REMOTE) early.push(message);
-      else missedEarly = true;
+      else if (early.length < MAX_HELD_REMOTE && earlyBytes + message.payload.byteLength <= MAX_HELD_REMOTE_BYTES) {
+        early.push(message);
+        earlyBytes += message.payload.byteLength;
+      } else missedEarly = true;
     });
     let stored: StoredDoc;
     try {
@@ -184,7 +187,7 @@ export class Room {
     } else {
       room.materialize();
     }
-    if (room.needsCompaction()) void room.serialize(() => room.compact()).catch(() => {});
+    if (room.needsCompaction()) void room.compactInTurn().catch(() => {});
     for (const message of early) room.handleRemote(message);
     if (missedEarly) void room.catchUp().catch(() => {});
     return room;
@@ -223,7 +226,7 @@ export class Room {
     this.options.logger.warn('deleted content outside the room rule', { doc: this.name.docName, removed });
     this.fullStateFrame = null;
     if (update) this.broadcast(encodeUpdateFrame(update), null);
-    void this.serialize(() => this.compact({ force: true })).catch(() => {});
+    void this.compactInTurn({ force: true }).catch(() => {});
     this.options.onRepaired?.(this, removed);
   }
 
@@ -652,6 +655,8 @@ export class Room {
         } catch (error) {
           // Behind storage and unable to read it: everyone reconnects and loads afresh.
           this.fail(error);
+          // A storage error keeps its own code (an unreachable database answers 503).
+          if (error instanceof AppError) throw error;
           throw new AppError('internal', 'Storage failed; the document could not be brought up to date.', { cause: error });
         }
         if (this.isBroken) return;
@@ -694,16 +699,16 @@ export class Room {
     const held = this.heldRemote.sort((a, b) => (a.firstSeq ?? 0) - (b.firstSeq ?? 0));
     this.heldRemote = [];
     this.heldRemoteBytes = 0;
-    for (const message of held) this.takeRemoteUpdate(message);
+    for (const message of held) this.takeRemoteUpdate(message, true);
   }
 
   /** A bus update: applied when it follows on exactly, ignored when already held, else a gap read from storage. */
-  private takeRemoteUpdate(message: PubSubMessage): void {
+  private takeRemoteUpdate(message: PubSubMessage, inCatchUp = false): void {
     const lastSeq = message.lastSeq ?? 0;
     const firstSeq = message.firstSeq ?? 0;
     if (lastSeq <= this.appliedSeq) return;
     if (lastSeq > this.wantedSeq) this.wantedSeq = lastSeq;
-    if (this.catchingUp) {
+    if (this.catchingUp && !inCatchUp) {
       if (this.heldRemote.length < MAX_HELD_REMOTE && this.heldRemoteBytes + message.payload.byteLength <= MAX_HELD_REMOTE_BYTES) {
         this.heldRemote.push(message);
         this.heldRemoteBytes += message.payload.byteLength;
@@ -719,11 +724,23 @@ export class Room {
       this.appliedSeq = lastSeq;
       return;
     }
-    void this.catchUpNow().catch(() => {});
+    // Within a catch-up its loop reads the rest (wantedSeq is raised).
+    if (!inCatchUp) void this.catchUpNow().catch(() => {});
   }
 
   private needsCompaction(): boolean {
     return this.tailUpdates >= COMPACT_AFTER_UPDATES || this.tailBytes >= COMPACT_AFTER_BYTES;
+  }
+
+  /**
+   * Compacts after the appends queued so far. Alone in this process, inside the
+   * storage chain (memory is the truth). Shared, outside it: the compaction
+   * waits for a lock another process may hold, and appends (an HTTP write
+   * holding the document's lock among them) must not wait behind that.
+   */
+  private compactInTurn(options: { force?: boolean } = {}): Promise<void> {
+    if (!this.shared) return this.serialize(() => this.compact(options));
+    return this.chain.then(() => this.compact(options));
   }
 
   /** Folds the update log into one snapshot. Runs inside the storage chain (shared: see compactShared). */
@@ -883,7 +900,7 @@ export class Room {
     for (const peer of Array.from(this.members.keys())) peer.close(code, reason);
     this.members.clear();
     await this.whenDurable().catch(() => {});
-    await this.serialize(() => this.compact()).catch(() => {});
+    await this.compactInTurn().catch(() => {});
     this.destroy();
   }
 

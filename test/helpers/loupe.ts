@@ -13,6 +13,7 @@ import type { Role, Store, TokenScope } from '../../lib/store/types';
 import { encode } from 'next-auth/jwt';
 import { sessionCookieName } from '../../server/auth/identify';
 import { SqliteStore } from '../../lib/store/sqlite';
+import type { PubSub } from '../../server/pubsub/types';
 import { PostgresStore } from '../../lib/store/postgres';
 import { createTestDatabase, type TestDatabase } from './services';
 
@@ -22,6 +23,8 @@ import { createTestDatabase, type TestDatabase } from './services';
  */
 export const TEST_ON_POSTGRES = process.env.TEST_STORE === 'postgres';
 const TEST_AUTH_SECRET = 'test-secret-'.padEnd(48, 'x');
+/** A restart on the same DATA_DIR finds the same database, as it would find the same SQLite file. */
+const databaseOfDataDir = new Map<string, TestDatabase>();
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery';
@@ -56,10 +59,19 @@ export interface TestLoupe {
 
 /** A real Loupe (API + rooms + sandbox, no Next pages) on port 0 with a fresh SQLite file. */
 export async function startTestLoupe(
-  options: { dataDir?: string; store?: Store; idleUnloadMs?: number; env?: Record<string, string> } = {},
+  options: { dataDir?: string; store?: Store; pubsub?: PubSub; idleUnloadMs?: number; env?: Record<string, string> } = {},
 ): Promise<TestLoupe> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-test-'));
-  const database: TestDatabase | null = !options.store && TEST_ON_POSTGRES ? await createTestDatabase('loupe_api') : null;
+  let database: TestDatabase | null = null;
+  let ownsDatabase = false;
+  if (!options.store && TEST_ON_POSTGRES) {
+    database = databaseOfDataDir.get(dataDir) ?? null;
+    if (!database) {
+      database = await createTestDatabase('loupe_api');
+      databaseOfDataDir.set(dataDir, database);
+      ownsDatabase = !options.dataDir;
+    }
+  }
   const config = loadConfig({
     PORT: '0',
     SANDBOX_PORT: '0',
@@ -73,7 +85,7 @@ export async function startTestLoupe(
     ...options.env,
   });
   const store = options.store ?? (database ? new PostgresStore(database.url) : new SqliteStore(join(dataDir, 'loupe.db')));
-  const server = await startLoupeServer({ config, logger: silentLogger, store });
+  const server = await startLoupeServer({ config, logger: silentLogger, store, pubsub: options.pubsub });
   const port = new URL(server.appOrigin).port;
   const url = `http://127.0.0.1:${port}`;
   const api = (path: string, init: RequestInit & { token?: string } = {}) => {
@@ -90,7 +102,10 @@ export async function startTestLoupe(
     store,
     stop: async () => {
       await server.stop();
-      await database?.drop();
+      if (database && ownsDatabase) {
+        databaseOfDataDir.delete(dataDir);
+        await database.drop();
+      }
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
     orgId: async () => {

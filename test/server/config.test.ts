@@ -48,6 +48,20 @@ describe('config', () => {
     expect(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/loupe/loupe.db' }).authSecrets).toBeNull();
   });
 
+  it('takes REDIS_URL (redis:// or rediss://, with a password) only with PostgreSQL, and a REDIS_PREFIX', () => {
+    const key = 'k'.repeat(32);
+    const pg = { DATABASE_URL: 'postgres://loupe@db/loupe', AUTH_SECRET: key };
+    const config = loadConfig({ ...pg, REDIS_URL: 'rediss://:s3cret@redis.internal:6380/2' });
+    expect(config.redisUrl).toBe('rediss://:s3cret@redis.internal:6380/2');
+    expect(config.redisPrefix).toBe('loupe:');
+    expect(loadConfig({ ...pg, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: 'team-a:' }).redisPrefix).toBe('team-a:');
+    expect(() => loadConfig({ ...pg, REDIS_URL: 'http://redis.internal:6379' })).toThrow(/REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => loadConfig({ ...pg, REDIS_URL: 'redis://x', REDIS_PREFIX: 'has space' })).toThrow(/REDIS_PREFIX/);
+    // Several instances cannot share the embedded SQLite file: refused at start, saying why.
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/REDIS_URL needs DATABASE_URL to point at PostgreSQL/);
+    expect(() => loadConfig({ DATABASE_URL: 'sqlite:/var/lib/loupe/loupe.db', REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(ConfigError);
+  });
+
   it('reads a key ring from AUTH_SECRET (new,old) and AUTH_SECRET_PREVIOUS, every key at least 32 characters', () => {
     const [a, b, c] = ['a', 'b', 'c'].map((ch) => ch.repeat(32));
     expect(loadConfig({ AUTH_SECRET: `${a}, ${b}` }).authSecrets).toEqual([a, b]);
