@@ -206,6 +206,16 @@ async function pgIngest(scope: Scope, target: ClusterTarget, p: Params, record: 
   });
 }
 
+/** The instances' RSS, median of 5 readings over a second (one reading catches a collection half way). */
+async function settledRss(pids: number[]): Promise<number> {
+  const readings: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    readings.push(totalRssMiB(pids));
+    await sleep(200);
+  }
+  return summarize(readings).p50;
+}
+
 /**
  * 1,000 connections over 100 documents at 1,000 edits/s: one writer per document (document d's on
  * instance d mod N) and 9 readers per document spread over every instance. Memory per connection:
@@ -221,14 +231,14 @@ async function clusterConns(scope: Scope, target: ClusterTarget, p: Params, reco
   const readersPerDoc = connections / docCount - 1;
   const editsPerDoc = Math.round((editsPerSecond * seconds) / docCount);
   await sleep(1500); // rooms the creation loaded unload (idle unload is 0 ms in the bench)
-  const idleRss = totalRssMiB(pids);
+  const idleRss = await settledRss(pids);
   const endpoints: Endpoint[] = [];
   let k = 0;
   for (const doc of docs) for (let r = 0; r < readersPerDoc; r++) endpoints.push(target.reader(doc, k++ % n));
   const pool = scope.add(await ReaderPool.openEndpoints(endpoints, editsPerDoc + 1, { timeoutMs: 300_000 }));
   const writers: RawWriter[] = [];
   for (let d = 0; d < docCount; d++) writers.push(scope.add(await RawWriter.open(target.writer(docs[d], d % n))));
-  const connectedRss = totalRssMiB(pids);
+  const connectedRss = await settledRss(pids);
   const meter = new PhaseMeter(target, pool.pid);
   meter.start();
   // Every 10 ms a tenth of the documents get an edit each: editsPerSecond in all, evenly.
