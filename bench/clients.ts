@@ -4,14 +4,24 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import WebSocket from 'ws';
 import { nowUs } from './stats';
+import type { Endpoint } from './protocol';
 
 export interface ReaderReport {
   complete: number;
   readers: number;
   delivered: number;
+  /** Markers a reader should have had (each reader × `expect`) and did not get. */
+  lost: number;
+  /** Arrivals of a marker the reader already had. */
+  duplicates: number;
+  /** Readers whose socket the server closed during the run. */
+  closedEarly: number;
   lastArrivalUs: number;
   bytesReceived: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number; n: number };
+  /** With `verify`: each reader's text length, and Yjs units received more than once. */
+  textLengths?: number[];
+  duplicateUnits?: number;
 }
 
 /** R raw readers in their own process, so the driver's writer is not slowed by them. */
@@ -19,9 +29,9 @@ export class ReaderPool {
   private readonly child: ChildProcess;
   private readonly waiters: Array<(message: Record<string, unknown>) => void> = [];
 
-  private constructor(url: string, count: number, capacity: number) {
+  private constructor(env: Record<string, string>) {
     this.child = spawn(process.execPath, ['--import', 'tsx', 'bench/readers.ts'], {
-      env: { ...process.env, READERS_URL: url, READERS_COUNT: String(count), READERS_CAPACITY: String(capacity) },
+      env: { ...process.env, ...env },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
@@ -35,8 +45,32 @@ export class ReaderPool {
   }
 
   static async open(url: string, count: number, capacity = 1 << 16): Promise<ReaderPool> {
-    const pool = new ReaderPool(url, count, capacity);
+    const pool = new ReaderPool({ READERS_URL: url, READERS_COUNT: String(count), READERS_CAPACITY: String(capacity) });
     await pool.next();
+    return pool;
+  }
+
+  /**
+   * One reader per endpoint (any instance, document and wire protocol), all in one process.
+   * `verify`: readers also keep a Y.Doc, for updates that carry no marker.
+   */
+  static async openEndpoints(endpoints: Endpoint[], capacity = 1 << 16, options: { verify?: boolean; timeoutMs?: number } = {}): Promise<ReaderPool> {
+    const pool = new ReaderPool({ READERS_FROM_STDIN: '1', READERS_CAPACITY: String(capacity), READERS_VERIFY: options.verify ? '1' : '0' });
+    const ready = pool.next();
+    pool.child.stdin!.write(`${JSON.stringify({ type: 'open', endpoints })}\n`);
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${endpoints.length} readers not all synced within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([ready, timedOut]);
+    } catch (error) {
+      await pool.close();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
     return pool;
   }
 
@@ -52,6 +86,7 @@ export class ReaderPool {
 
   close(): Promise<void> {
     return new Promise((resolve) => {
+      if (this.child.exitCode !== null) return resolve();
       this.child.once('exit', () => resolve());
       this.child.kill('SIGTERM');
     });

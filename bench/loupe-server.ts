@@ -1,14 +1,18 @@
 // The Loupe process under benchmark (API + rooms, no pages), with a read-only token for the readers.
+// Several of these on one PostgreSQL database and one Redis are the multi-process scenarios' cluster:
+// the first one started makes the reader's user and token, the others find them.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig } from '../server/config';
 import { startLoupeServer } from '../server/loupe-server';
 import { silentLogger } from '../server/log';
 import { SqliteStore } from '../lib/store/sqlite';
+import { openStore } from '../lib/store';
 import { hashAgentToken } from '../lib/auth/tokens';
 
 const config = loadConfig();
-const store = new SqliteStore(join(config.dataDir, 'loupe.db'));
+// DATABASE_URL (the multi-process scenarios) picks the backend as `npm start` does; without it, SQLite as before.
+const store = config.databaseUrl ? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) : new SqliteStore(join(config.dataDir, 'loupe.db'));
 // An agent's artifact starts as a draft a person publishes; the bench has no person, so its artifacts are created published.
 const createArtifact = store.createArtifact.bind(store);
 store.createArtifact = (input) => createArtifact({ ...input, status: 'published', publishedAt: input.createdAt, publishedBy: input.createdBy });

@@ -1,17 +1,24 @@
-// A process of R raw y-websocket readers. Each asks for the document (sync step 1 with an empty
-// state vector) and then only listens; it finds the writer's markers `@@<seq>:<sentUs>@@` in the
-// frames it receives (Yjs strings travel as UTF-8, so they are visible in the bytes) and records
-// first-arrival latency per (reader, edit). Commands arrive as JSON lines on stdin.
+// A process of R raw readers. Each asks for the document (sync step 1 with an empty state vector;
+// Hocuspocus: after an Auth frame) and then only listens; it finds the writer's markers
+// `@@<seq>:<sentUs>@@` in the frames it receives (Yjs strings travel as UTF-8, so they are visible in
+// the bytes) and records first-arrival latency per (reader, edit), and every arrival of a marker it
+// already had as a duplicate. Commands arrive as JSON lines on stdin.
+//
+// Where the readers connect: READERS_URL × READERS_COUNT (every reader on one y-websocket URL), or,
+// with READERS_FROM_STDIN=1, the first stdin line `{"type":"open","endpoints":[…]}` (one Endpoint per
+// reader: its URL, wire protocol and document; readers spread over instances and documents).
+// READERS_VERIFY=1: each reader also applies what it receives to a Y.Doc, and reports the text's
+// length and the Yjs units it received more than once (for updates without markers: the ingest).
 import WebSocket from 'ws';
+import * as Y from 'yjs';
 import { createInterface } from 'node:readline';
 import { nowUs, summarize } from './stats';
+import { helloFrames, isSyncStep2, readSync, type Endpoint } from './protocol';
 
-const url = process.env.READERS_URL!;
-const count = Number(process.env.READERS_COUNT);
-const SYNC_STEP1_EMPTY = Buffer.from([0, 0, 1, 0]);
 const MARKER_START = Buffer.from('@@');
 const COLON = 58;
 const ZERO = 48;
+const verify = process.env.READERS_VERIFY === '1';
 
 /** Parses `<seq>:<sentUs>@@` at `at`; null if the bytes there are not a marker. */
 function readMarker(data: Buffer, at: number): { seq: number; sentUs: number } | null {
@@ -31,14 +38,20 @@ interface Reader {
   seenCount: number;
   lastArrivalUs: number;
   ready: boolean;
+  closedEarly: boolean;
+  doc: Y.Doc | null;
 }
 
 const capacity = Math.max(1 << 16, Number(process.env.READERS_CAPACITY ?? 0));
 const readers: Reader[] = [];
+const sockets: WebSocket[] = [];
 let latencies = new Float64Array(1 << 20);
 let latencyCount = 0;
+let duplicates = 0;
+let duplicateUnits = 0;
 let ready = 0;
 let bytesReceived = 0;
+let closing = false;
 
 function record(latencyMs: number): void {
   if (latencyCount === latencies.length) {
@@ -49,24 +62,51 @@ function record(latencyMs: number): void {
   latencies[latencyCount++] = latencyMs;
 }
 
-for (let i = 0; i < count; i++) {
-  const reader: Reader = { seen: new Uint8Array(capacity), seenCount: 0, lastArrivalUs: 0, ready: false };
+function say(message: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+}
+
+/** Yjs units in `update` this reader's document already holds: what it was sent twice. */
+function unitsAlreadyHeld(doc: Y.Doc, update: Uint8Array): number {
+  let held = 0;
+  for (const struct of Y.decodeUpdate(update).structs) {
+    if (struct.constructor === Y.Skip) continue;
+    const have = Y.getState(doc.store, struct.id.client);
+    held += Math.max(0, Math.min(have, struct.id.clock + struct.length) - struct.id.clock);
+  }
+  return held;
+}
+
+function openReader(i: number, endpoint: Endpoint, total: number): void {
+  const reader: Reader = { seen: new Uint8Array(capacity), seenCount: 0, lastArrivalUs: 0, ready: false, closedEarly: false, doc: verify ? new Y.Doc() : null };
   readers.push(reader);
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+  const ws = new WebSocket(endpoint.url, { perMessageDeflate: false });
+  sockets.push(ws);
   ws.binaryType = 'nodebuffer';
-  ws.on('open', () => ws.send(SYNC_STEP1_EMPTY));
+  ws.on('open', () => {
+    for (const frame of helloFrames(endpoint)) ws.send(frame);
+  });
   ws.on('error', (error) => process.stderr.write(`reader ${i}: ${error.message}\n`));
   ws.on('close', (code) => {
-    if (code !== 1000 && code !== 1005) process.stderr.write(`reader ${i} closed ${code}\n`);
+    if (closing) return;
+    reader.closedEarly = true;
+    process.stderr.write(`reader ${i} closed ${code}\n`);
   });
   ws.on('message', (data: Buffer) => {
     const at = nowUs();
     bytesReceived += data.byteLength;
-    // The first sync step 2 (type 0, sub-type 1) means this reader has the document.
-    if (!reader.ready && data[0] === 0 && data[1] === 1) {
+    if (reader.doc) {
+      const sync = readSync(endpoint.wire, data);
+      if (sync && sync.kind !== 'step1') {
+        duplicateUnits += unitsAlreadyHeld(reader.doc, sync.payload);
+        Y.applyUpdate(reader.doc, sync.payload);
+      }
+    }
+    // The first sync step 2 means this reader has the document.
+    if (!reader.ready && isSyncStep2(endpoint.wire, data)) {
       reader.ready = true;
       ready++;
-      if (ready === count) process.stdout.write(`${JSON.stringify({ type: 'ready' })}\n`);
+      if (ready === total) say({ type: 'ready' });
       return;
     }
     if (!reader.ready) return;
@@ -81,6 +121,8 @@ for (let i = 0; i < count; i++) {
           reader.seenCount++;
           reader.lastArrivalUs = at;
           record((at - sentUs) / 1000);
+        } else if (seq < reader.seen.length) {
+          duplicates++;
         }
       }
       from = data.indexOf(MARKER_START, from + 2);
@@ -88,9 +130,27 @@ for (let i = 0; i < count; i++) {
   });
 }
 
+function openAll(endpoints: Endpoint[]): void {
+  endpoints.forEach((endpoint, i) => openReader(i, endpoint, endpoints.length));
+}
+
+if (process.env.READERS_FROM_STDIN !== '1') {
+  const url = process.env.READERS_URL!;
+  openAll(Array.from({ length: Number(process.env.READERS_COUNT) }, () => ({ url, wire: 'y-websocket' as const, doc: '' })));
+}
+
+type Command =
+  | { type: 'open'; endpoints: Endpoint[] }
+  | { type: 'reset' }
+  | { type: 'report'; expect: number; timeoutMs: number };
+
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
-  const command = JSON.parse(line) as { type: 'reset' } | { type: 'report'; expect: number; timeoutMs: number };
+  const command = JSON.parse(line) as Command;
+  if (command.type === 'open') {
+    openAll(command.endpoints);
+    return;
+  }
   if (command.type === 'reset') {
     for (const reader of readers) {
       reader.seen = new Uint8Array(capacity);
@@ -98,8 +158,10 @@ lines.on('line', (line) => {
       reader.lastArrivalUs = 0;
     }
     latencyCount = 0;
+    duplicates = 0;
+    duplicateUnits = 0;
     bytesReceived = 0;
-    process.stdout.write(`${JSON.stringify({ type: 'reset-done' })}\n`);
+    say({ type: 'reset-done' });
     return;
   }
   const deadline = Date.now() + command.timeoutMs;
@@ -107,20 +169,29 @@ lines.on('line', (line) => {
     const complete = readers.filter((r) => r.seenCount >= command.expect).length;
     if (complete === readers.length || Date.now() > deadline) {
       const stats = summarize(latencies.subarray(0, latencyCount));
-      process.stdout.write(
-        `${JSON.stringify({
-          type: 'report',
-          complete,
-          readers: readers.length,
-          delivered: latencyCount,
-          lastArrivalUs: Math.max(...readers.map((r) => r.lastArrivalUs)),
-          bytesReceived,
-          latencyMs: stats,
-        })}\n`,
-      );
+      say({
+        type: 'report',
+        complete,
+        readers: readers.length,
+        delivered: latencyCount,
+        // Each reader should have each of `expect` markers once.
+        lost: readers.length * command.expect - latencyCount,
+        duplicates,
+        closedEarly: readers.filter((r) => r.closedEarly).length,
+        lastArrivalUs: Math.max(...readers.map((r) => r.lastArrivalUs)),
+        bytesReceived,
+        latencyMs: stats,
+        ...(verify ? { textLengths: readers.map((r) => r.doc!.getText('html').length), duplicateUnits } : {}),
+      });
       return;
     }
     setTimeout(check, 20);
   };
   check();
+});
+
+process.on('SIGTERM', () => {
+  closing = true;
+  for (const ws of sockets) ws.terminate();
+  process.exit(0);
 });

@@ -1,5 +1,9 @@
-// `npm run bench`: Loupe against the stock @y/websocket-server 0.1.1 under the same load, in one run.
-// Options: --quick (smaller runs), --only=paced,flood,ingest,cold,put,versions,review, --servers=stock,loupe
+// `npm run bench`: Loupe against the stock @y/websocket-server 0.1.1 under the same load, in one run;
+// then Loupe on several processes (PostgreSQL + Redis) against Hocuspocus with its Redis extension.
+// Options: --quick (smaller runs), --only=paced,flood,ingest,cold,put,versions,review (one process, --servers=stock,loupe)
+// and cluster-paced,cluster-flood,pg-ingest,cluster-conns,cluster-cold (--instances=1,2,3, --cluster-servers=loupe,hocuspocus;
+// for a smoke run --readers=10 --edits=200 --conns-seconds=2, --targets=loupe-sqlite,loupe-pg,loupe-cluster,hocuspocus),
+// --out=NAME (bench/results/NAME.json/.md). See bench/README.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as Y from 'yjs';
 import WebSocket from 'ws';
@@ -12,11 +16,19 @@ import { renderMarkdown } from './report';
 import { versionStorage } from './versions';
 import { reviewLayer } from './review';
 import { REVIEW_LIMITS } from '../lib/review/types';
+import { CLUSTER_SCENARIOS, runClusterScenarios } from './cluster-run';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['paced', 'flood', 'ingest', 'cold', 'put', 'versions', 'review'];
-const serverNames = argv.find((a) => a.startsWith('--servers='))?.slice(10).split(',') ?? ['stock', 'loupe'];
+const SINGLE_SCENARIOS = ['paced', 'flood', 'ingest', 'cold', 'put', 'versions', 'review'];
+function option(name: string): string | undefined {
+  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+const numbers = (value: string | undefined) => value?.split(',').map(Number);
+const only = option('only')?.split(',') ?? [...SINGLE_SCENARIOS, ...CLUSTER_SCENARIOS];
+const unknown = only.filter((s) => !SINGLE_SCENARIOS.includes(s) && !(CLUSTER_SCENARIOS as readonly string[]).includes(s));
+if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}`);
+const serverNames = option('servers')?.split(',') ?? ['stock', 'loupe'];
 
 const EDITS = quick ? 500 : 2000;
 const PACED_READERS = quick ? [1, 100] : [1, 10, 100, 500];
@@ -208,7 +220,7 @@ function fix(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-for (const name of serverNames) {
+for (const name of only.some((s) => SINGLE_SCENARIOS.includes(s)) ? serverNames : []) {
   const server = name === 'stock' ? await startStock() : await startLoupe();
   try {
     if (only.includes('paced')) for (const r of PACED_READERS) await paced(server, r);
@@ -232,9 +244,27 @@ for (const name of serverNames) {
   }
 }
 
+if (only.some((s) => (CLUSTER_SCENARIOS as readonly string[]).includes(s))) {
+  await runClusterScenarios(
+    {
+      only,
+      quick,
+      instances: numbers(option('instances')) ?? [1, 2, 3],
+      servers: option('cluster-servers')?.split(',') ?? ['loupe', 'hocuspocus'],
+      targets: option('targets')?.split(','),
+      readers: numbers(option('readers')),
+      edits: numbers(option('edits'))?.[0],
+      connsSeconds: numbers(option('conns-seconds'))?.[0],
+    },
+    record,
+  );
+}
+
+// --out=NAME writes bench/results/NAME.json and NAME.md (default latest), so two runs can be kept side by side.
+const out = `bench/results/${option('out') ?? 'latest'}`;
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json', `${JSON.stringify({ at: new Date().toISOString(), quick, results }, null, 2)}\n`);
+writeFileSync(`${out}.json`, `${JSON.stringify({ at: new Date().toISOString(), quick, argv, results }, null, 2)}\n`);
 const markdown = renderMarkdown(results);
-writeFileSync('bench/results/latest.md', markdown);
-process.stdout.write(`\n${markdown}\nwritten to bench/results/latest.json and latest.md\n`);
+writeFileSync(`${out}.md`, markdown);
+process.stdout.write(`\n${markdown}\nwritten to ${out}.json and ${out}.md\n`);
 process.exit(0);

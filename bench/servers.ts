@@ -22,7 +22,7 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
@@ -32,7 +32,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
+export function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (chunk: Buffer) => {
@@ -48,7 +48,7 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpExecAr
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     child.once('exit', () => resolve());
@@ -56,7 +56,11 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startLoupe(): Promise<BenchServer> {
+/**
+ * One Loupe process. `env` adds to its environment: DATABASE_URL, REDIS_URL, REDIS_PREFIX and
+ * AUTH_SECRET for the multi-process scenarios (bench/cluster.ts); without it, SQLite in a temporary DATA_DIR.
+ */
+export async function startLoupe(env: Record<string, string> = {}): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'loupe-bench-'));
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/loupe-server.ts'], {
@@ -74,6 +78,7 @@ export async function startLoupe(): Promise<BenchServer> {
       RATE_LIMIT_TOKEN_PER_MIN: '1000000',
       // The 500 readers are one person's sockets; the default cap (64) is for real deployments.
       MAX_SOCKETS_PER_PRINCIPAL: '100000',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -94,7 +99,12 @@ export async function startLoupe(): Promise<BenchServer> {
         headers: { authorization: `Bearer ${WRITER_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify({ title: 'bench', project: 'bench' }),
       });
-      return ((await res.json()) as { id: string }).id;
+      const artifact = (await res.json()) as { id: string; status?: string };
+      // Readers are another user: on a draft they would be refused, and every figure would be a timeout.
+      if (artifact.status !== undefined && artifact.status !== 'published') {
+        throw new Error(`the bench's artifact was created as ${artifact.status}: the published override in bench/loupe-server.ts no longer applies`);
+      }
+      return artifact.id;
     },
     stop: async () => {
       await stopChild(child);
