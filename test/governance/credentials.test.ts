@@ -5,7 +5,7 @@ import { hashPassword } from '../../lib/auth/passwords';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { getAuthRuntime } from '../../lib/runtime';
 import { auditVerify } from '../../server/admin/audit-verify';
-import { startTestLoupe, type TestLoupe } from '../helpers/loupe';
+import { databaseUrlOf, startTestLoupe, type TestLoupe } from '../helpers/loupe';
 
 /**
  * Password checks (sign-in and the current password on a change) share one
@@ -123,7 +123,7 @@ describe('changing the password', () => {
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({ actorId: userId, targetId: userId, details: { otherSessionsEnded: 1 } });
     const lines: string[] = [];
-    expect(await auditVerify({ dataDir: server.dataDir }, (line) => lines.push(line))).toBe(0);
+    expect(await auditVerify({ databaseUrl: databaseUrlOf(server.dataDir) }, (line) => lines.push(line))).toBe(0);
   });
 
   it('limits the current-password check per account: 429 with Retry-After, even for the right password', async () => {

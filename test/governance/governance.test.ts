@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { getAuthRuntime } from '../../lib/runtime';
 import { runRetentionSweep } from '../../server/governance/retention';
 import { auditVerify } from '../../server/admin/audit-verify';
-import { startTestLoupe, type TestLoupe } from '../helpers/loupe';
+import { databaseUrlOf, rawSql, startTestLoupe, type TestLoupe } from '../helpers/loupe';
 
 /** A raw socket on a room: resolves `opened`, and `closed` with the code and when it came. */
 function openSocket(loupe: TestLoupe, path: string) {
@@ -321,19 +319,16 @@ describe('governance', () => {
   it('hash-chains the audit log: `loupe audit verify` passes, then names the altered entry', async () => {
     await loupe.createArtifact('<p>audited</p>');
     const lines: string[] = [];
-    expect(await auditVerify({ dataDir: loupe.dataDir }, (line) => lines.push(line))).toBe(0);
+    const databaseUrl = databaseUrlOf(loupe.dataDir);
+    expect(await auditVerify({ databaseUrl }, (line) => lines.push(line))).toBe(0);
     expect(lines.join('\n')).toMatch(/^ok /m);
-    const db = new Database(join(loupe.dataDir, 'loupe.db'));
-    try {
-      // The table refuses edits; someone with the database file can drop the guard, and the chain still catches them.
-      expect(() => db.prepare("UPDATE audit_log SET actor_name = 'Mallory' WHERE seq = 3").run()).toThrow(/append-only/);
-      db.exec('DROP TRIGGER audit_log_no_update');
-      db.prepare("UPDATE audit_log SET actor_name = 'Mallory' WHERE seq = 3").run();
-    } finally {
-      db.close();
-    }
+    // The table refuses edits; someone with the database can drop the guard, and the chain still catches them.
+    const tamper = "UPDATE audit_log SET actor_name = 'Mallory' WHERE seq = 3";
+    await expect(rawSql(loupe, tamper)).rejects.toThrow(/append-only/);
+    await rawSql(loupe, databaseUrl.startsWith('sqlite:') ? 'DROP TRIGGER audit_log_no_update' : 'DROP TRIGGER audit_log_no_update ON audit_log');
+    await rawSql(loupe, tamper);
     const after: string[] = [];
-    expect(await auditVerify({ dataDir: loupe.dataDir }, (line) => after.push(line))).toBe(1);
+    expect(await auditVerify({ databaseUrl }, (line) => after.push(line))).toBe(1);
     expect(after.join('\n')).toMatch(/BROKEN .*entry #3 was altered/);
   });
 });

@@ -54,6 +54,11 @@ export async function rawSql(loupe: TestLoupe, sql: string, params: unknown[] = 
   }
 }
 
+/** The DATABASE_URL of a test server's storage: its PostgreSQL database, or its SQLite file as a sqlite: URL. */
+export function databaseUrlOf(dataDir: string): string {
+  return databaseOfDataDir.get(dataDir)?.url ?? `sqlite:${join(dataDir, 'loupe.db')}`;
+}
+
 /** The storage a server on this DATA_DIR uses (its database under TEST_STORE=postgres, else its SQLite file), opened on its own. */
 export async function openStoreOfDataDir(dataDir: string): Promise<Store> {
   return TEST_ON_POSTGRES ? new PostgresStore((await testDatabaseFor(dataDir)).url) : new SqliteStore(join(dataDir, 'loupe.db'));
