@@ -123,6 +123,12 @@ export class Room {
   private heldRemote: PubSubMessage[] = [];
   private heldRemoteBytes = 0;
   private compactingShared: Promise<void> | null = null;
+  /**
+   * When each id a connection here claimed was claimed (this server's clock). Sent with the
+   * presence this process publishes, so instances that both let a connection claim the same id
+   * (neither had heard of the other's yet) agree on one owner: the earlier claim (see takeRemotePresence).
+   */
+  private readonly claimedAt = new Map<number, number>();
   /** Awareness entries the server speaks for (agents writing over HTTP); no connection may claim them. */
   private readonly serverPresence = new Set<number>();
   /** Bounds the whole encoded document, not only the page text; its estimate is also what a sync answer reserves. */
@@ -271,6 +277,7 @@ export class Room {
     this.members.delete(peer);
     this.awaitingStep1.delete(peer);
     member.budget.dispose();
+    for (const id of member.awarenessIds) this.claimedAt.delete(id);
     if (member.awarenessIds.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(member.awarenessIds), 'leave');
     }
@@ -442,6 +449,7 @@ export class Room {
       if (other !== member && other.awarenessIds.has(clientId)) return false;
     }
     member.awarenessIds.add(clientId);
+    this.claimedAt.set(clientId, Date.now());
     return true;
   }
 
@@ -461,6 +469,10 @@ export class Room {
     budget.pendingAwareness.clear();
     const fitting = entries.filter((entry) => this.fitsRoomAwareness(member, entry));
     if (fitting.length === 0) return;
+    // The connection alone speaks for its ids here, so what it sends is its newest state whatever its
+    // clock says: the server may have told its state again with a higher clock (takeRemotePresence)
+    // before the client heard that, and y-protocols would otherwise drop the client's next changes.
+    for (const entry of fitting) entry.clock = Math.max(entry.clock, (this.awareness.meta.get(entry.clientId)?.clock ?? 0) + 1);
     awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(fitting), member.peer);
   }
 
@@ -877,10 +889,7 @@ export class Room {
     if (ids.length > 0) {
       this.broadcast(encodeAwarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)), null);
     }
-    if (toPublish.length > 0 && this.options.pubsub.fansOut) {
-      const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, toPublish);
-      this.options.pubsub.publish(roomChannel(this.name.docName), { nodeId: this.options.nodeId, kind: 'awareness', payload: update });
-    }
+    if (toPublish.length > 0 && this.options.pubsub.fansOut) this.publishPresence(toPublish);
   }
 
   private handleRemote(message: PubSubMessage): void {
@@ -890,8 +899,8 @@ export class Room {
         // A bus without seqs (none today) cannot say what it skipped: storage can.
         if (message.lastSeq === undefined) void this.catchUp().catch(() => {});
         else this.takeRemoteUpdate(message);
-      } else if (message.kind === 'awareness') {
-        awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, ORIGIN_REMOTE);
+      } else if (message.kind === PRESENCE) {
+        this.takeRemotePresence(message.payload, message.nodeId);
       } else if (message.kind === PRESENCE_QUERY) {
         this.answerPresenceQuery();
       }
@@ -906,7 +915,60 @@ export class Room {
     const ids = [...this.serverPresence].filter((id) => states.has(id));
     for (const member of this.members.values()) for (const id of member.awarenessIds) if (states.has(id)) ids.push(id);
     if (ids.length === 0) return;
-    this.publishRemote('awareness', awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids));
+    this.publishPresence(ids);
+  }
+
+  /** Publishes the current states of `ids`, each with when a connection here claimed it (see claimedAt). */
+  private publishPresence(ids: number[]): void {
+    const claims = ids.flatMap((id) => {
+      const at = this.claimedAt.get(id);
+      return at === undefined ? [] : [[id, at] as const];
+    });
+    this.publishRemote(PRESENCE, encodePresence(claims, awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)));
+  }
+
+  /**
+   * Presence from another instance. An entry for an id a connection here
+   * claimed is that instance's connection claiming the same id before it
+   * heard of ours: the earlier claim keeps the id on every instance (ties: the
+   * smaller node id). If ours is earlier, the entry is dropped and our state
+   * is told again with a clock above theirs, so every instance shows ours; if
+   * theirs is, our connection loses the id (what it sends for it is dropped
+   * from now on) and their restated state, which follows, replaces ours.
+   */
+  private takeRemotePresence(payload: Uint8Array, fromNode: string): void {
+    const { claims, update } = decodePresence(payload);
+    const entries = readRemoteAwareness(update);
+    const states = this.awareness.getStates();
+    const keep: AwarenessEntry[] = [];
+    const restate: AwarenessEntry[] = [];
+    for (const entry of entries) {
+      const ours = this.claimedAt.get(entry.clientId);
+      const owner = ours === undefined ? undefined : this.ownerOf(entry.clientId);
+      if (ours === undefined || !owner) {
+        keep.push(entry);
+        continue;
+      }
+      const theirs = claims.get(entry.clientId);
+      const theirsFirst = theirs !== undefined && (theirs < ours || (theirs === ours && fromNode < this.options.nodeId));
+      if (theirsFirst) {
+        owner.awarenessIds.delete(entry.clientId);
+        this.claimedAt.delete(entry.clientId);
+        keep.push(entry);
+        continue;
+      }
+      const clock = Math.max(entry.clock, this.awareness.meta.get(entry.clientId)?.clock ?? 0) + 1;
+      const state = states.get(entry.clientId);
+      restate.push({ clientId: entry.clientId, clock, state: JSON.stringify(state ?? null) });
+    }
+    if (keep.length > 0) awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(keep), ORIGIN_REMOTE);
+    // Applied as a change made here, so it is broadcast and published like any local presence.
+    if (restate.length > 0) awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(restate), ORIGIN_RESTATE);
+  }
+
+  private ownerOf(clientId: number): Member | undefined {
+    for (const member of this.members.values()) if (member.awarenessIds.has(clientId)) return member;
+    return undefined;
   }
 
   private publishRemote(kind: string, payload: Uint8Array): void {
@@ -935,6 +997,43 @@ export class Room {
     this.awareness.destroy();
     this.ydoc.destroy();
   }
+}
+
+/** Presence between instances: claim times, then a y-protocols awareness update (see encodePresence). */
+const PRESENCE = 'presence';
+
+/** Our own state told again over another instance's claim of the same id (see takeRemotePresence). */
+const ORIGIN_RESTATE = Symbol('restate');
+
+/** [count, (clientId, claimedAt)…, awareness update]: the claim times of the ids a connection here claimed. */
+function encodePresence(claims: ReadonlyArray<readonly [number, number]>, update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, claims.length);
+  for (const [id, at] of claims) {
+    encoding.writeVarUint(encoder, id);
+    encoding.writeVarUint(encoder, at);
+  }
+  encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+function decodePresence(payload: Uint8Array): { claims: Map<number, number>; update: Uint8Array } {
+  const decoder = decoding.createDecoder(payload);
+  const claims = new Map<number, number>();
+  const count = decoding.readVarUint(decoder);
+  for (let i = 0; i < count; i++) claims.set(decoding.readVarUint(decoder), decoding.readVarUint(decoder));
+  return { claims, update: decoding.readVarUint8Array(decoder) };
+}
+
+/** The entries of an awareness update another instance published (already checked and stamped there). */
+function readRemoteAwareness(update: Uint8Array): AwarenessEntry[] {
+  const decoder = decoding.createDecoder(update);
+  const entries: AwarenessEntry[] = [];
+  const count = decoding.readVarUint(decoder);
+  for (let i = 0; i < count; i++) {
+    entries.push({ clientId: decoding.readVarUint(decoder), clock: decoding.readVarUint(decoder), state: decoding.readVarString(decoder) });
+  }
+  return entries;
 }
 
 /** A room message asking the other instances holding the room for their presence (no payload). */

@@ -9,7 +9,7 @@
 export interface PubSubMessage {
   /** The process that published it, so it can skip its own echoes. */
   nodeId: string;
-  /** What the payload is: rooms use 'update' and 'awareness'; other channels name their own. */
+  /** What the payload is: rooms use 'update', 'presence' and 'presence-query'; other channels name their own. */
   kind: string;
   payload: Uint8Array;
   /**
