@@ -9,13 +9,20 @@ import { silentLogger } from '../server/log';
 import { SqliteStore } from '../lib/store/sqlite';
 import { openStore } from '../lib/store';
 import { hashAgentToken } from '../lib/auth/tokens';
+import type { Store } from '../lib/store/types';
 
 const config = loadConfig();
 // DATABASE_URL (the multi-process scenarios) picks the backend as `npm start` does; without it, SQLite as before.
 const store = config.databaseUrl ? openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) : new SqliteStore(join(config.dataDir, 'loupe.db'));
 // An agent's artifact starts as a draft a person publishes; the bench has no person, so its artifacts are created published.
-const createArtifact = store.createArtifact.bind(store);
-store.createArtifact = (input) => createArtifact({ ...input, status: 'published', publishedAt: input.createdAt, publishedBy: input.createdBy });
+// On the class, not the instance: artifact creation runs inside a store.transaction, whose view is another object
+// (SQLite: the raw store, PostgreSQL: a store bound to the transaction's connection), and an instance override bound
+// to the store itself would wait for that very transaction.
+const proto = Object.getPrototypeOf(store) as Store;
+const createArtifact = proto.createArtifact;
+proto.createArtifact = function (this: Store, input) {
+  return createArtifact.call(this, { ...input, status: 'published', publishedAt: input.createdAt, publishedBy: input.createdBy });
+};
 const server = await startLoupeServer({ config, logger: silentLogger, store });
 const readerToken = process.env.BENCH_READER_TOKEN;
 if (readerToken && !(await store.getAgentTokenByHash(hashAgentToken(readerToken)))) {
