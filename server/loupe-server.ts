@@ -4,7 +4,6 @@ import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { openStore } from '../lib/store';
 import type { Store } from '../lib/store/types';
-import { htmlOf } from '../lib/artifact/doc-shape';
 import { setAuthRuntime } from '../lib/runtime';
 import { buildAppFrameSrcDirective } from '../lib/sandbox/csp';
 import { isArtifactId } from '../lib/protocol/ids';
@@ -23,7 +22,6 @@ import { bootstrapFirstStart, type FirstStart } from './auth/bootstrap';
 import { loadSigningKeys } from './auth/signing-keys';
 import { securePrivateFiles } from './data-dir';
 import { RoomRegistry } from './collab/registry';
-import type { Room } from './collab/room';
 import { createCollabEndpoint } from './collab/upgrade';
 import { buildApiRouter } from './api/routes';
 import { sendError, sendJson } from './api/http';
@@ -67,9 +65,6 @@ export interface StartOptions {
   pubsub?: PubSub;
 }
 
-/** How often a room's artifact row gets its updated time and size from live edits. */
-const TOUCH_INTERVAL_MS = 1_000;
-
 /** Set by this server on page requests for an artifact the viewer may not see. */
 const ARTIFACT_HEADER = ARTIFACT_VISIBILITY_HEADER;
 
@@ -106,7 +101,6 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
 
   let appOrigin = config.appOrigin ?? '';
   let sandboxOrigin = config.sandboxOrigin ?? '';
-  const lastTouch = new WeakMap<Room, number>();
   const registry = new RoomRegistry({
     store,
     pubsub,
@@ -137,16 +131,7 @@ export async function startLoupeServer(options: StartOptions): Promise<LoupeServ
         })
         .catch((error: unknown) => logger.warn('could not audit a document repair', { doc: room.name.docName, error }));
     },
-    onPersisted: (room) => {
-      if (room.name.kind !== 'content') return;
-      const now = Date.now();
-      if (now - (lastTouch.get(room) ?? 0) < TOUCH_INTERVAL_MS) return;
-      lastTouch.set(room, now);
-      const sizeBytes = Buffer.byteLength(htmlOf(room.doc).toString());
-      store.touchArtifact(room.name.artifactId, { updatedAt: now, sizeBytes }).catch((error: unknown) => {
-        logger.warn('could not record artifact update time', { error });
-      });
-    },
+    keepsBookkeeping: true,
   });
   const identifier = new Identifier({ store, authSecrets: signingKeys.all, appOrigin: () => appOrigin });
   const now = () => Date.now();

@@ -47,6 +47,7 @@ import {
   type ArtifactPage,
   type ArtifactQuery,
   type ArtifactRecord,
+  type ArtifactTouch,
   type AuditActorKind,
   type AuditQuery,
   type AuditRecord,
@@ -288,7 +289,7 @@ export class PostgresStore implements Store, PgRunner {
     return row ? Number(row.last_seq) : 0;
   }
 
-  async appendUpdates(entries: UpdateEntry[]): Promise<number[]> {
+  async appendUpdates(entries: UpdateEntry[], touch?: ArtifactTouch): Promise<number[]> {
     if (entries.length === 0) return [];
     const byDoc = new Map<string, number[]>();
     entries.forEach((entry, index) => {
@@ -319,9 +320,12 @@ export class PostgresStore implements Store, PgRunner {
          INSERT INTO doc_updates (seq, doc_name, data)
          SELECT h.last_seq - u.back, u.name, u.data
          FROM unnest($3::text[], $4::bigint[], $5::bytea[]) AS u(name, back, data) JOIN heads h ON h.name = u.name
+       ), touched AS (
+         -- The artifact's bookkeeping commits with the append (no row when there is no touch: id NULL).
+         UPDATE artifacts SET updated_at = $7, size_bytes = coalesce($8, size_bytes) WHERE id = $6
        )
        SELECT name, last_seq FROM heads`,
-      [names, counts, rowNames, rowOffsets, rowData],
+      [names, counts, rowNames, rowOffsets, rowData, touch?.artifactId ?? null, touch?.updatedAt ?? null, touch?.sizeBytes ?? null],
     );
     const heads = new Map(result.rows.map((row) => [String(row.name), Number(row.last_seq)]));
     const seqs = new Array<number>(entries.length);

@@ -8,6 +8,7 @@ import {
   type ArtifactPage,
   type ArtifactQuery,
   type ArtifactRecord,
+  type ArtifactTouch,
   type AuditActorKind,
   type AuditQuery,
   type AuditRecord,
@@ -65,7 +66,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly stmts;
-  private readonly appendTx: (entries: UpdateEntry[]) => number[];
+  private readonly appendTx: (entries: UpdateEntry[], touch?: ArtifactTouch) => number[];
   private readonly compactTx: (docName: string, snapshot: Uint8Array, uptoSeq: number) => void;
   private readonly leaseTx: (name: string, holder: string, ttlMs: number, now: number) => number | null;
   private readonly auditTx: (entry: NewAuditEntry) => AuditRecord;
@@ -106,6 +107,7 @@ export class SqliteStore implements Store {
     this.stmts = {
       getSnapshot: db.prepare('SELECT snapshot, snapshot_seq FROM docs WHERE name = ?'),
       getSnapshotSeq: db.prepare('SELECT snapshot_seq FROM docs WHERE name = ?'),
+      touchWithAppend: db.prepare('UPDATE artifacts SET updated_at = ?, size_bytes = coalesce(?, size_bytes) WHERE id = ?'),
       latestUpdateSeq: db.prepare('SELECT max(seq) AS seq FROM doc_updates WHERE doc_name = ?'),
       getLease: db.prepare('SELECT holder, expires_at, token FROM leases WHERE name = ?'),
       insertLease: db.prepare('INSERT INTO leases (name, holder, expires_at, token) VALUES (?, ?, ?, ?)'),
@@ -234,9 +236,11 @@ export class SqliteStore implements Store {
         'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
       ),
     };
-    this.appendTx = db.transaction((entries: UpdateEntry[]) =>
-      entries.map((entry) => Number(this.stmts.insertUpdate.run(entry.docName, entry.data).lastInsertRowid)),
-    );
+    this.appendTx = db.transaction((entries: UpdateEntry[], touch?: ArtifactTouch) => {
+      const seqs = entries.map((entry) => Number(this.stmts.insertUpdate.run(entry.docName, entry.data).lastInsertRowid));
+      if (touch) this.stmts.touchWithAppend.run(touch.updatedAt, touch.sizeBytes ?? null, touch.artifactId);
+      return seqs;
+    });
     this.auditTx = db.transaction((entry: NewAuditEntry) => {
       const head = this.stmts.auditHead.get(entry.orgId) as { seq: number; hash: string } | undefined;
       const seq = (head?.seq ?? 0) + 1;
@@ -310,9 +314,9 @@ export class SqliteStore implements Store {
     this.stmts.releaseLease.run(name, holder);
   }
 
-  async appendUpdates(entries: UpdateEntry[]): Promise<number[]> {
+  async appendUpdates(entries: UpdateEntry[], touch?: ArtifactTouch): Promise<number[]> {
     if (entries.length === 0) return [];
-    return this.appendTx(entries);
+    return this.appendTx(entries, touch);
   }
 
   async compactDoc(docName: string, snapshot: Uint8Array, uptoSeq: number): Promise<void> {

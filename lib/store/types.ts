@@ -163,6 +163,14 @@ export interface UpdateEntry {
   data: Uint8Array;
 }
 
+/** An artifact's bookkeeping that commits with an append to its page (see appendUpdates). */
+export interface ArtifactTouch {
+  artifactId: string;
+  updatedAt: number;
+  /** UTF-8 bytes of the page; absent keeps the recorded size. */
+  sizeBytes?: number;
+}
+
 export interface InvitationRecord {
   id: string;
   orgId: string;
@@ -267,8 +275,12 @@ export interface Store {
 
   // Documents: the Yjs update log and its compaction.
   loadDoc(docName: string): Promise<StoredDoc>;
-  /** Appends all entries in one durable transaction; returns each entry's seq. */
-  appendUpdates(entries: UpdateEntry[]): Promise<number[]>;
+  /**
+   * Appends all entries in one durable transaction; returns each entry's seq.
+   * With `touch`, the artifact's bookkeeping (updated time, and size when
+   * given) commits in that same transaction.
+   */
+  appendUpdates(entries: UpdateEntry[], touch?: ArtifactTouch): Promise<number[]>;
   /**
    * Replaces the updates up to `uptoSeq` with `snapshot`, only if the stored
    * snapshot covers less than `uptoSeq` (a compaction built from an older

@@ -74,12 +74,13 @@ async function putInRoom(
     });
   }
   let changed = false;
+  const sizeBytes = Buffer.byteLength(html);
   room.applyLocal((doc) => {
     changed = replacePage(doc, html, 'http');
   }, 'http');
+  // In the same turn as the change, so the append that stores it records this size with it.
+  if (changed) room.noteSize(sizeBytes);
   await room.whenApplied();
-  const sizeBytes = Buffer.byteLength(html);
-  await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes });
   if (changed) {
     services.versionScheduler.noteWrite(id, authorOf(principal));
     services.agentPresence.touch(id, principal);
@@ -104,7 +105,10 @@ export async function streamContent(
     // Appends go after what any instance has stored, and a reset clears all of it.
     if (room.isShared) await room.upToDate();
     const text = htmlOf(room.doc);
-    if (reset && text.length > 0) room.applyLocal(() => text.delete(0, text.length), 'http');
+    if (reset && text.length > 0) {
+      room.applyLocal(() => text.delete(0, text.length), 'http');
+      room.noteSize(0);
+    }
     let size = Buffer.byteLength(text.toString());
     const decoder = new TextDecoder('utf-8', { fatal: true });
     let changed = reset;
@@ -119,6 +123,8 @@ export async function streamContent(
         const piece = decoder.decode(chunk, { stream: true });
         if (piece.includes('\u0000')) throw new AppError('unsupported_media_type', 'The stream contains NUL bytes; it is not text.');
         room.applyLocal((doc) => appendToPage(doc, piece, 'http'), 'http');
+        // The append that stores this chunk records the page's size with it (the bytes received so far).
+        room.noteSize(size);
         changed ||= piece.length > 0;
       }
       const tail = decoder.decode();
@@ -133,7 +139,6 @@ export async function streamContent(
     }
     if (room.isShared) await room.whenApplied();
     const sizeBytes = Buffer.byteLength(text.toString());
-    await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes });
     if (changed) services.versionScheduler.noteWrite(id, authorOf(principal));
     return { id, etag: formatEtag(room.lastSeq), changed, sizeBytes };
   });

@@ -13,7 +13,8 @@ export interface RegistryOptions {
   logger: Logger;
   /** How long an unused room stays in memory (a grace for agents that push again soon). */
   idleUnloadMs: number;
-  onPersisted?: (room: Room) => void;
+  /** Content rooms' appends carry the artifact's updated time and size in their transaction (Room.keepsBookkeeping). */
+  keepsBookkeeping?: boolean;
   /** Called after a loaded document had items outside its room's rule deleted (see Room.repairStrays). */
   onRepaired?: (room: Room, removed: number) => void;
   /** Runs on a freshly loaded room before anyone can use it (the review projection's reconcile). A failure fails the load. */
@@ -131,7 +132,7 @@ export class RoomRegistry {
       pubsub: this.options.pubsub,
       nodeId: this.options.nodeId,
       logger: this.options.logger,
-      onPersisted: this.options.onPersisted,
+      keepsBookkeeping: this.options.keepsBookkeeping,
       onRepaired: this.options.onRepaired,
       onBroken: (room) => this.forget(room),
       answers: this.answers,

@@ -8,7 +8,7 @@ import { MAX_PAGE_BYTES, MessageType, SyncMessageType } from '../../lib/protocol
 import { CloseCode } from '../../lib/protocol/close-codes';
 import type { RoomName } from '../../lib/protocol/ids';
 import { htmlOf } from '../../lib/artifact/doc-shape';
-import type { Store, StoredDoc } from '../../lib/store/types';
+import type { ArtifactTouch, Store, StoredDoc } from '../../lib/store/types';
 import type { PubSub, PubSubMessage } from '../pubsub/types';
 import type { Logger } from '../log';
 import type { Member, Peer } from './peer';
@@ -46,8 +46,8 @@ export interface RoomOptions {
   pubsub: PubSub;
   nodeId: string;
   logger: Logger;
-  /** Called after each durable flush of the content room (size and time bookkeeping). */
-  onPersisted?: (room: Room) => void;
+  /** The content room's appends carry the artifact's updated time and size, in the same transaction. */
+  keepsBookkeeping?: boolean;
   /** Called when storage fails: the registry drops the room so the next load reads storage. */
   onBroken?: (room: Room) => void;
   /** Called after items outside the room's rule were deleted from the stored document (for the audit log). */
@@ -550,9 +550,9 @@ export class Room {
    * Applies a change made here (an HTTP write) and queues it. The server's own
    * client id is retired once it has authored 64 Ki units, so Yjs never merges
    * its inserts into one ever-growing item (encoding those is what turns long
-   * appends quadratic).
+   * appends quadratic). True when it changed the document (an append will store it).
    */
-  applyLocal(change: (doc: Y.Doc) => void, origin: unknown): void {
+  applyLocal(change: (doc: Y.Doc) => void, origin: unknown): boolean {
     if (Y.getState(this.doc.store, this.doc.clientID) > MAX_ITEMS_PER_CLIENT_ID) this.doc.clientID = newClientId();
     const captured: Uint8Array[] = [];
     const capture = (update: Uint8Array) => captured.push(update);
@@ -563,6 +563,7 @@ export class Room {
       this.doc.off('update', capture);
     }
     for (const update of captured) this.enqueue(update, origin);
+    return captured.length > 0;
   }
 
   private enqueue(update: Uint8Array, origin: unknown): void {
@@ -594,12 +595,43 @@ export class Room {
     return run;
   }
 
+  /**
+   * A page's size as an HTTP write knows it (noteSize), taken by the next append; without one the
+   * size is measured from the document at most once a second (encoding a 16 MiB page as text is not free).
+   */
+  private sizeHint: number | null = null;
+  private sizeMeasuredAt = 0;
+
+  /** The page's UTF-8 size after the changes about to be applied (an HTTP write knows it without measuring). */
+  noteSize(bytes: number): void {
+    this.sizeHint = bytes;
+  }
+
+  /** The artifact's updated time (and size) for the append about to commit, in its transaction: content rooms only. */
+  private bookkeeping(): ArtifactTouch | undefined {
+    if (this.name.kind !== 'content' || !this.options.keepsBookkeeping) return undefined;
+    const now = Date.now();
+    let sizeBytes: number | undefined;
+    if (this.sizeHint !== null) {
+      sizeBytes = this.sizeHint;
+      this.sizeHint = null;
+      this.sizeMeasuredAt = now;
+    } else if (now - this.sizeMeasuredAt >= SIZE_MEASURE_INTERVAL_MS) {
+      sizeBytes = Buffer.byteLength(htmlOf(this.doc).toString());
+      this.sizeMeasuredAt = now;
+    }
+    return { artifactId: this.name.artifactId, updatedAt: now, sizeBytes };
+  }
+
   private async persist(batch: PendingUpdate[]): Promise<void> {
     if (batch.length === 0 || this.isBroken) return;
     // One transaction per turn. Rows stay one per update: an insert is cheaper than a merge.
     let seqs: number[];
     try {
-      seqs = await this.options.store.appendUpdates(batch.map((entry) => ({ docName: this.name.docName, data: entry.update })));
+      seqs = await this.options.store.appendUpdates(
+        batch.map((entry) => ({ docName: this.name.docName, data: entry.update })),
+        this.bookkeeping(),
+      );
     } catch (error) {
       this.fail(error);
       throw new AppError('internal', 'Storage failed; the change was not saved.', { cause: error });
@@ -622,7 +654,6 @@ export class Room {
       firstSeq,
       lastSeq,
     });
-    this.options.onPersisted?.(this);
     if (!this.needsCompaction()) return;
     // Shared: built from storage under a lock of its own, off this chain, so appends keep flowing meanwhile.
     if (this.shared) void this.compact().catch(() => {});
@@ -1046,6 +1077,9 @@ export function roomChannel(docName: string): string {
 
 /** What Yjs encodes for an update with nothing in it (no structs, no deletions). */
 const EMPTY_UPDATE_BYTES = 2;
+
+/** How often, at most, a content room measures its page for the artifact's recorded size (see bookkeeping). */
+const SIZE_MEASURE_INTERVAL_MS = 1_000;
 
 /** The most UTF-16 units (items) one client id of the server authors before it is retired. */
 const MAX_ITEMS_PER_CLIENT_ID = 64 * 1024;

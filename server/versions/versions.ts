@@ -267,10 +267,10 @@ export async function restoreVersion(
   await services.registry.withRoom(contentRoom(id), (room) => withDocLock(services, room, async () => {
     await room.upToDate();
     checkIfMatch(ifMatch, formatEtag(room.lastSeq));
-    room.applyLocal((doc) => replacePage(doc, page, 'http'), 'http');
+    // The size goes with the append that stores the restored page, in its transaction.
+    if (room.applyLocal((doc) => replacePage(doc, page, 'http'), 'http')) room.noteSize(Buffer.byteLength(page));
     await room.whenApplied();
   }));
-  await services.store.touchArtifact(id, { updatedAt: services.now(), sizeBytes: Buffer.byteLength(page) });
   services.versionScheduler.cancel(id);
   const { version } = await cutVersion(services, {
     artifactId: id,

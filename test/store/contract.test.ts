@@ -156,6 +156,21 @@ for (const backend of backends) {
       expect((await store.loadDoc('new')).updates).toHaveLength(1);
     });
 
+    it("records an artifact's updated time and size with the append that changes its page, in one transaction", async () => {
+      const orgId = randomUUID();
+      await store.createOrg({ id: orgId, name: 'Org', createdAt: 1 });
+      await store.createArtifact({ orgId, project: '', session: '', kind: 'page', status: 'published', visibility: 'org', createdBy: 'u', title: 't', id: 'page', createdAt: 10 });
+      await store.appendUpdates([{ docName: 'page', data: bytes(1) }], { artifactId: 'page', updatedAt: 20, sizeBytes: 300 });
+      expect(await store.getArtifact('page')).toMatchObject({ updatedAt: 20, sizeBytes: 300 });
+      // Without a size the recorded one stays; the time still moves.
+      await store.appendUpdates([{ docName: 'page', data: bytes(2) }], { artifactId: 'page', updatedAt: 30 });
+      expect(await store.getArtifact('page')).toMatchObject({ updatedAt: 30, sizeBytes: 300 });
+      // An append that fails records nothing: the bookkeeping is part of it.
+      await expect(store.appendUpdates([{ docName: 'page', data: null as unknown as Uint8Array }], { artifactId: 'page', updatedAt: 40, sizeBytes: 1 })).rejects.toThrow();
+      expect(await store.getArtifact('page')).toMatchObject({ updatedAt: 30, sizeBytes: 300 });
+      expect((await store.loadDoc('page')).updates).toHaveLength(2);
+    });
+
     it('uses an invitation exactly once, and never after it expires or is revoked', async () => {
       const orgId = randomUUID();
       await store.createOrg({ id: orgId, name: 'Org', createdAt: 1 });
