@@ -39,6 +39,7 @@
  * Unreachable database: every method rejects with AppError 'storage_unavailable' (503);
  * pg.Pool reconnects by itself when the server is back.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import {
   DEFAULT_ORG_SETTINGS,
@@ -76,6 +77,11 @@ import { POSTGRES_MIGRATIONS } from './postgres-schema';
 import { PostgresReviewStore } from './postgres-review';
 import { decodeCursor, encodeCursor } from './cursor';
 import { AppError, storageUnavailable } from '../errors';
+
+/** The lock connection the current async context holds (see lockedRun), so nested locks reuse it. */
+const heldLockClient = new AsyncLocalStorage<{ client: pg.PoolClient; active: boolean }>();
+/** Lock connections a nested lock found broken: released as broken by the outermost holder. */
+const heldBroken = new WeakSet<pg.PoolClient>();
 
 type Row = Record<string, unknown>;
 
@@ -887,6 +893,13 @@ export class PostgresStore implements Store, PgRunner {
   }
 
   private async lockedRun<T>(key: string, work: () => Promise<T>): Promise<T> {
+    // A lock taken while holding another (a version cut refreshing the review summary) takes it on the
+    // connection already held: waiting for a second connection while holding the first is how a burst of
+    // such work empties the pool and every holder waits for a connection none will give back.
+    // Work started inside a lock but outliving it (a flush scheduled there) inherits the context: only a
+    // connection still held may be reused.
+    const held = heldLockClient.getStore();
+    if (held?.active) return this.lockOn(held.client, key, work, null);
     let client: pg.PoolClient;
     try {
       await this.shared.ready();
@@ -894,6 +907,12 @@ export class PostgresStore implements Store, PgRunner {
     } catch (error) {
       throw this.translate(error);
     }
+    const holding = { client, active: true };
+    return heldLockClient.run(holding, () => this.lockOn(client, key, work, holding));
+  }
+
+  /** `owner`: this call took the connection and gives it back (null: a nested lock on a connection held above). */
+  private async lockOn<T>(client: pg.PoolClient, key: string, work: () => Promise<T>, owner: { active: boolean } | null): Promise<T> {
     let broken: Error | boolean | undefined;
     try {
       try {
@@ -911,7 +930,12 @@ export class PostgresStore implements Store, PgRunner {
         ).catch(() => (broken = true));
       }
     } finally {
-      client.release(broken);
+      if (owner) {
+        owner.active = false;
+        client.release(broken || heldBroken.has(client));
+      }
+      // A nested lock's connection broke: its owner releases it as broken too (the session, and its locks, end).
+      else if (broken) heldBroken.add(client);
     }
   }
 

@@ -247,6 +247,32 @@ describe('postgres store: several handles on one database', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it('takes a lock inside a lock on the connection it already holds, so a burst of nested locks cannot empty the pool', async () => {
+    // poolMax 4 leaves 2 lock connections: two holders each asking for a second connection would wait on each other
+    // until the connect timeout (a version cut refreshing the review summary, at 100 documents at once).
+    const store = handle();
+    const bothIn = gate();
+    let inside = 0;
+    const nested = await Promise.all(
+      [0, 1].map((i) =>
+        store.withLock(`version:${i}`, async () => {
+          if (++inside === 2) bothIn.open();
+          await bothIn.promise;
+          return store.withLock(`review:${i}`, async () => `nested ${i}`);
+        }),
+      ),
+    );
+    expect(nested).toEqual(['nested 0', 'nested 1']);
+    // Work that outlives its lock (a flush scheduled inside it) takes a connection of its own afterwards.
+    let later: Promise<string> | null = null;
+    await store.withLock('outer', async () => {
+      later = new Promise((resolve) => setTimeout(resolve, 20)).then(() => store.withLock('after', async () => 'after'));
+    });
+    expect(await later).toBe('after');
+    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM pg_locks WHERE ${OUR_ADVISORY_LOCKS}`);
+    expect(rows[0].n).toBe(0);
+  });
+
   it('serialises transactions that take the same tx.lock, and hides a unit\'s writes from others until it commits', async () => {
     const [a, b] = [handle(), handle()];
     await a.setSetting('tx-counter', '0');
