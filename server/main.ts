@@ -57,6 +57,9 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
+  // A background task (a compaction, a summary refresh) that fails without a handler is a bug to log, not a reason
+  // to drop every socket of this instance: whatever it acknowledged is already durable either way.
+  process.on('unhandledRejection', (error: unknown) => logger.error('a background task failed without a handler', { error }));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
