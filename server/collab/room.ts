@@ -129,6 +129,8 @@ export class Room {
    * (neither had heard of the other's yet) agree on one owner: the earlier claim (see takeRemotePresence).
    */
   private readonly claimedAt = new Map<number, number>();
+  /** Ids of this room's connections whose state the server told again above another instance's clock. */
+  private readonly restated = new Set<number>();
   /** Awareness entries the server speaks for (agents writing over HTTP); no connection may claim them. */
   private readonly serverPresence = new Set<number>();
   /** Bounds the whole encoded document, not only the page text; its estimate is also what a sync answer reserves. */
@@ -277,7 +279,10 @@ export class Room {
     this.members.delete(peer);
     this.awaitingStep1.delete(peer);
     member.budget.dispose();
-    for (const id of member.awarenessIds) this.claimedAt.delete(id);
+    for (const id of member.awarenessIds) {
+      this.claimedAt.delete(id);
+      this.restated.delete(id);
+    }
     if (member.awarenessIds.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(member.awarenessIds), 'leave');
     }
@@ -469,10 +474,13 @@ export class Room {
     budget.pendingAwareness.clear();
     const fitting = entries.filter((entry) => this.fitsRoomAwareness(member, entry));
     if (fitting.length === 0) return;
-    // The connection alone speaks for its ids here, so what it sends is its newest state whatever its
-    // clock says: the server may have told its state again with a higher clock (takeRemotePresence)
-    // before the client heard that, and y-protocols would otherwise drop the client's next changes.
-    for (const entry of fitting) entry.clock = Math.max(entry.clock, (this.awareness.meta.get(entry.clientId)?.clock ?? 0) + 1);
+    // The connection alone speaks for its ids here, so after the server told its state again with a
+    // higher clock (takeRemotePresence), what it sends before hearing that is still its newest state:
+    // y-protocols would otherwise drop the client's next changes.
+    for (const entry of fitting) {
+      const current = this.awareness.meta.get(entry.clientId)?.clock ?? 0;
+      if (this.restated.has(entry.clientId) && entry.clock <= current) entry.clock = current + 1;
+    }
     awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(fitting), member.peer);
   }
 
@@ -985,12 +993,14 @@ export class Room {
       if (theirsFirst) {
         owner.awarenessIds.delete(entry.clientId);
         this.claimedAt.delete(entry.clientId);
+        this.restated.delete(entry.clientId);
         keep.push(entry);
         continue;
       }
       const clock = Math.max(entry.clock, this.awareness.meta.get(entry.clientId)?.clock ?? 0) + 1;
       const state = states.get(entry.clientId);
       restate.push({ clientId: entry.clientId, clock, state: JSON.stringify(state ?? null) });
+      this.restated.add(entry.clientId);
     }
     if (keep.length > 0) awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(keep), ORIGIN_REMOTE);
     // Applied as a change made here, so it is broadcast and published like any local presence.
