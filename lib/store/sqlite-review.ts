@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AnchorView, CommentBody, NotificationKind, ReactionKey, ReviewActor, Verdict } from '../review/types';
+import type { CommentBody, ReactionKey, ReviewActor, Verdict } from '../review/types';
 import type {
   CommentRecord,
   CommentRevisionRecord,
@@ -10,8 +10,8 @@ import type {
   ReviewStore,
   ThreadRecord,
 } from './review-types';
+import { type Row, json, toComment, toNotification, toThread } from './review-rows';
 
-type Row = Record<string, unknown>;
 
 /** The review layer on the same SQLite database (schema: migration 5 in sqlite-schema.ts). */
 export class SqliteReviewStore implements ReviewStore {
@@ -271,14 +271,6 @@ export class SqliteReviewStore implements ReviewStore {
   }
 }
 
-function json(value: unknown): string | null {
-  return value === null ? null : JSON.stringify(value);
-}
-
-function parseJson<T>(value: unknown): T | null {
-  return value === null || value === undefined ? null : (JSON.parse(String(value)) as T);
-}
-
 function threadParams(thread: ThreadRecord): Row {
   return {
     ...thread,
@@ -291,57 +283,4 @@ function threadParams(thread: ThreadRecord): Row {
 
 function commentParams(comment: CommentRecord): Row {
   return { ...comment, author: JSON.stringify(comment.author), body: JSON.stringify(comment.body), mentions: JSON.stringify(comment.mentions) };
-}
-
-function toThread(row: Row): ThreadRecord {
-  return {
-    id: String(row.id),
-    artifactId: String(row.artifact_id),
-    orgId: String(row.org_id),
-    anchor: parseJson<AnchorView>(row.anchor),
-    version: row.version === null ? null : Number(row.version),
-    status: row.status === 'resolved' ? 'resolved' : 'open',
-    author: JSON.parse(String(row.author)) as ReviewActor,
-    authorUserId: String(row.author_user_id),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    resolvedBy: parseJson<ReviewActor>(row.resolved_by),
-    resolvedAt: row.resolved_at === null ? null : Number(row.resolved_at),
-    addressed: parseJson<ThreadRecord['addressed']>(row.addressed),
-  };
-}
-
-function toComment(row: Row): CommentRecord {
-  return {
-    id: String(row.id),
-    threadId: String(row.thread_id),
-    artifactId: String(row.artifact_id),
-    author: JSON.parse(String(row.author)) as ReviewActor,
-    authorUserId: String(row.author_user_id),
-    body: JSON.parse(String(row.body)) as CommentBody,
-    text: String(row.text),
-    mentions: JSON.parse(String(row.mentions)) as string[],
-    createdAt: Number(row.created_at),
-    editedAt: row.edited_at === null ? null : Number(row.edited_at),
-    deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
-    edits: Number(row.edits),
-  };
-}
-
-function toNotification(row: Row): NotificationRecord {
-  return {
-    id: String(row.id),
-    userId: String(row.user_id),
-    orgId: String(row.org_id),
-    kind: String(row.kind) as NotificationKind,
-    artifactId: String(row.artifact_id),
-    threadId: row.thread_id === null ? null : String(row.thread_id),
-    commentId: row.comment_id === null ? null : String(row.comment_id),
-    actor: JSON.parse(String(row.actor)) as ReviewActor,
-    excerpt: String(row.excerpt),
-    verdict: row.verdict === null ? null : (String(row.verdict) as Verdict),
-    version: row.version === null ? null : Number(row.version),
-    createdAt: Number(row.created_at),
-    readAt: row.read_at === null ? null : Number(row.read_at),
-  };
 }

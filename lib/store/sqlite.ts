@@ -9,7 +9,6 @@ import {
   type ArtifactQuery,
   type ArtifactRecord,
   type ArtifactTouch,
-  type AuditActorKind,
   type AuditQuery,
   type AuditRecord,
   type InvitationRecord,
@@ -19,7 +18,6 @@ import {
   type NewOrg,
   type OrgRecord,
   type OrgSettings,
-  type Role,
   type SessionRecord,
   type StoredVersion,
   type VersionChain,
@@ -28,16 +26,15 @@ import {
   type StoreTransaction,
   type StoredDoc,
   type TokenQuery,
-  type TokenScope,
   type UpdateEntry,
   type UserRecord,
 } from './types';
+import { type Row, toBytes, toVersion, toOrg, toToken, toInvitation, toArtifact, toUser, toMembership, toAudit } from './rows';
 import { GENESIS_HASH, chainHash } from '../audit/chain';
 import { SQLITE_MIGRATIONS } from './sqlite-schema';
 import { SqliteReviewStore } from './sqlite-review';
 import { decodeCursor, encodeCursor } from './cursor';
 
-type Row = Record<string, unknown>;
 
 /** Version facts without the page bytes. */
 const VERSION_COLUMNS = `artifact_id, n, kind, message, author_kind, author_id, author_name, created_at, session, commit_sha, pr_url,
@@ -806,154 +803,4 @@ function migrate(db: Database.Database): void {
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
     })();
   });
-}
-
-function toBytes(buf: Buffer): Uint8Array {
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-}
-
-function nullableNumber(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
-
-function nullableString(value: unknown): string | null {
-  return value === null || value === undefined ? null : String(value);
-}
-
-function toVersion(row: Row): VersionRecord {
-  return {
-    artifactId: String(row.artifact_id),
-    n: Number(row.n),
-    kind: String(row.kind) as VersionRecord['kind'],
-    message: String(row.message),
-    authorKind: row.author_kind === 'agent' ? 'agent' : 'user',
-    authorId: String(row.author_id),
-    authorName: String(row.author_name),
-    createdAt: Number(row.created_at),
-    session: nullableString(row.session),
-    commitSha: nullableString(row.commit_sha),
-    prUrl: nullableString(row.pr_url),
-    sizeBytes: Number(row.size_bytes),
-    changeBytes: Number(row.change_bytes),
-    restoredFrom: nullableNumber(row.restored_from),
-    contentHash: String(row.content_hash),
-  };
-}
-
-function toOrg(row: Row): OrgRecord {
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    createdAt: Number(row.created_at),
-    settings: {
-      defaultVisibility: row.default_visibility === 'members' ? 'members' : 'org',
-      publishRole: row.publish_role === 'admin' ? 'admin' : 'member',
-      retentionDays: nullableNumber(row.retention_days),
-      requiredApprovals: Number(row.required_approvals ?? 1),
-    },
-  };
-}
-
-function toToken(row: Row): AgentTokenRecord {
-  return {
-    id: String(row.id),
-    orgId: String(row.org_id),
-    userId: String(row.user_id),
-    name: String(row.name),
-    tokenHash: String(row.token_hash),
-    scopes: String(row.scopes).split(' ').filter(Boolean) as TokenScope[],
-    createdAt: Number(row.created_at),
-    expiresAt: nullableNumber(row.expires_at),
-    lastUsedAt: nullableNumber(row.last_used_at),
-    revokedAt: nullableNumber(row.revoked_at),
-  };
-}
-
-function toInvitation(row: Row): InvitationRecord {
-  return {
-    id: String(row.id),
-    orgId: String(row.org_id),
-    secretHash: String(row.secret_hash),
-    email: nullableString(row.email),
-    role: String(row.role) as Role,
-    createdBy: String(row.created_by),
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    acceptedAt: nullableNumber(row.accepted_at),
-    acceptedBy: nullableString(row.accepted_by),
-    revokedAt: nullableNumber(row.revoked_at),
-  };
-}
-
-function toAudit(row: Row): AuditRecord {
-  return {
-    orgId: String(row.org_id),
-    seq: Number(row.seq),
-    at: Number(row.at),
-    action: String(row.action),
-    actorKind: String(row.actor_kind) as AuditActorKind,
-    actorId: nullableString(row.actor_id),
-    actorName: String(row.actor_name),
-    artifactId: nullableString(row.artifact_id),
-    targetType: nullableString(row.target_type),
-    targetId: nullableString(row.target_id),
-    targetLabel: nullableString(row.target_label),
-    details: parseDetails(row.details),
-    ip: nullableString(row.ip),
-    userAgent: nullableString(row.user_agent),
-    prevHash: String(row.prev_hash),
-    hash: String(row.hash),
-  };
-}
-
-function parseDetails(value: unknown): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(String(value));
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
-  } catch (error) {
-    // A details column that no longer parses was altered by hand; keep the raw text so verification reports it.
-    if (error instanceof SyntaxError) return { unparsable: String(value) };
-    throw error;
-  }
-}
-
-function toArtifact(row: Row): ArtifactRecord {
-  return {
-    id: String(row.id),
-    orgId: String(row.org_id),
-    createdBy: String(row.created_by),
-    title: String(row.title),
-    project: String(row.project),
-    session: String(row.session),
-    kind: String(row.kind),
-    status: row.status === 'draft' ? 'draft' : 'published',
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    sizeBytes: Number(row.size_bytes),
-    visibility: row.visibility === 'members' ? 'members' : 'org',
-    members: row.member_ids ? String(row.member_ids).split(' ').filter(Boolean).sort() : [],
-    legalHold: Number(row.legal_hold) === 1,
-    publishRequestedAt: nullableNumber(row.publish_requested_at),
-    publishedAt: nullableNumber(row.published_at),
-    publishedBy: nullableString(row.published_by),
-  };
-}
-
-function toUser(row: Row): UserRecord {
-  return {
-    id: String(row.id),
-    email: String(row.email),
-    name: String(row.name),
-    passwordHash: row.password_hash === null ? null : String(row.password_hash),
-    createdAt: Number(row.created_at),
-  };
-}
-
-function toMembership(row: Row): MembershipRecord {
-  return {
-    orgId: String(row.org_id),
-    userId: String(row.user_id),
-    role: String(row.role) as Role,
-    createdAt: Number(row.created_at),
-  };
 }
