@@ -6,9 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import * as Y from 'yjs';
-import { WebsocketProvider } from 'y-websocket';
-import WebSocket from 'ws';
+import { connectStock, whenStockSynced, type StockClient } from './stock-client';
 import { encode } from 'next-auth/jwt';
 import { openStore } from '../../lib/store';
 import type { Role, Store, TokenScope } from '../../lib/store/types';
@@ -321,13 +319,7 @@ export async function deleteRedisPrefix(url: string, prefix: string): Promise<vo
   }
 }
 
-export interface ClusterClient {
-  doc: Y.Doc;
-  provider: WebsocketProvider;
-  text: Y.Text;
-  closes: Array<{ code: number; reason: string }>;
-  destroy(): void;
-}
+export type ClusterClient = StockClient;
 
 /** A stock y-websocket client (what browsers run) on instance `index`, with `ws` as its WebSocket. */
 export function connectAt(cluster: Pick<TestCluster, 'wsUrl' | 'token'>, index: number, room: string, token: string = cluster.token): ClusterClient {
@@ -335,30 +327,6 @@ export function connectAt(cluster: Pick<TestCluster, 'wsUrl' | 'token'>, index: 
 }
 
 /** The same, to any /collab URL (a load balancer's, say). */
-export function connectToUrl(wsUrl: string, room: string, token: string): ClusterClient {
-  const doc = new Y.Doc();
-  const provider = new WebsocketProvider(wsUrl, room, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    params: { token },
-    disableBc: true,
-  });
-  const closes: ClusterClient['closes'] = [];
-  provider.on('connection-close', (event) => {
-    if (event) closes.push({ code: event.code, reason: event.reason });
-  });
-  return {
-    doc,
-    provider,
-    text: doc.getText('html'),
-    closes,
-    destroy: () => {
-      provider.destroy();
-      doc.destroy();
-    },
-  };
-}
+export const connectToUrl: (wsUrl: string, room: string, token: string) => ClusterClient = connectStock;
 
-export function synced(client: ClusterClient): Promise<void> {
-  if (client.provider.synced) return Promise.resolve();
-  return new Promise((resolve) => client.provider.once('sync', () => resolve()));
-}
+export const synced: (client: ClusterClient) => Promise<void> = whenStockSynced;

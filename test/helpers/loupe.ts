@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import * as Y from 'yjs';
-import { WebsocketProvider } from 'y-websocket';
-import WebSocket from 'ws';
+import { connectStock, whenStockSynced, type StockClient } from './stock-client';
 import { loadConfig } from '../../server/config';
 import { startLoupeServer, type LoupeServer } from '../../server/loupe-server';
 import { silentLogger } from '../../server/log';
@@ -289,13 +287,7 @@ export function testLoupeOf(parts: {
   return loupe;
 }
 
-export interface TestClient {
-  doc: Y.Doc;
-  provider: WebsocketProvider;
-  text: Y.Text;
-  closes: Array<{ code: number; reason: string }>;
-  destroy(): void;
-}
+export type TestClient = StockClient;
 
 /**
  * A stock y-websocket client (the same one browsers use) with `ws` as its WebSocket. Under LOUPE_TEST_CLUSTER it
@@ -303,30 +295,8 @@ export interface TestClient {
  * inside `loupe.server` (its registry, counters, pending structs), which only that process can show.
  */
 export function connectClient(loupe: TestLoupe, room: string, token: string = loupe.token, options: { inProcess?: boolean } = {}): TestClient {
-  const doc = new Y.Doc();
   const url = options.inProcess ? loupe.wsUrl : (loupe.clientWsUrl?.() ?? loupe.wsUrl);
-  const provider = new WebsocketProvider(url, room, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    params: { token },
-    disableBc: true,
-  });
-  const closes: TestClient['closes'] = [];
-  provider.on('connection-close', (event) => {
-    if (event) closes.push({ code: event.code, reason: event.reason });
-  });
-  return {
-    doc,
-    provider,
-    text: doc.getText('html'),
-    closes,
-    destroy: () => {
-      provider.destroy();
-      doc.destroy();
-    },
-  };
+  return connectStock(url, room, token);
 }
 
-export function whenSynced(client: TestClient): Promise<void> {
-  if (client.provider.synced) return Promise.resolve();
-  return new Promise((resolve) => client.provider.once('sync', () => resolve()));
-}
+export const whenSynced: (client: TestClient) => Promise<void> = whenStockSynced;
