@@ -1,4 +1,4 @@
-import type { CommentBody, ReactionKey, ReviewActor, Verdict } from '../review/types';
+import type { CommentBody } from '../review/types';
 import type {
   CommentRecord,
   CommentRevisionRecord,
@@ -9,7 +9,7 @@ import type {
   ReviewStore,
   ThreadRecord,
 } from './review-types';
-import { type Row, json, toComment, toNotification, toThread } from './review-rows';
+import { type Row, json, toComment, toNotification, toReaction, toReview, toRevision, toThread } from './review-rows';
 import type { PgRunner, Queryable } from './postgres';
 
 
@@ -160,13 +160,7 @@ export class PostgresReviewStore implements ReviewStore {
 
   async listCommentRevisions(commentId: string): Promise<CommentRevisionRecord[]> {
     const rows = await this.read('SELECT * FROM review_comment_revisions WHERE comment_id = $1 ORDER BY n', [commentId]);
-    return rows.map((row) => ({
-      commentId: String(row.comment_id),
-      n: Number(row.n),
-      body: JSON.parse(String(row.body)) as CommentBody,
-      text: String(row.text),
-      replacedAt: Number(row.replaced_at),
-    }));
+    return rows.map(toRevision);
   }
 
   async setReaction(reaction: ReactionRecord, on: boolean): Promise<void> {
@@ -190,14 +184,7 @@ export class PostgresReviewStore implements ReviewStore {
       'SELECT * FROM review_reactions WHERE artifact_id = $1 ORDER BY created_at, comment_id, user_id, reaction',
       [artifactId],
     );
-    return rows.map((row) => ({
-      commentId: String(row.comment_id),
-      artifactId: String(row.artifact_id),
-      userId: String(row.user_id),
-      userName: String(row.user_name),
-      reaction: String(row.reaction) as ReactionKey,
-      createdAt: Number(row.created_at),
-    }));
+    return rows.map(toReaction);
   }
 
   async addReview(review: ReviewRecord): Promise<void> {
@@ -210,16 +197,7 @@ export class PostgresReviewStore implements ReviewStore {
 
   async listReviews(artifactId: string): Promise<ReviewRecord[]> {
     const rows = await this.read('SELECT * FROM reviews WHERE artifact_id = $1 ORDER BY created_at, id', [artifactId]);
-    return rows.map((row) => ({
-      id: String(row.id),
-      artifactId: String(row.artifact_id),
-      orgId: String(row.org_id),
-      version: Number(row.version),
-      verdict: String(row.verdict) as Verdict,
-      summary: String(row.summary),
-      reviewer: JSON.parse(String(row.reviewer)) as ReviewActor,
-      createdAt: Number(row.created_at),
-    }));
+    return rows.map(toReview);
   }
 
   async addNotifications(notifications: NotificationRecord[]): Promise<void> {

@@ -2,8 +2,8 @@
  * Review rows to records, shared by both backends (same tables, same column
  * names; JSON columns as text).
  */
-import type { AnchorView, CommentBody, NotificationKind, ReviewActor, Verdict } from '../review/types';
-import type { CommentRecord, NotificationRecord, ThreadRecord } from './review-types';
+import type { AnchorView, CommentBody, NotificationKind, ReactionKey, ReviewActor, Verdict } from '../review/types';
+import type { CommentRecord, CommentRevisionRecord, NotificationRecord, ReactionRecord, ReviewRecord, ThreadRecord } from './review-types';
 
 export type Row = Record<string, unknown>;
 
@@ -66,5 +66,39 @@ export function toNotification(row: Row): NotificationRecord {
     version: row.version === null ? null : Number(row.version),
     createdAt: Number(row.created_at),
     readAt: row.read_at === null ? null : Number(row.read_at),
+  };
+}
+
+export function toRevision(row: Row): CommentRevisionRecord {
+  return {
+    commentId: String(row.comment_id),
+    n: Number(row.n),
+    body: JSON.parse(String(row.body)) as CommentBody,
+    text: String(row.text),
+    replacedAt: Number(row.replaced_at),
+  };
+}
+
+export function toReaction(row: Row): ReactionRecord {
+  return {
+    commentId: String(row.comment_id),
+    artifactId: String(row.artifact_id),
+    userId: String(row.user_id),
+    userName: String(row.user_name),
+    reaction: String(row.reaction) as ReactionKey,
+    createdAt: Number(row.created_at),
+  };
+}
+
+export function toReview(row: Row): ReviewRecord {
+  return {
+    id: String(row.id),
+    artifactId: String(row.artifact_id),
+    orgId: String(row.org_id),
+    version: Number(row.version),
+    verdict: String(row.verdict) as Verdict,
+    summary: String(row.summary),
+    reviewer: JSON.parse(String(row.reviewer)) as ReviewActor,
+    createdAt: Number(row.created_at),
   };
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { CommentBody, ReactionKey, ReviewActor, Verdict } from '../review/types';
+import type { CommentBody } from '../review/types';
 import type {
   CommentRecord,
   CommentRevisionRecord,
@@ -10,7 +10,7 @@ import type {
   ReviewStore,
   ThreadRecord,
 } from './review-types';
-import { type Row, json, toComment, toNotification, toThread } from './review-rows';
+import { type Row, json, toComment, toNotification, toReaction, toReview, toRevision, toThread } from './review-rows';
 
 
 /** The review layer on the same SQLite database (schema: migration 5 in sqlite-schema.ts). */
@@ -183,13 +183,7 @@ export class SqliteReviewStore implements ReviewStore {
   }
 
   async listCommentRevisions(commentId: string): Promise<CommentRevisionRecord[]> {
-    return (this.stmts.listRevisions.all(commentId) as Row[]).map((row) => ({
-      commentId: String(row.comment_id),
-      n: Number(row.n),
-      body: JSON.parse(String(row.body)) as CommentBody,
-      text: String(row.text),
-      replacedAt: Number(row.replaced_at),
-    }));
+    return (this.stmts.listRevisions.all(commentId) as Row[]).map(toRevision);
   }
 
   async setReaction(reaction: ReactionRecord, on: boolean): Promise<void> {
@@ -198,14 +192,7 @@ export class SqliteReviewStore implements ReviewStore {
   }
 
   async listReactions(artifactId: string): Promise<ReactionRecord[]> {
-    return (this.stmts.listReactions.all(artifactId) as Row[]).map((row) => ({
-      commentId: String(row.comment_id),
-      artifactId: String(row.artifact_id),
-      userId: String(row.user_id),
-      userName: String(row.user_name),
-      reaction: String(row.reaction) as ReactionKey,
-      createdAt: Number(row.created_at),
-    }));
+    return (this.stmts.listReactions.all(artifactId) as Row[]).map(toReaction);
   }
 
   async addReview(review: ReviewRecord): Promise<void> {
@@ -213,16 +200,7 @@ export class SqliteReviewStore implements ReviewStore {
   }
 
   async listReviews(artifactId: string): Promise<ReviewRecord[]> {
-    return (this.stmts.listReviews.all(artifactId) as Row[]).map((row) => ({
-      id: String(row.id),
-      artifactId: String(row.artifact_id),
-      orgId: String(row.org_id),
-      version: Number(row.version),
-      verdict: String(row.verdict) as Verdict,
-      summary: String(row.summary),
-      reviewer: JSON.parse(String(row.reviewer)) as ReviewActor,
-      createdAt: Number(row.created_at),
-    }));
+    return (this.stmts.listReviews.all(artifactId) as Row[]).map(toReview);
   }
 
   async addNotifications(notifications: NotificationRecord[]): Promise<void> {
