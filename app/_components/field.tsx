@@ -22,6 +22,8 @@ interface FieldProps {
   /** Ids of other elements that also describe the control (a hint shared by several fields, a form-level error). */
   describedBy?: string;
   className?: string;
+  /** A dense row of fields (filters): tighter, with quieter labels. */
+  compact?: boolean;
   /** Shown after the error, inside the field (e.g. a live character count, which the caller names in describedBy). */
   after?: ReactNode;
   children(control: FieldControlProps): ReactNode;
@@ -33,7 +35,7 @@ interface FieldProps {
  * marks it invalid). The control itself is the caller's, so inputs, selects and
  * textareas keep their own props.
  */
-export function Field({ label, optional, hint, hintInline, error, id, describedBy, className, after, children }: FieldProps) {
+export function Field({ label, optional, hint, hintInline, error, id, describedBy, className, compact, after, children }: FieldProps) {
   const madeId = useId();
   const controlId = id ?? madeId;
   const hintId = `${controlId}-hint`;
@@ -52,7 +54,7 @@ export function Field({ label, optional, hint, hintInline, error, id, describedB
     </span>
   ) : null;
   return (
-    <div className={className ? `${styles.field} ${className}` : styles.field}>
+    <div className={[styles.field, compact ? styles.compact : null, className].filter(Boolean).join(' ')}>
       <label htmlFor={controlId} className={styles.label}>
         {label}
         {optional ? <span className={styles.optional}> (optional)</span> : null}

@@ -182,18 +182,18 @@ function CreateToken() {
           </fieldset>
           <Field label="Expires after">
             {(control) => (
-            <select
-              {...control}
-              className={`input ${form.select} ${styles.expirySelect}`}
-              value={expiry}
-              onChange={(event) => setExpiry(event.target.value)}
-            >
-              {TOKEN_EXPIRY_DAYS.map((days) => (
-                <option key={String(days)} value={days === null ? 'never' : String(days)}>
-                  {expiryLabel(days)}
-                </option>
-              ))}
-            </select>
+              <select
+                {...control}
+                className={`input ${form.select} ${styles.expirySelect}`}
+                value={expiry}
+                onChange={(event) => setExpiry(event.target.value)}
+              >
+                {TOKEN_EXPIRY_DAYS.map((days) => (
+                  <option key={String(days)} value={days === null ? 'never' : String(days)}>
+                    {expiryLabel(days)}
+                  </option>
+                ))}
+              </select>
             )}
           </Field>
           {create.isError ? <FormError>{`Couldn’t create the token: ${create.error.message}`}</FormError> : null}
