@@ -1,12 +1,11 @@
 'use client';
 
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { Announcer } from './announcer';
 import { AlertIcon, CheckIcon, CopyIcon } from './icons';
 import form from './form.module.css';
 import styles from './secret-reveal.module.css';
-
-const COPIED_FEEDBACK_MS = 2000;
+import { useCopy } from './use-copy';
 
 interface SecretRevealProps {
   title: string;
@@ -28,28 +27,15 @@ export function SecretReveal({ title, label, value, detail, warning, onDone }: S
   const inputRef = useRef<HTMLInputElement>(null);
   const titleId = useId();
   const inputId = useId();
-  const [copy, setCopy] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const { state: copy, copy: copyText } = useCopy();
 
   useEffect(() => {
     sectionRef.current?.focus();
   }, []);
 
-  useEffect(() => {
-    if (copy === 'idle') return;
-    const timer = window.setTimeout(() => setCopy('idle'), COPIED_FEEDBACK_MS);
-    return () => window.clearTimeout(timer);
-  }, [copy]);
-
   const copyValue = async () => {
-    try {
-      if (!navigator.clipboard) throw new Error('no clipboard');
-      await navigator.clipboard.writeText(value);
-      setCopy('copied');
-    } catch {
-      // Plain http on another host has no Clipboard API: select it for Ctrl+C.
-      inputRef.current?.select();
-      setCopy('failed');
-    }
+    // Plain http on another host has no Clipboard API: select it for Ctrl+C.
+    if (!(await copyText(value))) inputRef.current?.select();
   };
 
   return (

@@ -4,6 +4,7 @@ import { useActionState, useEffect, useRef } from 'react';
 import { useFormStatus } from 'react-dom';
 import { signInAction, type SignInState } from '../_actions/sign-in';
 import { AlertIcon } from '../_components/icons';
+import { Field } from '../_components/field';
 import styles from './signin.module.css';
 
 function SubmitButton() {
@@ -40,36 +41,36 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
           <span>{state.error}</span>
         </div>
       ) : null}
-      <div className={styles.field}>
-        <label htmlFor="email">Email</label>
-        <input
-          id="email"
-          name="email"
-          type="email"
-          className="input"
-          autoComplete="username"
-          autoFocus
-          required
-          defaultValue={state.email}
-          key={`email-${state.email}`}
-          aria-invalid={hasError || undefined}
-          aria-describedby={hasError ? 'signin-error' : undefined}
-        />
-      </div>
-      <div className={styles.field}>
-        <label htmlFor="password">Password</label>
-        <input
-          ref={passwordRef}
-          id="password"
-          name="password"
-          type="password"
-          className="input"
-          autoComplete="current-password"
-          required
-          aria-invalid={hasError || undefined}
-          aria-describedby={hasError ? 'signin-error' : undefined}
-        />
-      </div>
+      <Field id="email" label="Email" describedBy={hasError ? 'signin-error' : undefined}>
+        {(control) => (
+          <input
+            {...control}
+            name="email"
+            type="email"
+            className="input"
+            autoComplete="username"
+            autoFocus
+            required
+            defaultValue={state.email}
+            key={`email-${state.email}`}
+            aria-invalid={hasError || undefined}
+          />
+        )}
+      </Field>
+      <Field id="password" label="Password" describedBy={hasError ? 'signin-error' : undefined}>
+        {(control) => (
+          <input
+            {...control}
+            ref={passwordRef}
+            name="password"
+            type="password"
+            className="input"
+            autoComplete="current-password"
+            required
+            aria-invalid={hasError || undefined}
+          />
+        )}
+      </Field>
       <SubmitButton />
     </form>
   );

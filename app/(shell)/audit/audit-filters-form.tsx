@@ -6,6 +6,7 @@ import { orgMembersQueryOptions } from '../../../lib/query/org';
 import { tokensQueryOptions } from '../../../lib/query/tokens';
 import { ACTION_GROUPS, isKnownAction } from './audit-actions';
 import { EMPTY_FILTERS, hasFilters, type AuditUrlFilters } from './audit-filters';
+import { Field } from '../../_components/field';
 import styles from './audit.module.css';
 
 interface AuditFiltersFormProps {
@@ -38,92 +39,97 @@ export function AuditFiltersForm({ filters, onChange }: AuditFiltersFormProps) {
 
   return (
     <form className={`card ${styles.filters}`} onSubmit={submit} aria-label="Filter the audit log">
-      <div className={styles.field}>
-        <label htmlFor={`${id}-actor`}>Actor</label>
-        <select id={`${id}-actor`} className={`input ${styles.select}`} value={draft.actor} onChange={(event) => applyNow('actor', event.target.value)}>
-          <option value="">Anyone</option>
-          {people.length > 0 ? (
-            <optgroup label="People">
-              {people.map((member) => (
-                <option key={member.userId} value={member.userId}>
-                  {member.name}
-                </option>
-              ))}
-            </optgroup>
-          ) : null}
-          {agents.length > 0 ? (
-            <optgroup label="Agent tokens">
-              {agents.map((token) => (
-                <option key={token.id} value={token.id}>
-                  {token.name} ({token.user.name})
-                </option>
-              ))}
-            </optgroup>
-          ) : null}
-          {!actorKnown ? <option value={draft.actor}>ID {draft.actor}</option> : null}
-        </select>
-      </div>
+      <Field compact id={`${id}-actor`} label="Actor" className={styles.filter}>
+        {(control) => (
+          <select {...control} className={`input ${styles.select}`} value={draft.actor} onChange={(event) => applyNow('actor', event.target.value)}>
+            <option value="">Anyone</option>
+            {people.length > 0 ? (
+              <optgroup label="People">
+                {people.map((member) => (
+                  <option key={member.userId} value={member.userId}>
+                    {member.name}
+                  </option>
+                ))}
+              </optgroup>
+            ) : null}
+            {agents.length > 0 ? (
+              <optgroup label="Agent tokens">
+                {agents.map((token) => (
+                  <option key={token.id} value={token.id}>
+                    {token.name} ({token.user.name})
+                  </option>
+                ))}
+              </optgroup>
+            ) : null}
+            {!actorKnown ? <option value={draft.actor}>ID {draft.actor}</option> : null}
+          </select>
+        )}
+      </Field>
 
-      <div className={styles.field}>
-        <label htmlFor={`${id}-action`}>Action</label>
-        <select id={`${id}-action`} className={`input ${styles.select}`} value={draft.action} onChange={(event) => applyNow('action', event.target.value)}>
-          <option value="">Any action</option>
-          {ACTION_GROUPS.map((group) => (
-            <optgroup key={group.area} label={group.area}>
-              {group.actions.map(([code, words]) => (
-                <option key={code} value={code} title={code}>
-                  {words.charAt(0).toUpperCase() + words.slice(1)}
-                </option>
-              ))}
-            </optgroup>
-          ))}
-          {draft.action && !isKnownAction(draft.action) ? <option value={draft.action}>{draft.action}</option> : null}
-        </select>
-      </div>
+      <Field compact id={`${id}-action`} label="Action" className={styles.filter}>
+        {(control) => (
+          <select {...control} className={`input ${styles.select}`} value={draft.action} onChange={(event) => applyNow('action', event.target.value)}>
+            <option value="">Any action</option>
+            {ACTION_GROUPS.map((group) => (
+              <optgroup key={group.area} label={group.area}>
+                {group.actions.map(([code, words]) => (
+                  <option key={code} value={code} title={code}>
+                    {words.charAt(0).toUpperCase() + words.slice(1)}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+            {draft.action && !isKnownAction(draft.action) ? <option value={draft.action}>{draft.action}</option> : null}
+          </select>
+        )}
+      </Field>
 
-      <div className={styles.field}>
-        <label htmlFor={`${id}-artifact`}>Artifact ID</label>
-        <input
-          id={`${id}-artifact`}
-          className={`input ${styles.mono}`}
-          value={draft.artifact}
-          onChange={(event) => set('artifact', event.target.value)}
-          placeholder="Any artifact"
-          autoComplete="off"
-          spellCheck={false}
-          maxLength={100}
-        />
-      </div>
+      <Field compact id={`${id}-artifact`} label="Artifact ID" className={styles.filter}>
+        {(control) => (
+          <input
+            {...control}
+            className={`input ${styles.mono}`}
+            value={draft.artifact}
+            onChange={(event) => set('artifact', event.target.value)}
+            placeholder="Any artifact"
+            autoComplete="off"
+            spellCheck={false}
+            maxLength={100}
+          />
+        )}
+      </Field>
 
-      <div className={styles.field}>
-        <label htmlFor={`${id}-from`}>
-          From <abbr title="Coordinated Universal Time">UTC</abbr>
-        </label>
-        <input
-          id={`${id}-from`}
-          type="datetime-local"
-          className="input"
-          value={draft.from}
-          max={draft.to || undefined}
-          onChange={(event) => set('from', event.target.value)}
-          aria-describedby={`${id}-utc`}
-        />
-      </div>
+      <Field
+        compact
+        id={`${id}-from`}
+        label={
+          <>
+            From <abbr title="Coordinated Universal Time">UTC</abbr>
+          </>
+        }
+        describedBy={`${id}-utc`}
+        className={styles.filter}
+      >
+        {(control) => (
+          <input {...control} type="datetime-local" className="input" value={draft.from} max={draft.to || undefined} onChange={(event) => set('from', event.target.value)} />
+        )}
+      </Field>
 
-      <div className={styles.field}>
-        <label htmlFor={`${id}-to`}>
-          To <abbr title="Coordinated Universal Time">UTC</abbr>
-        </label>
-        <input
-          id={`${id}-to`}
-          type="datetime-local"
-          className="input"
-          value={draft.to}
-          min={draft.from || undefined}
-          onChange={(event) => set('to', event.target.value)}
-          aria-describedby={`${id}-utc`}
-        />
-      </div>
+      <Field
+        compact
+        id={`${id}-to`}
+        label={
+          <>
+            To <abbr title="Coordinated Universal Time">UTC</abbr>
+          </>
+        }
+        describedBy={`${id}-utc`}
+        className={styles.filter}
+      >
+        {(control) => (
+          <input {...control} type="datetime-local" className="input" value={draft.to} min={draft.from || undefined} onChange={(event) => set('to', event.target.value)} />
+        )}
+      </Field>
 
       <div className={styles.filterActions}>
         <button type="submit" className={`button ${isDirty ? 'button-primary' : ''}`}>

@@ -16,6 +16,7 @@ import type { NotificationKind } from '../../../lib/review/types';
 import { formatAbsoluteTime, formatRelativeTime } from '../../../lib/ui/format';
 import { useNow } from '../../../lib/ui/use-now';
 import { Announcer } from '../../_components/announcer';
+import { CountBadge } from '../../_components/count-toggle';
 import { BusyLabel } from '../../_components/busy-label';
 import { CheckIcon } from '../../_components/icons';
 import { LoadError } from '../../_components/form-error';
@@ -162,9 +163,7 @@ function FilterTabs({ filter, unread, controls, onChange }: { filter: InboxFilte
         >
           {tab.label}
           {tab.filter === 'unread' && unread > 0 ? (
-            <span className={styles.tabCount} data-testid="inbox-unread-count">
-              {formatUnreadCount(unread)}
-            </span>
+            <CountBadge testId="inbox-unread-count">{formatUnreadCount(unread)}</CountBadge>
           ) : null}
         </button>
       ))}

@@ -21,6 +21,7 @@ import { BusyLabel } from '../../_components/busy-label';
 import { ConfirmDialog } from '../../_components/confirm-dialog';
 import { FlashStatus, useFlash } from '../../_components/flash-status';
 import { FormError, LoadError } from '../../_components/form-error';
+import { Field } from '../../_components/field';
 import form from '../../_components/form.module.css';
 import { BuildingIcon, SignOutIcon } from '../../_components/icons';
 import styles from './profile.module.css';
@@ -55,7 +56,6 @@ function DetailsSection({ me }: { me: Me }) {
   const save = useMutation(updateProfileMutationOptions(queryClient));
   const [name, setName] = useState(me.user.name);
   const [flash, setFlash] = useFlash();
-  const ids = { name: useId(), nameHint: useId(), email: useId(), emailHint: useId() };
   const dirty = name.trim() !== me.user.name;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -80,35 +80,22 @@ function DetailsSection({ me }: { me: Me }) {
       </div>
       <form onSubmit={submit} className={form.form}>
         <div className={styles.twoCol}>
-          <div className={form.field}>
-            <label htmlFor={ids.name} className={form.label}>
-              Display name
-            </label>
-            <input
-              id={ids.name}
-              className="input"
-              value={name}
-              onChange={(event) => setName(event.target.value)}
-              required
-              maxLength={120}
-              autoComplete="name"
-            />
-          </div>
-          <div className={form.field}>
-            <label htmlFor={ids.email} className={form.label}>
-              Email
-            </label>
-            <input
-              id={ids.email}
-              className={`input ${styles.readOnly}`}
-              value={me.user.email ?? ''}
-              readOnly
-              aria-describedby={ids.emailHint}
-            />
-            <p id={ids.emailHint} className={form.hint}>
-              You sign in with this address; it can’t be changed here.
-            </p>
-          </div>
+          <Field label="Display name">
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                value={name}
+                onChange={(event) => setName(event.target.value)}
+                required
+                maxLength={120}
+                autoComplete="name"
+              />
+            )}
+          </Field>
+          <Field label="Email" hint="You sign in with this address; it can’t be changed here.">
+            {(control) => <input {...control} className={`input ${styles.readOnly}`} value={me.user.email ?? ''} readOnly />}
+          </Field>
         </div>
         {save.isError ? (
           <FormError>Couldn’t save your name: {save.error.message}</FormError>
@@ -131,7 +118,6 @@ function PasswordSection({ email }: { email: string }) {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [flash, setFlash] = useFlash();
-  const ids = { current: useId(), next: useId(), nextHint: useId(), error: useId() };
   const wrongCurrent = change.isError && isApiError(change.error) && change.error.status === 403;
   // Too many wrong current passwords: the server's message says how long to wait.
   const limited = change.isError && isApiError(change.error) && change.error.status === 429;
@@ -162,51 +148,41 @@ function PasswordSection({ email }: { email: string }) {
         {/* Lets password managers tie the new password to this account. */}
         <input type="email" name="username" autoComplete="username" hidden readOnly value={email} />
         <div className={styles.twoCol}>
-          <div className={form.field}>
-            <label htmlFor={ids.current} className={form.label}>
-              Current password
-            </label>
-            <input
-              id={ids.current}
-              type="password"
-              className="input"
-              value={current}
-              onChange={(event) => {
-                setCurrent(event.target.value);
-                if (change.isError) change.reset();
-              }}
-              required
-              autoComplete="current-password"
-              aria-invalid={wrongCurrent || undefined}
-              aria-describedby={wrongCurrent ? ids.error : undefined}
-            />
-            {wrongCurrent ? (
-              <p id={ids.error} className={form.fieldError}>
-                That isn’t your current password.
-              </p>
-            ) : null}
-          </div>
-          <div className={form.field}>
-            <label htmlFor={ids.next} className={form.label}>
-              New password
-            </label>
-            <input
-              id={ids.next}
-              type="password"
-              className="input"
-              value={next}
-              onChange={(event) => setNext(event.target.value)}
-              required
-              minLength={PASSWORD_MIN_LENGTH}
-              maxLength={1024}
-              autoComplete="new-password"
-              aria-invalid={tooShort || undefined}
-              aria-describedby={ids.nextHint}
-            />
-            <p id={ids.nextHint} className={tooShort ? form.fieldError : form.hint}>
-              {tooShort ? `${PASSWORD_MIN_LENGTH - next.length} more characters needed.` : `At least ${PASSWORD_MIN_LENGTH} characters.`}
-            </p>
-          </div>
+          <Field label="Current password" error={wrongCurrent ? 'That isn’t your current password.' : undefined}>
+            {(control) => (
+              <input
+                {...control}
+                type="password"
+                className="input"
+                value={current}
+                onChange={(event) => {
+                  setCurrent(event.target.value);
+                  if (change.isError) change.reset();
+                }}
+                required
+                autoComplete="current-password"
+              />
+            )}
+          </Field>
+          <Field
+            label="New password"
+            hint={tooShort ? undefined : `At least ${PASSWORD_MIN_LENGTH} characters.`}
+            error={tooShort ? `${PASSWORD_MIN_LENGTH - next.length} more characters needed.` : undefined}
+          >
+            {(control) => (
+              <input
+                {...control}
+                type="password"
+                className="input"
+                value={next}
+                onChange={(event) => setNext(event.target.value)}
+                required
+                minLength={PASSWORD_MIN_LENGTH}
+                maxLength={1024}
+                autoComplete="new-password"
+              />
+            )}
+          </Field>
         </div>
         {limited ? <FormError>{change.error.message}</FormError> : null}
         {change.isError && !wrongCurrent && !limited ? (
@@ -305,7 +281,7 @@ function NewOrgForm() {
   );
   const [name, setName] = useState('');
   const inputRef = useRef<HTMLInputElement>(null);
-  const ids = { title: useId(), name: useId(), hint: useId() };
+  const ids = { title: useId(), hint: useId() };
   // Navigating away after success: stay busy until the gallery replaces this page.
   const busy = create.isPending || create.isSuccess;
   const failure = create.isError && isApiError(create.error) ? create.error.code : null;
@@ -332,29 +308,27 @@ function NewOrgForm() {
         Start one for another team or project. You’ll be its owner, and Loupe switches you to it.
       </p>
       <div className={styles.newOrgRow}>
-        <div className={`${form.field} ${styles.newOrgField}`}>
-          <label htmlFor={ids.name} className={form.label}>
-            Organization name
-          </label>
-          <input
-            ref={inputRef}
-            id={ids.name}
-            className="input"
-            value={name}
-            onChange={(event) => {
-              const value = event.target.value;
-              setName(value);
-              event.target.setCustomValidity(value && !value.trim() ? 'Enter a name, not just spaces.' : '');
-              if (create.isError) create.reset();
-            }}
-            required
-            maxLength={120}
-            autoComplete="off"
-            aria-describedby={ids.hint}
-            aria-invalid={nameRejected || undefined}
-            readOnly={busy}
-          />
-        </div>
+        <Field label="Organization name" describedBy={ids.hint} className={styles.newOrgField}>
+          {(control) => (
+            <input
+              {...control}
+              ref={inputRef}
+              className="input"
+              value={name}
+              onChange={(event) => {
+                const value = event.target.value;
+                setName(value);
+                event.target.setCustomValidity(value && !value.trim() ? 'Enter a name, not just spaces.' : '');
+                if (create.isError) create.reset();
+              }}
+              required
+              maxLength={120}
+              autoComplete="off"
+              aria-invalid={nameRejected || undefined}
+              readOnly={busy}
+            />
+          )}
+        </Field>
         <button type="submit" className={`button button-primary ${styles.newOrgButton}`} disabled={busy} aria-busy={busy}>
           <BusyLabel busy={busy} pending="Creating…">
             Create organization

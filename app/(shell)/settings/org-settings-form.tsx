@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { meQueryOptions } from '../../../lib/query/me';
 import { orgQueryOptions, REQUIRED_APPROVALS_MAX, RETENTION_MAX_DAYS, updateOrgMutationOptions, type Org, type OrgPatch } from '../../../lib/query/org';
 import { roleWithArticle } from '../../../lib/ui/roles';
@@ -9,6 +9,7 @@ import { AlertIcon, LockIcon } from '../../_components/icons';
 import { BusyLabel } from '../../_components/busy-label';
 import { FlashStatus, useFlash } from '../../_components/flash-status';
 import { FormError, LoadError } from '../../_components/form-error';
+import { Field } from '../../_components/field';
 import form from '../../_components/form.module.css';
 import { Loading } from './query-state';
 import styles from './settings.module.css';
@@ -57,16 +58,6 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
   const [draft, setDraft] = useState<Draft>(() => draftOf(org));
   const [saved, setSaved] = useFlash();
   const [showErrors, setShowErrors] = useState(false);
-  const ids = {
-    name: useId(),
-    retention: useId(),
-    retentionHint: useId(),
-    nameError: useId(),
-    daysError: useId(),
-    approvals: useId(),
-    approvalsHint: useId(),
-    approvalsError: useId(),
-  };
 
   const days = Number(draft.retentionDays);
   const daysValid = draft.keepForever || (Number.isInteger(days) && days >= 1 && days <= RETENTION_MAX_DAYS);
@@ -128,27 +119,19 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
                 <p className={styles.sectionText}>The name everyone sees in the header and on invitations.</p>
               </div>
             </div>
-            <div className={form.field}>
-              <label htmlFor={ids.name} className={form.label}>
-                Name
-              </label>
-              <input
-                id={ids.name}
-                className="input"
-                value={draft.name}
-                onChange={(event) => update({ name: event.target.value })}
-                maxLength={120}
-                required
-                autoComplete="organization"
-                aria-invalid={nameInvalid || undefined}
-                aria-describedby={nameInvalid ? ids.nameError : undefined}
-              />
-              {nameInvalid ? (
-                <p id={ids.nameError} className={form.fieldError}>
-                  Enter a name.
-                </p>
-              ) : null}
-            </div>
+            <Field label="Name" error={nameInvalid ? 'Enter a name.' : undefined}>
+              {(control) => (
+                <input
+                  {...control}
+                  className="input"
+                  value={draft.name}
+                  onChange={(event) => update({ name: event.target.value })}
+                  maxLength={120}
+                  required
+                  autoComplete="organization"
+                />
+              )}
+            </Field>
           </section>
 
           <section className={`card ${styles.section}`} aria-labelledby="org-publishing">
@@ -212,13 +195,15 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
                 </p>
               </div>
             </div>
-            <div className={form.field}>
-              <label htmlFor={ids.approvals} className={form.label}>
-                Approvals required for hand-off
-              </label>
-              <div className={form.inline}>
+            <Field
+              label="Approvals required for hand-off"
+              hint={`0 to ${REQUIRED_APPROVALS_MAX}. With 0, an artifact is ready unless someone requests changes.`}
+              hintInline
+              error={approvalsInvalid ? `Enter a whole number from 0 to ${REQUIRED_APPROVALS_MAX}.` : undefined}
+            >
+              {(control) => (
                 <input
-                  id={ids.approvals}
+                  {...control}
                   type="number"
                   inputMode="numeric"
                   min={0}
@@ -227,19 +212,9 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
                   className={`input ${form.numberInput}`}
                   value={draft.requiredApprovals}
                   onChange={(event) => update({ requiredApprovals: event.target.value })}
-                  aria-invalid={approvalsInvalid || undefined}
-                  aria-describedby={`${ids.approvalsHint}${approvalsInvalid ? ` ${ids.approvalsError}` : ''}`}
                 />
-                <span className={form.hint} id={ids.approvalsHint}>
-                  0 to {REQUIRED_APPROVALS_MAX}. With 0, an artifact is ready unless someone requests changes.
-                </span>
-              </div>
-              {approvalsInvalid ? (
-                <p id={ids.approvalsError} className={form.fieldError}>
-                  Enter a whole number from 0 to {REQUIRED_APPROVALS_MAX}.
-                </p>
-              ) : null}
-            </div>
+              )}
+            </Field>
           </section>
 
           <section className={`card ${styles.section}`} aria-labelledby="org-retention">
@@ -268,13 +243,15 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
             </fieldset>
             {!draft.keepForever ? (
               <div className={`${form.form} ${styles.retentionDays}`}>
-                <div className={form.field}>
-                  <label htmlFor={ids.retention} className={form.label}>
-                    Days to keep an artifact after its last update
-                  </label>
-                  <div className={form.inline}>
+                <Field
+                  label="Days to keep an artifact after its last update"
+                  hint={`days (1 to ${RETENTION_MAX_DAYS})`}
+                  hintInline
+                  error={daysInvalid ? `Enter a whole number of days from 1 to ${RETENTION_MAX_DAYS}.` : undefined}
+                >
+                  {(control) => (
                     <input
-                      id={ids.retention}
+                      {...control}
                       type="number"
                       inputMode="numeric"
                       min={1}
@@ -283,19 +260,9 @@ function OrgSettingsFields({ org, canEdit, role }: { org: Org; canEdit: boolean;
                       className={`input ${form.numberInput}`}
                       value={draft.retentionDays}
                       onChange={(event) => update({ retentionDays: event.target.value })}
-                      aria-invalid={daysInvalid || undefined}
-                      aria-describedby={`${ids.retentionHint}${daysInvalid ? ` ${ids.daysError}` : ''}`}
                     />
-                    <span className={form.hint} id={ids.retentionHint}>
-                      days (1 to {RETENTION_MAX_DAYS})
-                    </span>
-                  </div>
-                  {daysInvalid ? (
-                    <p id={ids.daysError} className={form.fieldError}>
-                      Enter a whole number of days from 1 to {RETENTION_MAX_DAYS}.
-                    </p>
-                  ) : null}
-                </div>
+                  )}
+                </Field>
                 <div className="alert alert-warning" role="note">
                   <AlertIcon size={18} className={form.warningIcon} />
                   <span>

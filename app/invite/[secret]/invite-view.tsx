@@ -20,6 +20,7 @@ import { signInAction } from '../../_actions/sign-in';
 import { signOutAndReturnAction } from '../../_actions/sign-out';
 import { BusyLabel } from '../../_components/busy-label';
 import { FormError } from '../../_components/form-error';
+import { Field } from '../../_components/field';
 import form from '../../_components/form.module.css';
 import { AlertIcon, LinkIcon, SignOutIcon } from '../../_components/icons';
 import screen from '../../_components/auth-screen.module.css';
@@ -234,7 +235,7 @@ function CreateAccount({ secret, invitation, signInHref }: { secret: string; inv
   const [password, setPassword] = useState('');
   const [signingIn, startSignIn] = useTransition();
   const [signInFailed, setSignInFailed] = useState(false);
-  const ids = { title: useId(), name: useId(), email: useId(), emailHint: useId(), password: useId(), passwordHint: useId(), error: useId() };
+  const ids = { title: useId(), error: useId() };
   const fixedEmail = Boolean(invitation.email);
 
   const create = useMutation({
@@ -291,64 +292,51 @@ function CreateAccount({ secret, invitation, signInHref }: { secret: string; inv
       ) : create.isError ? (
         <FormError id={ids.error}>Couldn’t create your account: {create.error.message}</FormError>
       ) : null}
-      <div className={form.field}>
-        <label htmlFor={ids.name} className={form.label}>
-          Your name
-        </label>
-        <input
-          id={ids.name}
-          className="input"
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-          required
-          maxLength={120}
-          autoComplete="name"
-          autoFocus
-        />
-      </div>
-      <div className={form.field}>
-        <label htmlFor={ids.email} className={form.label}>
-          Email
-        </label>
-        <input
-          id={ids.email}
-          type="email"
-          className={`input ${fixedEmail ? styles.readOnly : ''}`}
-          value={email}
-          onChange={(event) => setEmail(event.target.value)}
-          required
-          readOnly={fixedEmail}
-          maxLength={320}
-          autoComplete="username"
-          aria-invalid={exists || undefined}
-          aria-describedby={fixedEmail ? ids.emailHint : exists ? ids.error : undefined}
-        />
-        {fixedEmail ? (
-          <p id={ids.emailHint} className={form.hint}>
-            This invitation is for this address.
-          </p>
-        ) : null}
-      </div>
-      <div className={form.field}>
-        <label htmlFor={ids.password} className={form.label}>
-          Password
-        </label>
-        <input
-          id={ids.password}
-          type="password"
-          className="input"
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-          required
-          minLength={PASSWORD_MIN_LENGTH}
-          maxLength={1024}
-          autoComplete="new-password"
-          aria-describedby={ids.passwordHint}
-        />
-        <p id={ids.passwordHint} className={form.hint}>
-          At least {PASSWORD_MIN_LENGTH} characters.
-        </p>
-      </div>
+      <Field label="Your name">
+        {(control) => (
+          <input
+            {...control}
+            className="input"
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            required
+            maxLength={120}
+            autoComplete="name"
+            autoFocus
+          />
+        )}
+      </Field>
+      <Field label="Email" hint={fixedEmail ? 'This invitation is for this address.' : undefined} describedBy={!fixedEmail && exists ? ids.error : undefined}>
+        {(control) => (
+          <input
+            {...control}
+            type="email"
+            className={`input ${fixedEmail ? styles.readOnly : ''}`}
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+            required
+            readOnly={fixedEmail}
+            maxLength={320}
+            autoComplete="username"
+            aria-invalid={exists || undefined}
+          />
+        )}
+      </Field>
+      <Field label="Password" hint={`At least ${PASSWORD_MIN_LENGTH} characters.`}>
+        {(control) => (
+          <input
+            {...control}
+            type="password"
+            className="input"
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+            required
+            minLength={PASSWORD_MIN_LENGTH}
+            maxLength={1024}
+            autoComplete="new-password"
+          />
+        )}
+      </Field>
       <button type="submit" className={`button button-primary ${styles.submit}`} disabled={busy} aria-busy={busy}>
         <BusyLabel busy={busy} pending={create.isSuccess ? 'Signing you in…' : 'Creating your account…'}>
           Create account and join

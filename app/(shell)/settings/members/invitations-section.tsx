@@ -19,6 +19,7 @@ import { useNow } from '../../../../lib/ui/use-now';
 import { Announcer } from '../../../_components/announcer';
 import { ConfirmDialog } from '../../../_components/confirm-dialog';
 import { FormError, LoadError } from '../../../_components/form-error';
+import { Field } from '../../../_components/field';
 import form from '../../../_components/form.module.css';
 import { LinkIcon } from '../../../_components/icons';
 import { SecretReveal } from '../../../_components/secret-reveal';
@@ -49,7 +50,7 @@ function Invitations({ myRole, orgName }: { myRole: string; orgName: string }) {
   const [role, setRole] = useState<Role>('member');
   const [email, setEmail] = useState('');
   const [days, setDays] = useState<number>(INVITATION_DEFAULT_DAYS);
-  const ids = { role: useId(), roleHint: useId(), email: useId(), emailHint: useId(), days: useId() };
+  const ids = { roleHint: useId(), emailHint: useId() };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -101,52 +102,42 @@ function Invitations({ myRole, orgName }: { myRole: string; orgName: string }) {
       ) : (
         <form onSubmit={submit} className={form.form} aria-label="Create an invitation link">
           <div className={styles.formGrid}>
-            <div className={form.field}>
-              <label htmlFor={ids.role} className={form.label}>
-                Role
-              </label>
-              <select
-                id={ids.role}
-                className={`input ${form.select}`}
-                value={role}
-                onChange={(event) => setRole(event.target.value as Role)}
-                aria-describedby={ids.roleHint}
-              >
-                {roles.map((value) => (
-                  <option key={value} value={value}>
-                    {roleLabel(value)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className={form.field}>
-              <label htmlFor={ids.email} className={form.label}>
-                Email <span className={form.optional}>(optional)</span>
-              </label>
-              <input
-                id={ids.email}
-                type="email"
-                className="input"
-                value={email}
-                onChange={(event) => setEmail(event.target.value)}
-                placeholder="name@example.com"
-                autoComplete="off"
-                maxLength={320}
-                aria-describedby={ids.emailHint}
-              />
-            </div>
-            <div className={form.field}>
-              <label htmlFor={ids.days} className={form.label}>
-                Expires after
-              </label>
-              <select id={ids.days} className={`input ${form.select}`} value={days} onChange={(event) => setDays(Number(event.target.value))}>
-                {EXPIRY_CHOICES.map((value) => (
-                  <option key={value} value={value}>
-                    {value === 1 ? '1 day' : `${value} days`}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <Field label="Role" describedBy={ids.roleHint}>
+              {(control) => (
+                <select {...control} className={`input ${form.select}`} value={role} onChange={(event) => setRole(event.target.value as Role)}>
+                  {roles.map((value) => (
+                    <option key={value} value={value}>
+                      {roleLabel(value)}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field label="Email" optional describedBy={ids.emailHint}>
+              {(control) => (
+                <input
+                  {...control}
+                  type="email"
+                  className="input"
+                  value={email}
+                  onChange={(event) => setEmail(event.target.value)}
+                  placeholder="name@example.com"
+                  autoComplete="off"
+                  maxLength={320}
+                />
+              )}
+            </Field>
+            <Field label="Expires after">
+              {(control) => (
+                <select {...control} className={`input ${form.select}`} value={days} onChange={(event) => setDays(Number(event.target.value))}>
+                  {EXPIRY_CHOICES.map((value) => (
+                    <option key={value} value={value}>
+                      {value === 1 ? '1 day' : `${value} days`}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
             <p id={ids.roleHint} className={`${form.hint} ${styles.formGridWide}`}>
               {roleLabel(role)}: {ROLE_DESCRIPTION[role]} <span id={ids.emailHint}>With an email, only that address can use the link.</span>
             </p>

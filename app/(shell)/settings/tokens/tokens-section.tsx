@@ -20,6 +20,7 @@ import { useNow } from '../../../../lib/ui/use-now';
 import { Announcer } from '../../../_components/announcer';
 import { ConfirmDialog } from '../../../_components/confirm-dialog';
 import { FormError, LoadError } from '../../../_components/form-error';
+import { Field } from '../../../_components/field';
 import form from '../../../_components/form.module.css';
 import { KeyIcon } from '../../../_components/icons';
 import { SecretReveal } from '../../../_components/secret-reveal';
@@ -95,7 +96,7 @@ function CreateToken() {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<TokenScope[]>(['artifacts:write']);
   const [expiry, setExpiry] = useState<string>('90');
-  const ids = { name: useId(), nameHint: useId(), expiry: useId(), scopesHint: useId() };
+  const ids = { scopesHint: useId() };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -142,25 +143,20 @@ function CreateToken() {
         />
       ) : (
         <form onSubmit={submit} className={form.form} aria-label="Create an agent token">
-          <div className={form.field}>
-            <label htmlFor={ids.name} className={form.label}>
-              Name
-            </label>
-            <input
-              id={ids.name}
-              className="input"
-              value={name}
-              onChange={(event) => setName(event.target.value)}
-              required
-              maxLength={120}
-              placeholder="e.g. release-agent on CI"
-              autoComplete="off"
-              aria-describedby={ids.nameHint}
-            />
-            <p id={ids.nameHint} className={form.hint}>
-              Say where it runs, so you know which one to revoke later.
-            </p>
-          </div>
+          <Field label="Name" hint="Say where it runs, so you know which one to revoke later.">
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                value={name}
+                onChange={(event) => setName(event.target.value)}
+                required
+                maxLength={120}
+                placeholder="e.g. release-agent on CI"
+                autoComplete="off"
+              />
+            )}
+          </Field>
           <fieldset className={form.fieldset} aria-describedby={ids.scopesHint}>
             <legend className={form.legend}>Permissions</legend>
             <div className={form.choices}>
@@ -184,23 +180,22 @@ function CreateToken() {
               Every token can read what you can read. Agents never publish, share, or manage people and settings.
             </p>
           </fieldset>
-          <div className={form.field}>
-            <label htmlFor={ids.expiry} className={form.label}>
-              Expires after
-            </label>
-            <select
-              id={ids.expiry}
-              className={`input ${form.select} ${styles.expirySelect}`}
-              value={expiry}
-              onChange={(event) => setExpiry(event.target.value)}
-            >
-              {TOKEN_EXPIRY_DAYS.map((days) => (
-                <option key={String(days)} value={days === null ? 'never' : String(days)}>
-                  {expiryLabel(days)}
-                </option>
-              ))}
-            </select>
-          </div>
+          <Field label="Expires after">
+            {(control) => (
+              <select
+                {...control}
+                className={`input ${form.select} ${styles.expirySelect}`}
+                value={expiry}
+                onChange={(event) => setExpiry(event.target.value)}
+              >
+                {TOKEN_EXPIRY_DAYS.map((days) => (
+                  <option key={String(days)} value={days === null ? 'never' : String(days)}>
+                    {expiryLabel(days)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
           {create.isError ? <FormError>{`Couldn’t create the token: ${create.error.message}`}</FormError> : null}
           <div className={form.actions}>
             <button type="submit" className="button button-primary" disabled={create.isPending} aria-busy={create.isPending}>

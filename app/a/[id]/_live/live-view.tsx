@@ -6,6 +6,7 @@ import { isApiError } from '../../../../lib/query/api-client';
 import { artifactQueryOptions } from '../../../../lib/query/artifacts';
 import { meQueryOptions } from '../../../../lib/query/me';
 import { CloseCode } from '../../../../lib/protocol/close-codes';
+import { CountBadge } from '../../../_components/count-toggle';
 import { Announcer } from '../../../_components/announcer';
 import { MenuItem, MenuItemCheckbox } from '../../../_components/menu';
 import { ArtifactNotFoundPanel } from '../../../_components/not-found-panel';
@@ -165,9 +166,7 @@ export function LiveView({ artifactId }: { artifactId: string }) {
               isChecked={isHistoryOpen}
               end={
                 history.newCount > 0 ? (
-                  <span className={versionStyles.newCount} aria-label={`, ${history.newCount} new`}>
-                    {history.newCount}
-                  </span>
+                  <CountBadge label={`, ${history.newCount} new`}>{history.newCount}</CountBadge>
                 ) : null
               }
               onSelect={toggleHistory}

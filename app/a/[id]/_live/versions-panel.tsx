@@ -12,6 +12,7 @@ import {
   versionListQueryOptions,
   type Version,
 } from '../../../../lib/query/versions';
+import { CountToggle } from '../../../_components/count-toggle';
 import { ConfirmDialog } from '../../../_components/confirm-dialog';
 import { LoadError } from '../../../_components/form-error';
 import type { CollabSession } from './use-collab-session';
@@ -67,22 +68,16 @@ export type VersionHistory = ReturnType<typeof useVersionHistory>;
 /** The header's toggle: "History", with how many versions are new since the last visit. */
 export function HistoryButton({ open, newCount, onToggle, controls }: { open: boolean; newCount: number; onToggle(): void; controls: string }) {
   return (
-    <button
-      type="button"
-      className={`button button-ghost ${styles.toggle}`}
-      aria-expanded={open}
-      aria-controls={controls}
-      onClick={onToggle}
-      data-testid="history-toggle"
-    >
-      <HistoryIcon />
-      <span>History</span>
-      {newCount > 0 ? (
-        <span className={styles.newCount} aria-label={`, ${newCount} new`}>
-          {newCount}
-        </span>
-      ) : null}
-    </button>
+    <CountToggle
+      open={open}
+      controls={controls}
+      onToggle={onToggle}
+      icon={<HistoryIcon />}
+      label="History"
+      count={newCount}
+      countLabel={`, ${newCount} new`}
+      testId="history-toggle"
+    />
   );
 }
 

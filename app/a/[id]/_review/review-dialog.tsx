@@ -6,6 +6,7 @@ import { useModalDialog } from '../../../_components/use-modal-dialog';
 import { reviewInputProblem, submitReviewMutationOptions } from '../../../../lib/query/reviews';
 import { REVIEW_LIMITS, type Verdict } from '../../../../lib/review/types';
 import { BusyLabel } from '../../../_components/busy-label';
+import { Field } from '../../../_components/field';
 import { FormError } from '../../../_components/form-error';
 import { ApprovedIcon, ChangesIcon, MessageIcon } from '../../../_components/review-icons';
 import { verdictWords } from './status-words';
@@ -56,7 +57,7 @@ interface ReviewDialogProps {
 export function ReviewDialog({ artifactId, title, latestVersion, onClose, onDone }: ReviewDialogProps) {
   const firstRef = useRef<HTMLInputElement>(null);
   const summaryRef = useRef<HTMLTextAreaElement>(null);
-  const ids = { title: useId(), summary: useId(), hint: useId(), problem: useId(), count: useId() };
+  const ids = { title: useId(), count: useId() };
   const form = useReviewForm(artifactId);
   const { submit } = form;
   const pendingRef = useRef(false);
@@ -135,45 +136,47 @@ export function ReviewDialog({ artifactId, title, latestVersion, onClose, onDone
           ))}
         </fieldset>
 
-        <div className={styles.field}>
-          <label htmlFor={ids.summary} className={styles.label}>
-            {form.verdict === 'comment' ? 'Comment' : 'Summary'}{' '}
-            <span className={styles.labelNote}>{needsSummary ? '(required)' : '(optional)'}</span>
-          </label>
-          <textarea
-            ref={summaryRef}
-            id={ids.summary}
-            className={`input ${styles.textarea}`}
-            rows={4}
-            value={form.summary}
-            onChange={(event) => {
-              form.setSummary(event.target.value);
-              submit.reset();
-            }}
-            maxLength={REVIEW_LIMITS.summaryChars}
-            disabled={submit.isPending}
-            required={needsSummary}
-            aria-invalid={problemShown || undefined}
-            aria-describedby={[problemShown ? ids.problem : '', length >= COUNT_FROM_CHARS ? ids.count : ''].filter(Boolean).join(' ') || undefined}
-            placeholder={
-              form.verdict === 'request_changes'
-                ? 'What needs to change before this can be handed off?'
-                : form.verdict === 'comment'
-                  ? 'What do you think of this version?'
-                  : 'Anything the agent or the team should know (optional).'
-            }
-          />
-          {problemShown ? (
-            <p id={ids.problem} className={styles.fieldError}>
-              {form.problem}
-            </p>
-          ) : null}
-          {length >= COUNT_FROM_CHARS ? (
-            <p id={ids.count} className={styles.count} aria-live="polite">
-              {(REVIEW_LIMITS.summaryChars - length).toLocaleString('en')} characters left
-            </p>
-          ) : null}
-        </div>
+        <Field
+          label={
+            <>
+              {form.verdict === 'comment' ? 'Comment' : 'Summary'}{' '}
+              <span className={styles.labelNote}>{needsSummary ? '(required)' : '(optional)'}</span>
+            </>
+          }
+          error={problemShown ? form.problem : undefined}
+          describedBy={length >= COUNT_FROM_CHARS ? ids.count : undefined}
+          after={
+            length >= COUNT_FROM_CHARS ? (
+              <p id={ids.count} className={styles.count} aria-live="polite">
+                {(REVIEW_LIMITS.summaryChars - length).toLocaleString('en')} characters left
+              </p>
+            ) : null
+          }
+        >
+          {(control) => (
+            <textarea
+              {...control}
+              ref={summaryRef}
+              className={`input ${styles.textarea}`}
+              rows={4}
+              value={form.summary}
+              onChange={(event) => {
+                form.setSummary(event.target.value);
+                submit.reset();
+              }}
+              maxLength={REVIEW_LIMITS.summaryChars}
+              disabled={submit.isPending}
+              required={needsSummary}
+              placeholder={
+                form.verdict === 'request_changes'
+                  ? 'What needs to change before this can be handed off?'
+                  : form.verdict === 'comment'
+                    ? 'What do you think of this version?'
+                    : 'Anything the agent or the team should know (optional).'
+              }
+            />
+          )}
+        </Field>
 
         <p className={styles.note} data-testid="review-version-note">
           {latestVersion === null

@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { mentionablesQueryOptions } from '../../../../lib/query/review';
 import type { CommentBody } from '../../../../lib/review/body';
+import { CountToggle } from '../../../_components/count-toggle';
 import { Composer } from './composer';
 import { ThreadList, FilterChips } from './thread-list';
 import { DEFAULT_FILTER } from './thread-filters';
@@ -15,20 +16,19 @@ export type ReviewTab = 'threads' | 'notes';
 /** The header's toggle for the panel: "Comments", with how many threads are open. */
 export function ReviewPanelToggle({ open, openCount, controls, onToggle }: { open: boolean; openCount: number; controls: string; onToggle(): void }) {
   return (
-    <button
-      type="button"
-      className={`button button-ghost ${styles.toggle}`}
-      aria-expanded={open}
-      aria-controls={controls}
-      onClick={onToggle}
-      data-testid="comments-toggle"
-    >
-      <CommentIcon />
-      <span className={styles.toggleLabel}>Comments</span>
-      <span className={styles.toggleCount} aria-label={`, ${openCount} open ${openCount === 1 ? 'thread' : 'threads'}`} data-testid="open-thread-count">
-        {openCount}
-      </span>
-    </button>
+    <CountToggle
+      open={open}
+      controls={controls}
+      onToggle={onToggle}
+      icon={<CommentIcon />}
+      label="Comments"
+      compactLabel
+      count={openCount}
+      countLabel={`, ${openCount} open ${openCount === 1 ? 'thread' : 'threads'}`}
+      showZero
+      testId="comments-toggle"
+      countTestId="open-thread-count"
+    />
   );
 }
 
