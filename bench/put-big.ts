@@ -16,8 +16,9 @@ export async function putBigPages(server: BenchServer, pageBytes: number, puts: 
   const id = await server.newRoom();
   const count = Math.max(1, Math.round(pageBytes / PARAGRAPH_BYTES));
   const paragraphs = Array.from({ length: count }, (_, i) => paragraph(i, 0));
-  const page = () => Buffer.from(`<!doctype html><html><body><main>\n${paragraphs.join('\n')}\n</main></body></html>`);
-  const put = async (body: Buffer) => {
+  const encoder = new TextEncoder();
+  const page = () => encoder.encode(`<!doctype html><html><body><main>\n${paragraphs.join('\n')}\n</main></body></html>`);
+  const put = async (body: Uint8Array<ArrayBuffer>) => {
     const res = await fetch(`${server.httpBase}/api/v1/artifacts/${id}/content`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${WRITER_TOKEN}`, 'content-type': 'text/html' },
