@@ -11,6 +11,17 @@ const LINE_DIFF_MAX_EDITS = 4_000;
 const DIFF_BUDGET_MS = 150;
 
 /**
+ * An equality this short between two edits that together are at least as
+ * long is folded into them (deleted and inserted again). A rewritten
+ * paragraph otherwise keeps every coincidental letter, space and digit it
+ * shares with the old one: hundreds of one-unit retains, each splitting the
+ * CRDT's items, so the document (its size, its load and its every later
+ * walk) grows by hundreds of items per write instead of a few. Short enough
+ * that an untouched element (`<p></p>` is 7 units) is never folded.
+ */
+export const FOLD_EQUALITY_MAX_UNITS = 6;
+
+/**
  * The edits that turn `before` into `after`, as small as practical: common
  * prefix and suffix first (compared block by block), then lines, then code
  * points inside changed lines, and only the middle between prefix and suffix
@@ -32,31 +43,22 @@ export function computeTextDelta(before: string, after: string, budgetMs = DIFF_
   return foldShortEqualities(ops.finish(), before, foldUnits);
 }
 
-/**
- * An equality this short between two edits that together are at least as
- * long is folded into them (deleted and inserted again). A rewritten paragraph otherwise
- * keeps every coincidental letter, space and digit it shares with the old
- * one: hundreds of one-unit retains, each splitting the CRDT's items, so the
- * document (its size, its load and its every later walk) grows by hundreds
- * of items per write instead of a few. Short enough that an untouched
- * element (`<p></p>` is 7 units) is never folded.
- */
-export const FOLD_EQUALITY_MAX_UNITS = 6;
-
 type Segment = { equal: number } | { deleted: number; inserted: string[]; insertedLength: number };
 
 /**
  * Folds short equalities between edits, in the manner of diff-match-patch's
  * cleanups (an equality no longer than the edits around it), but only up to
- * `maxUnits`. One pass with a stack: after a fold
- * the merged edit is checked against the equality before it again. The
- * result applies to `before` exactly as `ops` does.
+ * `maxUnits`. One pass with a stack: after a fold the merged edit is checked
+ * against the equality before it again. The result applies to `before`
+ * exactly as `ops` does.
  */
 function foldShortEqualities(ops: DeltaOp[], before: string, maxUnits: number): DeltaOp[] {
   if (maxUnits <= 0) return ops;
   const segments: Segment[] = [];
   let at = 0;
   let folded = false;
+  // Where segment i starts in `before` (set as each segment is pushed).
+  const starts: number[] = [];
   const weight = (edit: Segment) => ('equal' in edit ? 0 : edit.deleted + edit.insertedLength);
   const pushEdit = (deleted: number, inserted: string) => {
     const last = segments[segments.length - 1];
@@ -73,7 +75,7 @@ function foldShortEqualities(ops: DeltaOp[], before: string, maxUnits: number): 
       if (!('equal' in equal) || 'equal' in previous || 'equal' in next) break;
       const length = equal.equal;
       if (length > maxUnits || length > weight(previous) + weight(next)) break;
-      const equalAt = segmentStart(segments.length - 2);
+      const equalAt = starts[segments.length - 2];
       previous.deleted += length + next.deleted;
       previous.inserted.push(before.slice(equalAt, equalAt + length), ...next.inserted);
       previous.insertedLength += length + next.insertedLength;
@@ -81,9 +83,6 @@ function foldShortEqualities(ops: DeltaOp[], before: string, maxUnits: number): 
       folded = true;
     }
   };
-  // Where segment i starts in `before` (kept incrementally below).
-  const starts: number[] = [];
-  const segmentStart = (i: number) => starts[i];
   for (const op of ops) {
     if ('retain' in op) {
       starts[segments.length] = at;
