@@ -1,6 +1,7 @@
 // `npm run bench`: Loupe against the stock @y/websocket-server 0.1.1 under the same load, in one run;
 // then Loupe on several processes (PostgreSQL + Redis) against Hocuspocus with its Redis extension.
-// Options: --quick (smaller runs), --only=paced,flood,ingest,cold,put,versions,review (one process, --servers=stock,loupe)
+// Options: --quick (smaller runs), --only=paced,flood,ingest,cold,put,put-big,versions,review (one process, --servers=stock,loupe;
+// --versions=N sets the versions scenario's count, --put-big-mib=0.03,1,8 and --put-big-puts=N the put-big one's)
 // and cluster-paced,cluster-flood,pg-ingest,cluster-conns,cluster-cold (--instances=1,2,3, --cluster-servers=loupe,hocuspocus;
 // for a smoke run --readers=10 --edits=200 --conns-seconds=2, --targets=loupe-sqlite,loupe-pg,loupe-cluster,hocuspocus),
 // --out=NAME (bench/results/NAME.json/.md). See bench/README.md.
@@ -14,13 +15,14 @@ import { markedEdit, openWriter, ReaderPool, sleep, timeJoin, yieldToLoop } from
 import { startLoupe, startStock, WRITER_TOKEN, type BenchServer } from './servers';
 import { renderMarkdown } from './report';
 import { versionStorage } from './versions';
+import { putBigPages } from './put-big';
 import { reviewLayer } from './review';
 import { REVIEW_LIMITS } from '../lib/review/types';
 import { CLUSTER_SCENARIOS, runClusterScenarios } from './cluster-run';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-const SINGLE_SCENARIOS = ['paced', 'flood', 'ingest', 'cold', 'put', 'versions', 'review'];
+const SINGLE_SCENARIOS = ['paced', 'flood', 'ingest', 'cold', 'put', 'put-big', 'versions', 'review'];
 function option(name: string): string | undefined {
   return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
@@ -35,6 +37,10 @@ const PACED_READERS = quick ? [1, 100] : [1, 10, 100, 500];
 const FLOOD_READERS = quick ? [100] : [100, 500];
 const INGEST_UPDATES = quick ? 5_000 : Number(process.env.BENCH_INGEST_UPDATES ?? 50_000);
 const COLD_SIZES_MIB = quick ? [1] : process.env.BENCH_COLD_MIB ? [Number(process.env.BENCH_COLD_MIB)] : [1, 16];
+/** put-big: one-paragraph PUTs on pages of 30 KB, 1 MiB and 8 MiB (quick: the two smaller). */
+const PUT_BIG_MIB = numbers(option('put-big-mib')) ?? (quick ? [30 / 1024, 1] : [30 / 1024, 1, 8]);
+const PUT_BIG_PUTS = numbers(option('put-big-puts'))?.[0] ?? (quick ? 30 : 100);
+const VERSIONS = numbers(option('versions'))?.[0] ?? (quick ? 100 : 1000);
 
 type Row = Record<string, string | number>;
 const results: Record<string, Row[]> = {};
@@ -228,7 +234,10 @@ for (const name of only.some((s) => SINGLE_SCENARIOS.includes(s)) ? serverNames 
     if (only.includes('ingest')) await ingest(server);
     if (only.includes('cold')) for (const mib of COLD_SIZES_MIB) await cold(server, mib);
     if (only.includes('put')) await putPath(server);
-    if (only.includes('versions') && server.name === 'loupe') record('versions', await versionStorage(server, quick ? 100 : 1000));
+    if (only.includes('put-big') && server.name === 'loupe') {
+      for (const mib of PUT_BIG_MIB) record('put-big', await putBigPages(server, mib * 1024 * 1024, PUT_BIG_PUTS));
+    }
+    if (only.includes('versions') && server.name === 'loupe') record('versions', await versionStorage(server, VERSIONS));
     // The stock server has no review layer.
     if (only.includes('review') && server.name === 'loupe') {
       await reviewLayer(

@@ -11,12 +11,26 @@ const LINE_DIFF_MAX_EDITS = 4_000;
 const DIFF_BUDGET_MS = 150;
 
 /**
- * The edits that turn `before` into `after`, as small as practical: common
- * prefix and suffix first, then lines, then code points inside changed
- * lines. Unchanged regions are retained, so their CRDT items (and every
- * comment anchor on them) survive. Never splits a surrogate pair.
+ * An equality this short between two edits that together are at least as
+ * long is folded into them (deleted and inserted again). A rewritten
+ * paragraph otherwise keeps every coincidental letter, space and digit it
+ * shares with the old one: hundreds of one-unit retains, each splitting the
+ * CRDT's items, so the document (its size, its load and its every later
+ * walk) grows by hundreds of items per write instead of a few. Short enough
+ * that an untouched element (`<p></p>` is 7 units) is never folded.
  */
-export function computeTextDelta(before: string, after: string, budgetMs = DIFF_BUDGET_MS): DeltaOp[] {
+export const FOLD_EQUALITY_MAX_UNITS = 6;
+
+/**
+ * The edits that turn `before` into `after`, as small as practical: common
+ * prefix and suffix first (compared block by block), then lines, then code
+ * points inside changed lines, and only the middle between prefix and suffix
+ * is tokenised, so the cost follows the change, not the page. Unchanged
+ * regions are retained, so their CRDT items (and every comment anchor on
+ * them) survive, except equalities of at most `foldUnits` units inside a
+ * rewritten region (see FOLD_EQUALITY_MAX_UNITS). Never splits a surrogate pair.
+ */
+export function computeTextDelta(before: string, after: string, budgetMs = DIFF_BUDGET_MS, foldUnits = FOLD_EQUALITY_MAX_UNITS): DeltaOp[] {
   if (before === after) return [];
   const deadline = Date.now() + budgetMs;
   let prefix = commonPrefixLength(before, after);
@@ -26,7 +40,75 @@ export function computeTextDelta(before: string, after: string, budgetMs = DIFF_
   const ops = new DeltaBuilder();
   ops.retain(prefix);
   diffMiddle(before.slice(prefix, before.length - suffix), after.slice(prefix, after.length - suffix), ops, deadline);
-  return ops.finish();
+  return foldShortEqualities(ops.finish(), before, foldUnits);
+}
+
+type Segment = { equal: number } | { deleted: number; inserted: string[]; insertedLength: number };
+
+/**
+ * Folds short equalities between edits, in the manner of diff-match-patch's
+ * cleanups (an equality no longer than the edits around it), but only up to
+ * `maxUnits`. One pass with a stack: after a fold the merged edit is checked
+ * against the equality before it again. The result applies to `before`
+ * exactly as `ops` does.
+ */
+function foldShortEqualities(ops: DeltaOp[], before: string, maxUnits: number): DeltaOp[] {
+  if (maxUnits <= 0) return ops;
+  const segments: Segment[] = [];
+  let at = 0;
+  let folded = false;
+  // Where segment i starts in `before` (set as each segment is pushed).
+  const starts: number[] = [];
+  const weight = (edit: Segment) => ('equal' in edit ? 0 : edit.deleted + edit.insertedLength);
+  const pushEdit = (deleted: number, inserted: string) => {
+    const last = segments[segments.length - 1];
+    if (last && !('equal' in last)) {
+      last.deleted += deleted;
+      if (inserted) last.inserted.push(inserted);
+      last.insertedLength += inserted.length;
+    } else segments.push({ deleted, inserted: inserted ? [inserted] : [], insertedLength: inserted.length });
+    // Edit, equality, edit at the top: fold while the equality is short and both edits outweigh it.
+    while (segments.length >= 3) {
+      const next = segments[segments.length - 1];
+      const equal = segments[segments.length - 2];
+      const previous = segments[segments.length - 3];
+      if (!('equal' in equal) || 'equal' in previous || 'equal' in next) break;
+      const length = equal.equal;
+      if (length > maxUnits || length > weight(previous) + weight(next)) break;
+      const equalAt = starts[segments.length - 2];
+      previous.deleted += length + next.deleted;
+      previous.inserted.push(before.slice(equalAt, equalAt + length), ...next.inserted);
+      previous.insertedLength += length + next.insertedLength;
+      segments.length -= 2;
+      folded = true;
+    }
+  };
+  for (const op of ops) {
+    if ('retain' in op) {
+      starts[segments.length] = at;
+      segments.push({ equal: op.retain });
+      at += op.retain;
+    } else if ('delete' in op) {
+      const last = segments[segments.length - 1];
+      if (!last || 'equal' in last) starts[segments.length] = at;
+      pushEdit(op.delete, '');
+      at += op.delete;
+    } else {
+      const last = segments[segments.length - 1];
+      if (!last || 'equal' in last) starts[segments.length] = at;
+      pushEdit(0, op.insert);
+    }
+  }
+  if (!folded) return ops;
+  const out = new DeltaBuilder();
+  for (const segment of segments) {
+    if ('equal' in segment) out.retain(segment.equal);
+    else {
+      out.delete(segment.deleted);
+      out.insert(segment.inserted.join(''));
+    }
+  }
+  return out.finish();
 }
 
 function diffMiddle(a: string, b: string, out: DeltaBuilder, deadline: number): void {
@@ -135,18 +217,51 @@ function sumLengths(tokens: string[], from: number, to: number): number {
   return total;
 }
 
-function commonPrefixLength(a: string, b: string): number {
-  const max = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < max && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
+/** Blocks compared by native string equality before the per-unit walk (prefix and suffix): the first size and bounds. */
+const COMPARE_BLOCK_FIRST_UNITS = 4_096;
+const COMPARE_BLOCK_MAX_UNITS = 1 << 20;
+const COMPARE_BLOCK_MIN_UNITS = 32;
+
+/**
+ * The length of the common prefix. Blocks are compared by the engine's own
+ * string equality (a memory compare of flat strings): the block doubles
+ * while they match, then shrinks around the first difference, so an
+ * unchanged megabyte costs a few dozen compares, not a million calls.
+ */
+export function commonPrefixLength(a: string, b: string): number {
+  return commonRunLength(a.length, b.length, (at, length) => a.slice(at, at + length) === b.slice(at, at + length), (at) => a.charCodeAt(at) === b.charCodeAt(at));
 }
 
-function commonSuffixLength(a: string, b: string, prefix: number): number {
-  const max = Math.min(a.length, b.length) - prefix;
-  let i = 0;
-  while (i < max && a.charCodeAt(a.length - 1 - i) === b.charCodeAt(b.length - 1 - i)) i++;
-  return i;
+/** The length of the common suffix that does not reach into the first `prefix` units of either string. */
+export function commonSuffixLength(a: string, b: string, prefix: number): number {
+  const aEnd = a.length;
+  const bEnd = b.length;
+  return commonRunLength(
+    aEnd - prefix,
+    bEnd - prefix,
+    (at, length) => a.slice(aEnd - at - length, aEnd - at) === b.slice(bEnd - at - length, bEnd - at),
+    (at) => a.charCodeAt(aEnd - 1 - at) === b.charCodeAt(bEnd - 1 - at),
+  );
+}
+
+/** The common run from one end: `blockEqual(at, length)` compares a block at a distance `at` from that end, `unitEqual(at)` one unit. */
+function commonRunLength(aLength: number, bLength: number, blockEqual: (at: number, length: number) => boolean, unitEqual: (at: number) => boolean): number {
+  const max = Math.min(aLength, bLength);
+  let at = 0;
+  let block = COMPARE_BLOCK_FIRST_UNITS;
+  let growing = true;
+  while (block >= COMPARE_BLOCK_MIN_UNITS) {
+    if (at + block <= max && blockEqual(at, block)) {
+      at += block;
+      if (growing && block < COMPARE_BLOCK_MAX_UNITS) block *= 2;
+    } else {
+      // The difference (or the end) lies within this block: look closer, never wider again.
+      growing = false;
+      block >>= 2;
+    }
+  }
+  while (at < max && unitEqual(at)) at++;
+  return at;
 }
 
 function isHighSurrogate(code: number): boolean {

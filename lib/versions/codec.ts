@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { DeltaOp } from '../artifact/text-delta';
+import { commonPrefixLength, commonSuffixLength, type DeltaOp } from '../artifact/text-delta';
 import { diffTokens } from '../artifact/myers';
 
 /**
@@ -100,19 +100,11 @@ const LINE_DIFF_BUDGET_MS = 200;
  */
 export function computeLineDelta(before: string, after: string): DeltaOp[] {
   if (before === after) return [];
-  let prefix = 0;
-  const max = Math.min(before.length, after.length);
-  while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
-  // Back to a line start, so the middle is whole lines.
-  prefix = before.lastIndexOf('\n', prefix - 1) + 1;
-  let suffix = 0;
-  while (
-    suffix < before.length - prefix &&
-    suffix < after.length - prefix &&
-    before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)
-  ) {
-    suffix++;
-  }
+  // Block compares (text-delta's): an unchanged megabyte around the change costs a few dozen compares.
+  let prefix = commonPrefixLength(before, after);
+  // Back to a line start, so the middle is whole lines (lastIndexOf from -1 would look at index 0).
+  if (prefix > 0) prefix = before.lastIndexOf('\n', prefix - 1) + 1;
+  let suffix = commonSuffixLength(before, after, prefix);
   // Back to just after a newline, so the middle ends on a line end (only alignment: any split is correct).
   while (suffix > 0 && before.charCodeAt(before.length - suffix - 1) !== 10) suffix--;
   const a = splitLines(before.slice(prefix, before.length - suffix));

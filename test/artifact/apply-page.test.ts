@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { computeTextDelta } from '../../lib/artifact/text-delta';
-import { htmlOf, replacePage } from '../../lib/artifact/doc-shape';
+import { applyTextDelta, htmlOf, replacePage } from '../../lib/artifact/doc-shape';
 
 /** Deterministic PRNG so a failure reproduces from its seed. */
 function rng(seed: number): () => number {
@@ -60,14 +60,20 @@ describe('replacePage', () => {
     for (let seed = 1; seed <= 200; seed++) {
       const rand = rng(seed);
       const doc = new Y.Doc();
+      const folded = new Y.Doc();
       const first = randomText(rand, 50 + Math.floor(rand() * 400));
       replacePage(doc, first, 'test');
+      replacePage(folded, first, 'test');
       let current = first;
       for (let round = 0; round < 5; round++) {
         const before = itemIdsByIndex(htmlOf(doc));
         const { next, kept } = randomEdit(rand, current);
-        replacePage(doc, next, 'test');
+        // The diff itself, before short equalities are folded (what replacePage does, checked below).
+        const delta = computeTextDelta(htmlOf(doc).toString(), next, undefined, 0);
+        doc.transact(() => applyTextDelta(htmlOf(doc), delta), 'test');
         expect(htmlOf(doc).toString(), `seed ${seed}`).toBe(next);
+        replacePage(folded, next, 'test');
+        expect(htmlOf(folded).toString(), `seed ${seed}`).toBe(next);
         // A minimal diff keeps at least as many items as the edit that was made
         // (it may align repeated characters differently, never worse).
         const after = new Set(itemIdsByIndex(htmlOf(doc)));
