@@ -55,9 +55,9 @@ export async function versionStorage(server: BenchServer, count: number): Promis
   const middle = await readMs(Math.ceil(count / 2));
   const newest = await readMs(count);
   const db = new Database(join(server.dataDir!, 'loupe.db'), { readonly: true, fileMustExist: true });
-  let payload = 0;
-  let onDisk = 0;
-  let keyframes = 0;
+  let payload: number;
+  let onDisk: number;
+  let keyframes: number;
   try {
     const row = db.prepare('SELECT SUM(length(data)) AS bytes, SUM(keyframe) AS keyframes FROM versions WHERE artifact_id = ?').get(id) as {
       bytes: number;

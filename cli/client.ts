@@ -115,7 +115,7 @@ export class LoupeClient {
       throw new ApiError(0, 'unreachable', `Cannot reach Loupe at ${this.config.url}: ${error instanceof Error ? error.message : String(error)}`);
     }
     const text = await response.text();
-    let parsed: unknown = null;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {

@@ -64,8 +64,9 @@ type Options = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPosit
 
 /**
  * Commands that open the server's storage or data directory. They live with the server's code
- * (server/admin/) and are loaded only when asked for, so the agent-facing commands below never load a
- * database driver: the CLI works on machines that have none.
+ * (server/admin/): the `loupe` binary (bin/loupe.mjs) asks `serverCommandOf` and runs them there, so
+ * this CLI stays a client of the HTTP API and never loads a database driver: it works on machines that
+ * have none.
  */
 const SERVER_COMMANDS: ReadonlySet<string> = new Set(['migrate', 'audit', 'secret']);
 
@@ -79,7 +80,8 @@ const SERVER_VALUE_OPTIONS = {
   'env-path': { type: 'string' },
 } as const;
 
-function serverCommandOf(argv: string[]): string | null {
+/** The server-side command argv asks for (`migrate`, `audit`, `secret`), or null for an agent-facing one. */
+export function serverCommandOf(argv: string[]): string | null {
   if (SERVER_COMMANDS.has(argv[0] ?? '')) return argv[0];
   // Options before the command (`loupe --data-dir d audit verify`): the first positional, read leniently.
   const lenient = parseArgs({ args: argv, options: { ...OPTIONS, ...SERVER_VALUE_OPTIONS }, allowPositionals: true, strict: false });
@@ -87,11 +89,10 @@ function serverCommandOf(argv: string[]): string | null {
   return first !== undefined && SERVER_COMMANDS.has(first) ? first : null;
 }
 
+/** Runs one agent-facing command (argv as given to `loupe`); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  if (serverCommandOf(argv) !== null) {
-    const { runAdminCommand } = await import('../server/admin/index');
-    return runAdminCommand(argv, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });
-  }
+  const serverCommand = serverCommandOf(argv);
+  if (serverCommand !== null) return usage(`\`loupe ${serverCommand}\` runs on the server's machine, through the \`loupe\` binary (bin/loupe.mjs)`);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MIN_SIGNING_KEY_LENGTH, splitKeys } from '../lib/auth/key-ring';
 import { httpUrl } from '../lib/http-url';
 import { DEFAULT_MAX_SOCKETS_PER_PRINCIPAL } from './collab/limits';
-import { DEFAULT_MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL, DEFAULT_STALLED_WRITE_TIMEOUT_MS } from './api/response-budget';
+import { DEFAULT_MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL, DEFAULT_STALLED_WRITE_TIMEOUT_MS } from './limits/response-budget';
 
 /**
  * Everything the process reads from the environment, validated once at

@@ -39,7 +39,7 @@ import { recordView } from './artifacts/record-view';
 import { VersionScheduler } from './versions/scheduler';
 import { cutVersion } from './versions/versions';
 import { rateLimited } from './api/guard';
-import { ResponseBudget } from './api/response-budget';
+import { ResponseBudget } from './limits/response-budget';
 import { CloseCode } from '../lib/protocol/close-codes';
 import { CLIENT_IP_HEADER } from '../lib/protocol/headers';
 

@@ -7,7 +7,7 @@ import type { Logger } from './log';
 import type { PubSub } from './pubsub/types';
 import type { AgentPresence } from './review/agent-presence';
 import type { VersionScheduler } from './versions/scheduler';
-import type { ResponseBudget } from './api/response-budget';
+import type { ResponseBudget } from './limits/response-budget';
 import type { AccessScope } from './auth/control-channel';
 
 /** Which live connections to close when access is taken away. */
@@ -30,7 +30,7 @@ export interface Services {
   identifier: Identifier;
   audit: Auditor;
   limits: Limits;
-  /** Response bytes in flight per person, and the stalled-write timeout (server/api/response-budget.ts). */
+  /** Response bytes in flight per person, and the stalled-write timeout (server/limits/response-budget.ts). */
   responses: ResponseBudget;
   /** Shows agents as present in review rooms while they write. */
   agentPresence: AgentPresence;

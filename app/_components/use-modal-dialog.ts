@@ -38,8 +38,8 @@ export function useModalDialog(
       dialog.removeEventListener('cancel', onCancel);
       if (dialog.open) dialog.close();
     };
-    // Once per mount: the refs are stable, and onClose is read through its ref.
-  }, []);
+    // Once per mount: the refs are stable (callers pass useRef objects), and onClose is read through its ref.
+  }, [initialFocus, keepOpen]);
 
   return dialogRef;
 }

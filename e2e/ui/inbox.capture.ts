@@ -17,7 +17,6 @@ const DIR = process.env.SCREENSHOT_DIR ?? 'test-results/screenshots';
 const VIEWPORTS = { wide: { width: 1440, height: 900 }, narrow: { width: 390, height: 844 } } as const;
 const SCHEMES = ['light', 'dark'] as const;
 type Size = keyof typeof VIEWPORTS;
-type Scheme = (typeof SCHEMES)[number];
 
 const BEA: Account = { name: 'Bea Rivera', email: 'bea@loupe.test', password: 'bea has a long password' };
 const CHIDI: Account = { name: 'Chidi Okafor', email: 'chidi@loupe.test', password: 'chidi has a long password' };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditRecord, NewAuditEntry } from '../store/types';
+import type { AuditRecord, NewAuditEntry } from './entry';
 
 /** The first entry of every organization's chain points at this. */
 export const GENESIS_HASH = '0'.repeat(64);

@@ -696,7 +696,7 @@ function identifyingAttributes(attributes: Map<string, string>): string {
 }
 
 function resolveText(page: Page, anchor: AnchorView, start: Located, end: Located): ResolvedAnchor {
-  const { html, elements } = page;
+  const { html } = page;
   const original = originalOf(anchor);
   if (end.index > start.index && isOriginal(html, start.index, end.index, original)) {
     return atText('ok', page, anchor, start.index, end.index);

@@ -1036,7 +1036,6 @@ function walkText(html: string, from: number, to: number, mode: TextMode, onRun:
     flush(lt);
     if (tok.kind === Token.Eof) {
       textStart = to;
-      i = to;
       break;
     }
     i = Math.min(tok.end, to);

@@ -556,7 +556,7 @@ function readLinkTarget(src: string, open: number, to: number): { url: string; e
   if (src[open] !== '(') return null;
   let j = open + 1;
   while (j < to && (src[j] === ' ' || src[j] === '\t')) j++;
-  let url = '';
+  let url: string;
   if (src[j] === '<') {
     const close = src.indexOf('>', j);
     if (close < 0 || close >= to || src.slice(j + 1, close).includes('\n')) return null;

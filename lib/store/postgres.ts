@@ -390,10 +390,10 @@ export class PostgresStore implements Store, PgRunner {
       viewerId: query.viewer.userId,
       viewerAdmin: query.viewer.isAdmin ? 1 : 0,
     };
-    if (query.status) (where.push('status = @status'), (params.status = query.status));
-    if (query.project) (where.push('project = @project'), (params.project = query.project));
-    if (query.session) (where.push('session = @session'), (params.session = query.session));
-    if (query.kind) (where.push('kind = @kind'), (params.kind = query.kind));
+    if (query.status) { where.push('status = @status'); params.status = query.status; }
+    if (query.project) { where.push('project = @project'); params.project = query.project; }
+    if (query.session) { where.push('session = @session'); params.session = query.session; }
+    if (query.kind) { where.push('kind = @kind'); params.kind = query.kind; }
     if (query.q) {
       where.push("title ILIKE @q ESCAPE '\\'");
       params.q = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -814,12 +814,12 @@ export class PostgresStore implements Store, PgRunner {
   async listAudit(query: AuditQuery): Promise<AuditRecord[]> {
     const where = ['org_id = @orgId'];
     const params: Record<string, unknown> = { orgId: query.orgId, limit: query.limit };
-    if (query.actorId) (where.push('actor_id = @actorId'), (params.actorId = query.actorId));
-    if (query.action) (where.push('action = @action'), (params.action = query.action));
-    if (query.artifactId) (where.push('artifact_id = @artifactId'), (params.artifactId = query.artifactId));
-    if (query.from !== undefined) (where.push('at >= @from'), (params.from = query.from));
-    if (query.to !== undefined) (where.push('at < @to'), (params.to = query.to));
-    if (query.beforeSeq !== undefined) (where.push('seq < @beforeSeq'), (params.beforeSeq = query.beforeSeq));
+    if (query.actorId) { where.push('actor_id = @actorId'); params.actorId = query.actorId; }
+    if (query.action) { where.push('action = @action'); params.action = query.action; }
+    if (query.artifactId) { where.push('artifact_id = @artifactId'); params.artifactId = query.artifactId; }
+    if (query.from !== undefined) { where.push('at >= @from'); params.from = query.from; }
+    if (query.to !== undefined) { where.push('at < @to'); params.to = query.to; }
+    if (query.beforeSeq !== undefined) { where.push('seq < @beforeSeq'); params.beforeSeq = query.beforeSeq; }
     const rows = await this.read(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`, params);
     return rows.map(toAudit);
   }
@@ -988,11 +988,6 @@ export class PostgresStore implements Store, PgRunner {
     this.shared.closed = true;
     await Promise.all([this.shared.pool.end(), this.shared.lockPool.end()]);
   }
-}
-
-/** Set on a transaction's view by `transaction` (declared for the view's type). */
-export interface PostgresStore {
-  lock?(key: string): Promise<void>;
 }
 
 function openShared(url: string, options: PostgresStoreOptions): Shared {

@@ -91,7 +91,7 @@ export class SqliteStore implements Store {
       // Servers share the file (WAL); only an exclusive holder makes this fail: `loupe migrate` copying the install.
       if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
       this.db.close();
-      throw new Error(`${typeof path === 'string' ? path : 'the database'} is locked by another process (\`loupe migrate\` holds it while it moves the install): start Loupe once it is done, on its new DATABASE_URL.`);
+      throw new Error(`${typeof path === 'string' ? path : 'the database'} is locked by another process (\`loupe migrate\` holds it while it moves the install): start Loupe once it is done, on its new DATABASE_URL.`, { cause: error });
     }
     this.db.pragma('mmap_size = 1073741824');
     this.db.pragma('cache_size = -65536');
@@ -349,10 +349,10 @@ export class SqliteStore implements Store {
       viewerId: query.viewer.userId,
       viewerAdmin: query.viewer.isAdmin ? 1 : 0,
     };
-    if (query.status) (where.push('status = @status'), (params.status = query.status));
-    if (query.project) (where.push('project = @project'), (params.project = query.project));
-    if (query.session) (where.push('session = @session'), (params.session = query.session));
-    if (query.kind) (where.push('kind = @kind'), (params.kind = query.kind));
+    if (query.status) { where.push('status = @status'); params.status = query.status; }
+    if (query.project) { where.push('project = @project'); params.project = query.project; }
+    if (query.session) { where.push('session = @session'); params.session = query.session; }
+    if (query.kind) { where.push('kind = @kind'); params.kind = query.kind; }
     if (query.q) {
       where.push("title LIKE @q ESCAPE '\\'");
       params.q = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -662,12 +662,12 @@ export class SqliteStore implements Store {
   async listAudit(query: AuditQuery): Promise<AuditRecord[]> {
     const where = ['org_id = @orgId'];
     const params: Record<string, unknown> = { orgId: query.orgId, limit: query.limit };
-    if (query.actorId) (where.push('actor_id = @actorId'), (params.actorId = query.actorId));
-    if (query.action) (where.push('action = @action'), (params.action = query.action));
-    if (query.artifactId) (where.push('artifact_id = @artifactId'), (params.artifactId = query.artifactId));
-    if (query.from !== undefined) (where.push('at >= @from'), (params.from = query.from));
-    if (query.to !== undefined) (where.push('at < @to'), (params.to = query.to));
-    if (query.beforeSeq !== undefined) (where.push('seq < @beforeSeq'), (params.beforeSeq = query.beforeSeq));
+    if (query.actorId) { where.push('actor_id = @actorId'); params.actorId = query.actorId; }
+    if (query.action) { where.push('action = @action'); params.action = query.action; }
+    if (query.artifactId) { where.push('artifact_id = @artifactId'); params.artifactId = query.artifactId; }
+    if (query.from !== undefined) { where.push('at >= @from'); params.from = query.from; }
+    if (query.to !== undefined) { where.push('at < @to'); params.to = query.to; }
+    if (query.beforeSeq !== undefined) { where.push('seq < @beforeSeq'); params.beforeSeq = query.beforeSeq; }
     const rows = this.db
       .prepare(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`)
       .all(params) as Row[];

@@ -136,7 +136,7 @@ export async function copyTables(client: pg.ClientBase, db: Database.Database, p
       try {
         await client.query(insertHead + tuples.join(', '), batch);
       } catch (error) {
-        throw new Error(`copying ${plan.table} (rows ${total - rowsInBatch + 1}–${total}): ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(`copying ${plan.table} (rows ${total - rowsInBatch + 1}–${total}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
       batch = [];
       rowsInBatch = 0;

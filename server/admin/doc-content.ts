@@ -30,7 +30,8 @@ export function docContentHash(stored: StoredDoc): { hash: string; bytes: number
 
 const MAX_DEPTH = 1000;
 
-type AnyType = Y.AbstractType<Y.YEvent<any>>;
+/** Any shared type, typed as Yjs types the roots in `doc.share` (nested types are the same classes). */
+type AnyType = NonNullable<ReturnType<Y.Doc['share']['get']>>;
 
 function typeContent(type: AnyType, depth: number): unknown {
   if (depth > MAX_DEPTH) throw new Error(`a document nests types more than ${MAX_DEPTH} deep`);

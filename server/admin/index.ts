@@ -3,9 +3,9 @@ import { parseArgs } from 'node:util';
 /**
  * The server-side commands of the `loupe` binary: they work on the server's
  * storage and data directory (DATA_DIR, DATABASE_URL), so they run on the
- * server's machine. `cli/main.ts` loads this module only for these commands,
- * so the agent-facing commands (a client of the HTTP API) never load a
- * database driver and work where none is installed.
+ * server's machine. The `loupe` binary (`bin/loupe.mjs`) loads this module
+ * only for these commands, so the agent-facing commands (`cli/`, a client of
+ * the HTTP API) never load a database driver and work where none is installed.
  */
 
 export interface AdminIo {

@@ -144,6 +144,7 @@ async function moveToPostgres(options: MigrateOptions & { to: string }, io: Admi
       if (!committed || error instanceof RefusedError) throw error;
       throw new Error(
         `${error instanceof Error ? error.message : String(error)}. The copy was committed but its verification did not finish: do not start Loupe on it before \`loupe migrate --verify --to …\` passes.`,
+        { cause: error },
       );
     } finally {
       await client.end().catch(() => {});
@@ -189,6 +190,6 @@ async function copyInOneTransaction(
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     if (error instanceof RefusedError) throw error;
-    throw new Error(`${error instanceof Error ? error.message : String(error)}. The copy was rolled back: the PostgreSQL database is as it was.`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}. The copy was rolled back: the PostgreSQL database is as it was.`, { cause: error });
   }
 }

@@ -5,12 +5,12 @@ import { exportAudit, listAudit, verifyAudit } from '../audit/queries';
 import { exportArtifact } from '../governance/export';
 import { acceptInvitation, createInvitation, describeInvitation, listInvitations, revokeInvitation } from '../governance/invitations';
 import { changeRole, createOrg, getOrg, listMembers, removeMember, updateOrg } from '../governance/members';
-import { changePassword, describeMe, signOutEverywhere, switchOrg, updateProfile } from '../governance/profile';
+import { changePassword, signOutEverywhere, switchOrg, updateProfile } from '../governance/profile';
 import { publishArtifact, requestPublication, setArtifactAccess, setLegalHold } from '../governance/publication';
 import { createToken, listTokens, revokeToken } from '../governance/tokens';
 import { authenticate, checkCsrf, takeOrThrow } from './guard';
 import { endResponse, readJson, sendBody, sendJson, writeChunk } from './http';
-import { checkResponseRoom, reserveResponse, STREAM_WINDOW_BYTES } from './response-budget';
+import { checkResponseRoom, reserveResponse, STREAM_WINDOW_BYTES } from '../limits/response-budget';
 import { getVisibleArtifact } from '../artifacts/artifact-view';
 import type { Router } from './router';
 

@@ -4,7 +4,7 @@ import { requestMeta, type RequestMeta } from '../audit/audit';
 import { rateLimited, type RateLimiter } from '../limits/rate-limiter';
 import type { Services } from '../services';
 import type { RouteContext } from './router';
-import { bindResponse } from './response-budget';
+import { bindResponse } from '../limits/response-budget';
 
 export { rateLimited };
 

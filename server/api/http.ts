@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { AppError, isAppError } from '../../lib/errors';
 import type { Logger } from '../log';
-import { RESPONSE_CHUNK_BYTES, reserveResponse, stalledWriteTimeoutOf, waitForProgress } from './response-budget';
+import { RESPONSE_CHUNK_BYTES, reserveResponse, stalledWriteTimeoutOf, waitForProgress } from '../limits/response-budget';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -132,11 +132,6 @@ export async function readJson(req: IncomingMessage, limitBytes: number): Promis
     if (isAppError(error)) throw error;
     throw new AppError('bad_request', 'The body is not valid JSON.', { cause: error });
   }
-}
-
-/** ETags are the content room's last durable seq: cheap, and they change with every stored change. */
-export function formatEtag(seq: number): string {
-  return `"${seq}"`;
 }
 
 export function parseIfMatch(header: string | undefined): string[] | null {

@@ -15,7 +15,7 @@ import { addReviewRoutes } from './review-routes';
 import { createArtifact } from '../artifacts/create-artifact';
 import { putContent, readContent, streamContent, writableArtifact } from '../artifacts/write-content';
 import { decodeText, parseIfMatch, readBody, readJson, requireTextBody, sendBody, sendJson } from './http';
-import { checkResponseRoom } from './response-budget';
+import { checkResponseRoom } from '../limits/response-budget';
 import { Router, type RouteContext } from './router';
 
 /** JSON bodies carry at most a page plus its fields. */

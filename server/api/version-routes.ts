@@ -1,7 +1,7 @@
 import type { Services } from '../services';
 import { authenticate } from './guard';
 import { parseIfMatch, readJson, sendBody, sendJson } from './http';
-import { checkResponseRoom } from './response-budget';
+import { checkResponseRoom } from '../limits/response-budget';
 import { getVisibleArtifact } from '../artifacts/artifact-view';
 import type { Router } from './router';
 import { checkpoint, getSeen, getVersion, getVersionContent, listVersions, markSeen, restoreVersion, versionView } from '../versions/versions';

@@ -6,7 +6,7 @@ import { MAX_PAGE_BYTES } from '../../lib/protocol/messages';
 import { appendToPage, htmlOf, replacePage } from '../../lib/artifact/doc-shape';
 import type { ArtifactRecord } from '../../lib/store/types';
 import type { Services } from '../services';
-import { formatEtag } from '../api/http';
+import { formatEtag } from './etag';
 import { getVisibleArtifact } from './artifact-view';
 import type { Room } from '../collab/room';
 import { authorOf } from '../versions/author';

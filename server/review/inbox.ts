@@ -7,7 +7,7 @@ import type { NotificationRecord } from '../../lib/store/review-types';
 import type { NotificationKind, ReviewActor, Verdict } from '../../lib/review/types';
 import type { Services } from '../services';
 import { notificationView } from './views';
-import { reserveResponse } from '../api/response-budget';
+import { reserveResponse } from '../limits/response-budget';
 
 /**
  * Each person's inbox: mentions, replies to their threads, status changes.

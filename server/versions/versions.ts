@@ -7,7 +7,7 @@ import { docNameFor } from '../../lib/protocol/ids';
 import type { VersionKind, VersionRecord } from '../../lib/store/types';
 import { decodeVersion, encodeVersion } from '../../lib/versions/codec';
 import type { RequestMeta } from '../audit/audit';
-import { formatEtag } from '../api/http';
+import { formatEtag } from '../artifacts/etag';
 import { getVisibleArtifact } from '../artifacts/artifact-view';
 import { withDocLock, writableArtifact } from '../artifacts/write-content';
 import type { Room } from '../collab/room';

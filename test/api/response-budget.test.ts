@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { AGENT_TOKEN } from '../helpers/loupe';
 import { peakRssOf, spawnChildLoupe } from '../helpers/spawn-child';
 import { loadConfig } from '../../server/config';
-import { DEFAULT_MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL, DEFAULT_STALLED_WRITE_TIMEOUT_MS, ResponseBudget } from '../../server/api/response-budget';
+import { DEFAULT_MAX_RESPONSE_BYTES_IN_FLIGHT_PER_PRINCIPAL, DEFAULT_STALLED_WRITE_TIMEOUT_MS, ResponseBudget } from '../../server/limits/response-budget';
 import { AppError } from '../../lib/errors';
 
 /**

@@ -18,7 +18,7 @@ import { SqliteStore } from '../../lib/store/sqlite';
 import { signClaims, verifyClaims } from '../../lib/auth/tokens';
 import { getAuthRuntime } from '../../lib/runtime';
 import { CloseCode } from '../../lib/protocol/close-codes';
-import { main as cli } from '../../cli/main';
+import { runAdminCommand } from '../../server/admin/index';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_TOKEN } from '../helpers/loupe';
 
 /**
@@ -71,6 +71,8 @@ async function stop(started: Started): Promise<void> {
 }
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
+/** A server-side command of the `loupe` binary (bin/loupe.mjs dispatches `secret` here); its errors go to stderr. */
+const adminCommand = (argv: string[]) => runAdminCommand(argv, { out: () => {}, err: (line) => process.stderr.write(`${line}\n`) });
 
 /** A session row for the admin and its next-auth cookie, encrypted the way next-auth does with these keys. */
 async function adminSession(started: Started, secret: string | string[]): Promise<{ cookie: string; sid: string; userId: string }> {
@@ -251,7 +253,7 @@ describe('rotating the signing key', () => {
     const old = await adminSession(before, firstKey);
     await stop(before);
 
-    expect(await cli(['secret', 'rotate', '--data-dir', dataDir])).toBe(0);
+    expect(await adminCommand(['secret', 'rotate', '--data-dir', dataDir])).toBe(0);
     expect(modeOf(join(dataDir, 'auth-secret'))).toBe(0o600);
     const rotated = await start(dataDir);
     expect(rotated.server.services.authSecret).not.toBe(firstKey);
@@ -260,7 +262,7 @@ describe('rotating the signing key', () => {
     const fresh = await adminSession(rotated, [...rotated.server.services.authSecrets]);
     await stop(rotated);
 
-    expect(await cli(['secret', 'retire', '--data-dir', dataDir])).toBe(0);
+    expect(await adminCommand(['secret', 'retire', '--data-dir', dataDir])).toBe(0);
     const retired = await start(dataDir);
     expect(await me(retired, old.cookie)).toBe(401);
     expect(await me(retired, fresh.cookie)).toBe(200);

@@ -264,7 +264,8 @@ describe('postgres store: several handles on one database', () => {
     );
     expect(nested).toEqual(['nested 0', 'nested 1']);
     // Work that outlives its lock (a flush scheduled inside it) takes a connection of its own afterwards.
-    let later: Promise<string> | null = null;
+    // (Asserted, not annotated: it is assigned in a callback, so TypeScript must not narrow it to null.)
+    let later = null as Promise<string> | null;
     await store.withLock('outer', async () => {
       later = new Promise((resolve) => setTimeout(resolve, 20)).then(() => store.withLock('after', async () => 'after'));
     });

@@ -196,14 +196,19 @@ const KIND_ICON: Record<Exclude<NotificationKind, 'status'>, typeof AtSignIcon> 
   resolved: ResolvedIcon,
 };
 
-function iconOf(item: Notification): typeof AtSignIcon {
-  if (item.kind !== 'status') return KIND_ICON[item.kind];
-  return item.verdict === 'approve' ? ApprovedIcon : item.verdict === 'request_changes' ? ChangesIcon : MessageIcon;
+/** The icon of a notification's kind (a status change: of its verdict). */
+function NotificationIcon({ item, size }: { item: Notification; size: number }) {
+  if (item.kind !== 'status') {
+    const Icon = KIND_ICON[item.kind];
+    return <Icon size={size} />;
+  }
+  if (item.verdict === 'approve') return <ApprovedIcon size={size} />;
+  if (item.verdict === 'request_changes') return <ChangesIcon size={size} />;
+  return <MessageIcon size={size} />;
 }
 
 /** One notification: a link to what it is about. Names, titles and excerpts are plain text. */
 function InboxItem({ item, now, onOpen }: { item: Notification; now: number; onOpen(item: Notification): void }) {
-  const Icon = iconOf(item);
   const isUnread = item.readAt === null;
   const excerpt = notificationExcerpt(item);
   return (
@@ -216,7 +221,7 @@ function InboxItem({ item, now, onOpen }: { item: Notification; now: number; onO
       data-kind={item.kind}
     >
       <span className={styles.icon} data-kind={item.kind} data-verdict={item.verdict ?? undefined} aria-hidden="true">
-        <Icon size={16} />
+        <NotificationIcon item={item} size={16} />
       </span>
       <span className={styles.text}>
         <span className={styles.line}>

@@ -2,7 +2,7 @@ import { headers } from 'next/headers';
 import { notFound } from 'next/navigation';
 import { isArtifactId } from '../../../lib/protocol/ids';
 import { ARTIFACT_VISIBILITY_HEADER } from '../../../lib/protocol/headers';
-import { LiveView } from './_live/live-view';
+import { LiveView } from './live-view';
 
 interface LivePageProps {
   params: Promise<{ id: string }>;

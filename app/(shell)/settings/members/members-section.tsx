@@ -54,13 +54,13 @@ export function MembersSection() {
     if (!confirm) return;
     const { member, kind } = confirm;
     remove.mutate(member.userId, {
-      onSuccess: async () => {
+      onSuccess: () => {
         if (kind === 'remove') {
           setAnnouncement(`${member.name} was removed from ${orgName}.`);
           setConfirm(null);
           return;
         }
-        await leaveTo(me.data);
+        void leaveTo(me.data); // it catches its own failures
       },
     });
   };

@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
+import { useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
 import { postToFrame, readFrameMessage, renderMessage, scrollToMessage, themeMessage } from '../../../../lib/sandbox/bridge';
 import { useTheme } from '../../../../lib/ui/use-theme';
 import { handleReaderMessage, type FrameMetricsListener } from './frame-messages';
@@ -39,7 +39,9 @@ export function VersionFrame({ sandboxOrigin, html, title, onMetrics, handle, cl
   const htmlRef = useRef(html);
   const schemeRef = useRef(scheme);
   const onMetricsRef = useRef(onMetrics);
-  const revRef = useRef(Date.now());
+  // The first revision is the mount time, read once (not on every render).
+  const [firstRev] = useState(() => Date.now());
+  const revRef = useRef(firstRev);
   const sentRef = useRef<string | null>(null);
   const links = useOpenLinkConfirmation(iframeRef);
   const askRef = useRef(links.ask);

@@ -262,8 +262,8 @@ function RenderedCompare({ sandboxOrigin, from, to, fromText, toText, title }: R
     expected.current[other] = y;
     frames.current[other]?.scrollTo(y);
   };
-  const onFrom = useMemo(() => onMetrics(0), []); // eslint-disable-line react-hooks/exhaustive-deps
-  const onTo = useMemo(() => onMetrics(1), []); // eslint-disable-line react-hooks/exhaustive-deps
+  const onFrom = useMemo(() => onMetrics(0), []);
+  const onTo = useMemo(() => onMetrics(1), []);
 
   const pane = (side: 0 | 1, version: Version | undefined, html: string | null, count: number | null) => (
     <section className={styles.pane} aria-label={version ? `v${version.n}` : undefined} data-testid={side === 0 ? 'rendered-from' : 'rendered-to'}>

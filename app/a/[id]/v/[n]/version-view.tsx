@@ -37,7 +37,7 @@ export function VersionView({ artifactId, initialN }: { artifactId: string; init
   const me = useQuery(meQueryOptions());
   const artifact = useQuery(artifactQueryOptions(artifactId));
   const list = useQuery(versionListQueryOptions(artifactId));
-  const versions = list.data ?? [];
+  const versions = useMemo(() => list.data ?? [], [list.data]);
   const version = n === null ? undefined : versions.find((v) => v.n === n);
   const latest = versions[0]?.n ?? null;
   const content = useQuery({ ...versionContentQueryOptions(artifactId, n ?? 0), enabled: version !== undefined });

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { AppError } from '../../lib/errors';
 import type { Principal } from '../../lib/auth/principal';
-import { principalKey } from '../limits/principal-key';
+import { principalKey } from './principal-key';
 
 const MiB = 1024 * 1024;
 
