@@ -10,7 +10,7 @@ import { anchorFor, reviewPage, threadAs } from '../review/threads-seed';
  * accessibility tree Chromium builds (DevTools protocol), the app's live
  * region, and where keyboard focus is.
  */
-const BEA: Account = { name: 'Bea Rivera', email: 'bea@loupe.test', password: 'bea has a long password' };
+const NOOR: Account = { name: 'Noor Haddad', email: 'noor.a11y@loupe.test', password: 'noor has a long password' };
 
 interface AxNode {
   ignored: boolean;
@@ -26,20 +26,20 @@ interface PinNode {
 
 let seededId: string | undefined;
 
-/** A published page with two pinned threads (an element, a text selection) and one about the whole page, by Bea. */
+/** A published page with two pinned threads (an element, a text selection) and one about the whole page, by Noor (not Bea: axe.spec.ts adds her to the same server). */
 async function seed(browser: Browser, loupe: LoupeProcess): Promise<string> {
   if (seededId) return seededId;
   const id = await createArtifact(apiFor(loupe), { title: 'Split the events table', project: 'platform', kind: 'plan', html: reviewPage() });
   const admin = await browser.newContext({ baseURL: loupe.url });
   await signInAs(admin, loupe);
   await publishToOrg(admin.request, loupe, id);
-  await addMember(admin.request, loupe, BEA);
-  const bea = await browser.newContext({ baseURL: loupe.url });
-  await signInAs(bea, loupe, BEA.email, BEA.password);
-  await threadAs(bea.request, loupe, id, 'Who flips the flag?', await anchorFor(loupe, id, { kind: 'element', tag: 'h2', ordinal: 0, quote: 'Steps' }));
-  await threadAs(bea.request, loupe, id, '10k rows per batch holds locks too long.', await anchorFor(loupe, id, { kind: 'text', tag: 'li', ordinal: 1, quote: 'batches of 10k rows', prefix: 'Backfill in ', suffix: '.' }));
-  await threadAs(bea.request, loupe, id, 'Looks good overall.');
-  await bea.close();
+  await addMember(admin.request, loupe, NOOR);
+  const noor = await browser.newContext({ baseURL: loupe.url });
+  await signInAs(noor, loupe, NOOR.email, NOOR.password);
+  await threadAs(noor.request, loupe, id, 'Who flips the flag?', await anchorFor(loupe, id, { kind: 'element', tag: 'h2', ordinal: 0, quote: 'Steps' }));
+  await threadAs(noor.request, loupe, id, '10k rows per batch holds locks too long.', await anchorFor(loupe, id, { kind: 'text', tag: 'li', ordinal: 1, quote: 'batches of 10k rows', prefix: 'Backfill in ', suffix: '.' }));
+  await threadAs(noor.request, loupe, id, 'Looks good overall.');
+  await noor.close();
   await admin.close();
   seededId = id;
   return id;
@@ -137,7 +137,7 @@ test('pins are named with their thread number and what they are pinned to, in pa
     // The thread cards: a list, each card an article named by its number and author.
     const list = page.getByRole('list', { name: 'Open threads' });
     await expect(list.locator(':scope > li > article')).toHaveCount(3);
-    for (const n of [1, 2, 3]) await expect(list.getByRole('article', { name: `Thread ${n} by Bea Rivera` })).toBeVisible();
+    for (const n of [1, 2, 3]) await expect(list.getByRole('article', { name: `Thread ${n} by Noor Haddad` })).toBeVisible();
 
     // Keyboard focus on the second pin (as Tab reaches it), then Enter: focus moves to its card.
     const [, second] = await pinsInAxTree(session);
@@ -145,7 +145,7 @@ test('pins are named with their thread number and what they are pinned to, in pa
     const { nodeIds } = (await session.send('DOM.pushNodesByBackendIdsToFrontend', { backendNodeIds: [second.backendNodeId] })) as { nodeIds: number[] };
     await session.send('DOM.focus', { nodeId: nodeIds[0] });
     await page.keyboard.press('Enter');
-    const card = list.getByRole('article', { name: 'Thread 2 by Bea Rivera' });
+    const card = list.getByRole('article', { name: 'Thread 2 by Noor Haddad' });
     await expect(card).toBeFocused();
     await expect(card.getByRole('button', { name: 'Show thread 2 on the page' })).toHaveAttribute('aria-pressed', 'true');
   } finally {
