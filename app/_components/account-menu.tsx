@@ -87,9 +87,8 @@ export function AccountMenu() {
   return (
     <details ref={detailsRef} className={styles.menu}>
       <summary className={styles.summary} aria-label={name ? `Account: ${name}` : 'Account'}>
-        <span className={styles.avatar} aria-hidden="true">
-          {name ? initialsOf(name) : ''}
-        </span>
+        {/* The initials are drawn by CSS (::before), so the summary's visible text is the name its label contains (WCAG 2.5.3). */}
+        <span className={styles.avatar} aria-hidden="true" data-initials={name ? initialsOf(name) : ''} />
         <span className={styles.summaryName} aria-hidden="true">
           {name}
         </span>

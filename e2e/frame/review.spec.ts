@@ -427,8 +427,8 @@ test.describe('pins', () => {
     expect(overlay.hostCount).toBe(1);
     // Top to bottom, which is also tab order.
     expect(overlay.pins.map(({ label, ariaLabel, isActive, state }) => ({ label, ariaLabel, isActive, state }))).toEqual([
-      { label: '2', ariaLabel: 'Comment thread 2 (the page changed here since)', isActive: true, state: 'changed' },
-      { label: '1', ariaLabel: 'Comment thread 1', isActive: false, state: 'ok' },
+      { label: '2', ariaLabel: 'Comment thread 2: “twelve percent” (the page changed here since)', isActive: true, state: 'changed' },
+      { label: '1', ariaLabel: `Comment thread 1: “${TARGET_TEXT}”`, isActive: false, state: 'ok' },
     ]);
 
     // The text pin highlights its quote (whitespace in the quote is not significant).

@@ -2143,6 +2143,8 @@
       state,
       active,
       // Worked out once per `pins` message, not on every placement:
+      /** The quote, whitespace collapsed: the pin's name reads it out. */
+      quoteWords: words,
       /** What a selector-found element's text must contain. */
       quoteHead: clipHead(words, QUOTE_CHECK),
       /** The quote with any whitespace between its words, for the highlight; null for none. */
@@ -2280,8 +2282,15 @@
   /** Rough width of a pin: round for one or two characters, a pill for more. */
   const pinWidth = (label) => max(PIN_SIZE, 12 + 7 * label.length);
 
-  const ariaLabelFor = (pin) =>
-    pin.state === 'changed' ? `Comment thread ${pin.label} (the page changed here since)` : `Comment thread ${pin.label}`;
+  /** How much of a pin's quote its name reads out. */
+  const PIN_NAME_QUOTE = 80;
+  /** A pin's name for a screen reader: its thread's number and what it is pinned to ("Comment thread 2: “twelve percent”"). */
+  const ariaLabelFor = (pin) => {
+    const quote = pin.quoteWords;
+    const clipped = quote.length > PIN_NAME_QUOTE ? `${clipHead(quote, PIN_NAME_QUOTE - 1)}…` : quote;
+    const about = clipped ? `: “${clipped}”` : '';
+    return `Comment thread ${pin.label}${about}${pin.state === 'changed' ? ' (the page changed here since)' : ''}`;
+  };
 
   /** Updates buttons in place, drops the ones no longer drawn, and keeps DOM (= tab) order top to bottom. */
   const drawPins = (draws) => {

@@ -181,7 +181,7 @@ export function VersionsPanel({ id, artifactId, history, canRestore, onClose, on
               return (
                 <li key={version.n} className={styles.entry} data-kind={version.kind} data-new={isNew || undefined} data-testid="version-entry">
                   <div className={styles.entryHead}>
-                    <Link href={`/a/${artifactId}/v/${version.n}`} className={styles.number} aria-label={`View version ${version.n}`}>
+                    <Link href={`/a/${artifactId}/v/${version.n}`} className={styles.number} aria-label={`v${version.n}: view this version`}>
                       v{version.n}
                     </Link>
                     <span className={`chip ${styles.kind}`} data-kind={version.kind}>
@@ -205,7 +205,7 @@ export function VersionsPanel({ id, artifactId, history, canRestore, onClose, on
                       View
                     </Link>
                     {version.n > 1 ? (
-                      <Link className={styles.action} href={`/a/${artifactId}/compare?from=${version.n - 1}&to=${version.n}`} aria-label={`Compare v${version.n} with previous`}>
+                      <Link className={styles.action} href={`/a/${artifactId}/compare?from=${version.n - 1}&to=${version.n}`} aria-label={`Compare with previous: v${version.n - 1} to v${version.n}`}>
                         Compare with previous
                       </Link>
                     ) : null}

@@ -429,7 +429,7 @@ function BulletListIcon() {
   );
 }
 
-function NumberedListIcon() {
+export function NumberedListIcon() {
   return (
     <Icon>
       <path d="M10 6h10M10 12h10M10 18h10M4 4.5h1.5V9M3.5 9h3M3.5 14.5a1.5 1.5 0 0 1 3 .5c0 1-3 2.5-3 4h3" />

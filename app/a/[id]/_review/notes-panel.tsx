@@ -51,6 +51,7 @@ import * as Y from 'yjs';
 import { z } from 'zod';
 import { isFinalClose } from '../_live/close-reasons';
 import type { Viewer } from '../_live/use-presence';
+import { NumberedListIcon } from './composer-toolbar';
 import styles from './notes-panel.module.css';
 
 export interface NotesPanelProps {
@@ -356,10 +357,10 @@ const TEXT_FORMATS: ReadonlyArray<{ format: TextFormatType; label: string; short
 ];
 
 const BLOCKS: ReadonlyArray<{ kind: Exclude<BlockKind, 'paragraph'>; label: string; icon: ReactNode }> = [
-  { kind: 'h2', label: 'Heading', icon: 'H2' },
-  { kind: 'h3', label: 'Subheading', icon: 'H3' },
+  { kind: 'h2', label: 'Heading, H2', icon: 'H2' },
+  { kind: 'h3', label: 'Subheading, H3', icon: 'H3' },
   { kind: 'bullet', label: 'Bulleted list', icon: '•' },
-  { kind: 'number', label: 'Numbered list', icon: '1.' },
+  { kind: 'number', label: 'Numbered list', icon: <NumberedListIcon /> },
   { kind: 'check', label: 'Checklist', icon: '☑' },
 ];
 

@@ -11,7 +11,7 @@ import type { ResolvedAnchors } from './use-anchor-states';
  * CSS variables): the app's accent for open threads, its success green for
  * resolved ones. The frame marks `changed` pins itself.
  */
-export const PIN_COLORS = { open: '#3d4fd6', resolved: '#1a7f46' } as const;
+export const PIN_COLORS = { open: '#3d4fd6', resolved: '#17703e' } as const;
 
 /**
  * The pins to draw for these threads: pinned ones only, each at the element

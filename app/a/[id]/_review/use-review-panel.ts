@@ -19,6 +19,7 @@ import {
 import { statesOf, useAnchorStates, type ResolvedAnchors } from './use-anchor-states';
 import { useCommentAnnouncements } from './use-comment-announcements';
 import { useLinkedThread } from './use-linked-thread';
+import { PICK_CANCELLED_ANNOUNCEMENT, PICK_MODE_ANNOUNCEMENT, pickedAnnouncement, focusedElement, returnFocus } from './pick-a11y';
 import { buildPins, draftPin, usePins } from './use-pins';
 import type { ReviewState } from './use-review-doc';
 
@@ -75,7 +76,12 @@ export function useReviewPanel({ artifactId, content, review, viewerId, canWrite
   const [isPicking, setPicking] = useState(false);
   const [selection, setSelection] = useState<FrameSelection | null>(null);
   const createThread = useMutation(createThreadMutationOptions(artifactId));
-  const announcement = useCommentAnnouncements(threads, review.hasSynced, viewerId, numbers);
+  const commentAnnouncement = useCommentAnnouncements(threads, review.hasSynced, viewerId, numbers);
+  // The live region reads out the latest of: a comment arriving, pick mode starting, ending, or picking something.
+  const [announcement, setAnnouncement] = useState('');
+  useEffect(() => setAnnouncement(commentAnnouncement), [commentAnnouncement]);
+  /** Where focus was when pick mode began: it goes back there when the pick or the new comment is dropped. */
+  const returnFocusRef = useRef<HTMLElement | null>(null);
 
   const pins = useMemo(() => {
     const threadPins = buildPins(visibleThreads, resolved, numbers, activeThreadId);
@@ -123,6 +129,7 @@ export function useReviewPanel({ artifactId, content, review, viewerId, canWrite
   const newDraft = useCallback((next: ThreadDraft) => setDraft(next), []);
 
   const startPageComment = useCallback(() => {
+    returnFocusRef.current = focusedElement();
     newDraft({ kind: 'page' });
     onShowPanel();
   }, [newDraft, onShowPanel]);
@@ -131,6 +138,8 @@ export function useReviewPanel({ artifactId, content, review, viewerId, canWrite
     if (!canWrite) return;
     setSelection(null);
     setPicking(true);
+    returnFocusRef.current = focusedElement();
+    setAnnouncement(PICK_MODE_ANNOUNCEMENT);
     // The bridge also moves focus into the frame, where the pick keys work.
     bridge?.setPickMode(true);
   }, [canWrite, bridge]);
@@ -138,9 +147,22 @@ export function useReviewPanel({ artifactId, content, review, viewerId, canWrite
   const cancelPick = useCallback(() => {
     setPicking(false);
     bridge?.setPickMode(false);
+    setAnnouncement(PICK_CANCELLED_ANNOUNCEMENT);
+    returnFocus(returnFocusRef.current);
   }, [bridge]);
 
-  const cancelDraft = useCallback(() => setDraft(null), []);
+  // A new comment dropped (Escape, Cancel) unmounts the composer that had focus: back to where the reviewer was.
+  // (A comment sent focuses its new card instead.)
+  const isDroppingRef = useRef(false);
+  const cancelDraft = useCallback(() => {
+    isDroppingRef.current = true;
+    setDraft(null);
+  }, []);
+  useEffect(() => {
+    if (draft !== null || !isDroppingRef.current) return;
+    isDroppingRef.current = false;
+    returnFocus(returnFocusRef.current);
+  }, [draft]);
 
   /** Anchors are made the moment something is picked: relative positions then follow later edits. */
   const draftFromTarget = useCallback(
@@ -167,12 +189,18 @@ export function useReviewPanel({ artifactId, content, review, viewerId, canWrite
   const onFramePicked = useCallback(
     (target: PickTarget) => {
       setPicking(false);
-      if (canWrite) draftFromTarget(target);
+      if (!canWrite) return;
+      setAnnouncement(pickedAnnouncement(target));
+      draftFromTarget(target);
     },
     [canWrite, draftFromTarget],
   );
 
-  const onFramePickCancelled = useCallback(() => setPicking(false), []);
+  const onFramePickCancelled = useCallback(() => {
+    setPicking(false);
+    setAnnouncement(PICK_CANCELLED_ANNOUNCEMENT);
+    returnFocus(returnFocusRef.current);
+  }, []);
 
   const onFrameSelection = useCallback(
     (target: TextPickTarget | null, rect: FrameRect | null) => {
@@ -209,6 +237,8 @@ export function useReviewPanel({ artifactId, content, review, viewerId, canWrite
 
   const commentOnSelection = useCallback(() => {
     if (!selection) return;
+    // The floating Comment button goes with the selection: dropping the comment returns to "Add a pin".
+    returnFocusRef.current = null;
     draftFromTarget(selection.target);
     setSelection(null);
   }, [selection, draftFromTarget]);
