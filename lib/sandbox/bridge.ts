@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { anchorPlaceFields, anchorPointSchema } from '../review/anchor-schema';
 
 /**
  * The postMessage protocol between the app and an artifact frame.
@@ -125,6 +126,8 @@ const targetFields = {
   ordinal,
   /** `#id` when that id is unique, else a `tag:nth-of-type(n)` path from `body`. */
   selector: z.string().min(1).max(MAX_SELECTOR_LENGTH),
+  /** `point`: where in the element's box the reviewer clicked (fractions); `name`: what was picked, in words. */
+  ...anchorPlaceFields,
 };
 const elementTargetSchema = z.object({
   kind: z.literal('element'),
@@ -283,6 +286,8 @@ const pinSchema = z.object({
   state: z.enum(['ok', 'changed', 'outdated']),
   /** Draws a ring around the pin (the thread open in the sidebar). */
   active: z.boolean(),
+  /** Where in the element to draw the pin (fractions of its box); absent: its top-left corner. */
+  point: anchorPointSchema.optional(),
 });
 const pickSchema = z.object({ ...base, type: z.literal('pick'), on: z.boolean() });
 const pinsSchema = z.object({ ...base, type: z.literal('pins'), pins: z.array(pinSchema).max(MAX_PINS) });
