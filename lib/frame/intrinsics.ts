@@ -115,6 +115,7 @@ export const firstChildOf = getter(NodeP, 'firstChild') as (self: Node) => Node 
 export const nextSiblingOf = getter(NodeP, 'nextSibling') as (self: Node) => Node | null;
 export const lastChildOf = getter(NodeP, 'lastChild');
 export const isConnected = getter(NodeP, 'isConnected');
+export const compareDocumentPosition = method(NodeP, 'compareDocumentPosition') as (self: Node, other: Node) => number;
 export const getTextContent = getter(NodeP, 'textContent');
 export const setTextContent = setter(NodeP, 'textContent');
 export const insertBefore = method(NodeP, 'insertBefore') as (self: Node, node: Node, child: Node | null) => Node;
@@ -249,6 +250,7 @@ export const ResizeObserverCtor: typeof ResizeObserver | null = typeof ResizeObs
 // Window members live on the window object itself ([Global] interface).
 type Win = typeof win;
 export const scrollYOf = getter(win as Win, 'scrollY');
+export const scrollXOf = getter(win as Win, 'scrollX');
 export const innerWidthOf = getter(win as Win, 'innerWidth');
 export const innerHeightOf = getter(win as Win, 'innerHeight');
 const scrollByFn = win.scrollBy;

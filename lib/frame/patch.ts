@@ -31,8 +31,28 @@ import type { VAttr, VNode } from './vnode';
 export interface RenderContext {
   scripts: VNode[];
   shadowTemplates: VNode[];
+  /** An inline script of the old page was removed (or changed: a changed script is removed and built anew). */
+  scriptsRemoved: boolean;
 }
-export const newRenderContext = (): RenderContext => ({ scripts: [], shadowTemplates: [] });
+export const newRenderContext = (): RenderContext => ({ scripts: [], shadowTemplates: [], scriptsRemoved: false });
+
+/** An inline script: one the frame runs (external ones stay inert). */
+const isInlineScript = (v: VNode): boolean => {
+  if (v.kind !== 1 || v.name !== 'script') return false;
+  const attrs = v.attrs as VAttr[];
+  for (let i = 0; i < attrs.length; i++) if (attrs[i].ns === null && attrs[i].local === 'src') return false;
+  return true;
+};
+
+/** Whether a subtree holds an inline script (walks only what is being removed). */
+const holdsScript = (v: VNode): boolean => {
+  if (v.kind !== 1) return false;
+  if (isInlineScript(v)) return true;
+  if (v.atomic) return false;
+  const kids = v.children as VNode[];
+  for (let i = 0; i < kids.length; i++) if (holdsScript(kids[i])) return true;
+  return false;
+};
 
 /** Live nodes built from source; everything else in the document belongs to the artifact's scripts. */
 export const managed = new WeakSet<Node>();
@@ -130,7 +150,11 @@ const patchList = (a: VNode[], b: VNode[], live: Node, after: Node | null, end: 
   const { matchOf, exact } = pairChildren(a, b);
   const used = new Uint8Array(a.length);
   for (let j = 0; j < b.length; j++) if (matchOf[j] >= 0) used[matchOf[j]] = 1;
-  for (let i = 0; i < a.length; i++) if (!used[i]) detach(a[i].live);
+  for (let i = 0; i < a.length; i++) {
+    if (used[i]) continue;
+    if (!ctx.scriptsRemoved && holdsScript(a[i])) ctx.scriptsRemoved = true;
+    detach(a[i].live);
+  }
 
   // Insertion points: before the live node of the next matched sibling that
   // is still where we put it, else after the previous sibling, else append.

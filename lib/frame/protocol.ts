@@ -18,6 +18,7 @@ import {
   PROTOCOL_VERSION,
   QUOTE_CHECK_LENGTH,
   TAG_NAME_PATTERN,
+  type AnchorPointShape,
   type ColorScheme,
   type PinShape,
 } from '../sandbox/limits';
@@ -42,10 +43,21 @@ export type AppMessage =
 
 export const isPlainNumber = (v: unknown): v is number => typeof v === 'number' && v === v && v >= 0 && v <= MAX_PIXELS;
 
+const isFraction = (v: unknown): v is number => typeof v === 'number' && v === v && v >= 0 && v <= 1;
+
+/** Mirrors `anchorPointSchema` (lib/review/anchor-schema.ts): exactly `{x, y}`, each in [0, 1]. */
+export const readPoint = (value: unknown): AnchorPointShape | null => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const keys = Object.keys(value);
+  if (keys.length !== 2) return null;
+  const { x, y } = value as Record<string, unknown>;
+  return isFraction(x) && isFraction(y) ? { x, y } : null;
+};
+
 /** Mirrors the pin schema in lib/sandbox/bridge.ts; null for anything else. */
 export const readPin = (value: unknown): Pin | null => {
   if (value === null || typeof value !== 'object') return null;
-  const { id, kind, tag, ordinal, selector, quote, label, color, state, active } = value as Record<string, unknown>;
+  const { id, kind, tag, ordinal, selector, quote, label, color, state, active, point } = value as Record<string, unknown>;
   if (!isBoundedString(id, 1, MAX_PIN_ID_LENGTH)) return null;
   if (kind !== 'element' && kind !== 'text') return null;
   if (!isBoundedString(tag, 1, MAX_TAG_LENGTH) || !TAG_NAME_PATTERN.test(tag)) return null;
@@ -55,6 +67,8 @@ export const readPin = (value: unknown): Pin | null => {
   if (typeof color !== 'string' || !HEX_COLOR_PATTERN.test(color)) return null;
   if (state !== 'ok' && state !== 'changed' && state !== 'outdated') return null;
   if (typeof active !== 'boolean') return null;
+  const at = point === undefined ? undefined : readPoint(point);
+  if (at === null) return null;
   const words = collapse(quote).trim();
   return {
     id,
@@ -66,6 +80,7 @@ export const readPin = (value: unknown): Pin | null => {
     color,
     state,
     active,
+    ...(at === undefined ? {} : { point: at }),
     // Worked out once per `pins` message, not on every placement.
     quoteHead: clipHead(words, QUOTE_CHECK_LENGTH),
     quotePattern:

@@ -8,11 +8,13 @@ import {
   HTML_NS,
   bodyOf,
   cancelRaf,
+  compareDocumentPosition,
   clearTimer,
   doc,
   documentElementOf,
   firstChildOf,
   headOf,
+  isConnected,
   nextSiblingOf,
   parentOf,
   raf,
@@ -32,6 +34,10 @@ let lastRev = -1;
 let pending: { rev: number; html: string } | null = null;
 let frameId = 0;
 let fallbackTimer = 0;
+/** The last inline script of the page in document order (null: none), to tell appended scripts from a new program. */
+let lastScript: VNode | null = null;
+/** Node.DOCUMENT_POSITION_FOLLOWING. */
+const DOCUMENT_POSITION_FOLLOWING = 4;
 
 const emptyElement = (name: string, live: Node, children: VNode[]): VNode => {
   const v = newVnode(1, null);
@@ -81,8 +87,56 @@ export const finishRender = (ctx: RenderContext, roots: readonly VNode[]): void 
   // Scripts run after the whole document is in place, as if at the end
   // of parsing, so they can find every element they expect.
   runScripts(ctx.scripts);
+  // Scripts are collected in document order; the last new one is the page's last unless it went before an old one.
+  if (ctx.scripts.length > 0) {
+    const newest = ctx.scripts[ctx.scripts.length - 1];
+    if (lastScript === null || lastScript.live === null || !isConnected(lastScript.live)) lastScript = newest;
+    else if (newest.live !== null && compareDocumentPosition(lastScript.live, newest.live) & DOCUMENT_POSITION_FOLLOWING) lastScript = newest;
+  }
   for (let i = 0; i < roots.length; i++) releaseSources(roots[i]);
   if (ctx.scripts.length > 0) fireLoadEvents();
+};
+
+/**
+ * Whether this render changed the page's program rather than its content:
+ * an inline script was removed or changed, or a new one comes before a
+ * script the page already ran. Scripts only appended after all the others
+ * (a page streamed top to bottom) are not a new program: they run on the
+ * page as it stands, as in a page still loading. See docs/ARCHITECTURE.md,
+ * "What survives a render".
+ */
+export const isNewProgram = (ctx: RenderContext): boolean => {
+  if (ctx.scriptsRemoved) return true;
+  if (ctx.scripts.length === 0 || lastScript === null || lastScript.live === null || !isConnected(lastScript.live)) return false;
+  // New scripts are collected in document order: the first must follow the last old one.
+  const first = ctx.scripts[0].live as Node;
+  return (compareDocumentPosition(lastScript.live, first) & DOCUMENT_POSITION_FOLLOWING) === 0;
+};
+
+/**
+ * Drops everything in the page (the nodes built from source and what the
+ * page's scripts made) and builds `html` afresh: the document a reload would
+ * give, whose scripts then all run again. Loupe's overlay lives outside
+ * <head> and <body> and stays.
+ */
+const rebuild = (html: string): RenderContext => {
+  const live = (tree as VNode).live;
+  const head = headOf(doc) as Node;
+  const body = bodyOf(doc) as Node;
+  for (let c = firstChildOf(head); c !== null; ) {
+    const n = nextSiblingOf(c);
+    if (managed.has(c)) removeChild(head, c);
+    c = n;
+  }
+  for (let c = firstChildOf(body); c !== null; ) {
+    const n = nextSiblingOf(c);
+    removeChild(body, c);
+    c = n;
+  }
+  tree = emptyTree();
+  tree.live = live;
+  lastScript = null;
+  return applyTree(parseSource(html));
 };
 
 const applyRender = (html: string): void => {
@@ -91,27 +145,15 @@ const applyRender = (html: string): void => {
   let ctx: RenderContext;
   try {
     ctx = applyTree(next);
+    // What the old program made cannot be trusted once the program changes:
+    // the page is rebuilt and every script runs again, as on a reload.
+    if (isNewProgram(ctx)) ctx = rebuild(html);
   } catch (err) {
     // A half-applied patch leaves the tree and the document out of step.
     // Start again from an empty page (scripts will run again: better than
     // a page that no longer matches its source).
     reportError(`Loupe could not patch the page, rebuilding it: ${describe(err)}`);
-    const live = (tree as VNode).live;
-    const head = headOf(doc) as Node;
-    const body = bodyOf(doc) as Node;
-    for (let c = firstChildOf(head); c !== null; ) {
-      const n = nextSiblingOf(c);
-      if (managed.has(c)) removeChild(head, c);
-      c = n;
-    }
-    for (let c = firstChildOf(body); c !== null; ) {
-      const n = nextSiblingOf(c);
-      removeChild(body, c);
-      c = n;
-    }
-    tree = emptyTree();
-    tree.live = live;
-    ctx = applyTree(parseSource(html));
+    ctx = rebuild(html);
   }
   finishRender(ctx, [tree as VNode]);
   restoreAnchor(anchor);

@@ -163,6 +163,8 @@ const pinPlacementSchema = z.object({
   id: pinId,
   /** Whether the pin's element was found on the page. */
   found: z.boolean(),
+  /** Document x (CSS px from the left of the page) of the pin's left edge; null when it is not drawn. */
+  x: pixels.nullable(),
   /** Document y (CSS px from the top of the page) where the pin is drawn; null when it is not drawn. */
   y: pixels.nullable(),
 });

@@ -58,6 +58,14 @@ export interface FrameRectShape {
   height: number;
 }
 
+/** A point inside an element's box, as fractions of its width and height, each in [0, 1] (an anchor's `point`). */
+export interface AnchorPointShape {
+  x: number;
+  y: number;
+}
+/** Longest `name` of a pick ("chart in Impact"); REVIEW_LIMITS.nameChars. */
+export const MAX_PICK_NAME_LENGTH = 200;
+
 interface TargetShapeBase {
   /** Lower-case tag name of the element (for text: the element holding the whole selection). */
   tag: string;
@@ -65,6 +73,10 @@ interface TargetShapeBase {
   ordinal: number;
   /** `#id` when that id is unique, else a `tag:nth-of-type(n)` path from `body`. */
   selector: string;
+  /** Where in the element's box the reviewer clicked (a keyboard pick: the centre). */
+  point?: AnchorPointShape;
+  /** What was picked, in words (lib/frame/overlay/describe.ts). */
+  name?: string;
 }
 export interface ElementTargetShape extends TargetShapeBase {
   kind: 'element';
@@ -83,6 +95,8 @@ export type PickTargetShape = ElementTargetShape | TextTargetShape;
 export interface PinPlacementShape {
   id: string;
   found: boolean;
+  /** Document x of the pin's left edge; null when it is not drawn. */
+  x: number | null;
   y: number | null;
 }
 
@@ -116,6 +130,8 @@ export interface PinShape {
   color: string;
   state: PinState;
   active: boolean;
+  /** Where in the element to draw the pin; absent: its top-right corner. */
+  point?: AnchorPointShape;
 }
 
 /** Everything the app sends the frame. */

@@ -19,7 +19,12 @@ import {
   isConnected,
   lastElementChildOf,
   localNameOf,
+  max,
+  min,
   mouseButton,
+  mouseClientX,
+  mouseClientY,
+  namespaceOf,
   nextElementSiblingOf,
   nextSiblingOf,
   nodeType,
@@ -30,6 +35,7 @@ import {
   raf,
   rectBottom,
   rectHeight,
+  rectLeft,
   rectTop,
   rectWidth,
   scrollIntoView,
@@ -39,6 +45,9 @@ import {
   win,
 } from '../intrinsics';
 import { applyReviewSheet, ensureOverlay, overlay, overlayBoxStyle, reviewSheetState, setAttrIfChanged, setHidden, viewportRect } from './host';
+import { MAX_PICK_NAME_LENGTH, type AnchorPointShape } from '../../sandbox/limits';
+import { managed } from '../patch';
+import { describePicked } from './describe';
 import { describeElement, isElementNode, isPlainTag, pickableFrom, tagLabel } from './naming';
 import { activatePin } from './pins';
 
@@ -185,9 +194,61 @@ export const stopPicking = (): void => {
   applyReviewSheet();
 };
 
-const pickElement = (el: Element): void => {
-  const target = describeElement(el);
-  const rect = viewportRect(getRect(el));
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/**
+ * The element an anchor can name: the picked element when the page source
+ * built it, else its nearest ancestor that the source built (what a script
+ * drew, such as a chart's SVG or a canvas, is not in the source and may be
+ * redrawn at any time). Inside an SVG the whole graphic (its outermost <svg>
+ * from the source) stands for its parts, whose boxes are slivers.
+ */
+export const anchorElementFor = (el: Element): Element | null => {
+  let anchor: Element | null = null;
+  for (let n: Node | null = el; n !== null; n = parentOf(n)) {
+    if (managed.has(n) && isElementNode(n) && isPlainTag(localNameOf(n))) {
+      anchor = pickableFrom(n);
+      break;
+    }
+  }
+  if (anchor === null) return null;
+  for (let n: Node | null = anchor; n !== null && isElementNode(n); n = parentOf(n)) {
+    if (localNameOf(n) === 'svg' && namespaceOf(n) === SVG_NS && managed.has(n)) anchor = n;
+  }
+  return anchor;
+};
+
+const fraction = (offset: number, size: number): number => {
+  if (!(size > 0)) return 0.5;
+  // Four decimals, as anchorPointSchema keeps them; captured min/max, not the page's Math.
+  return ((min(1, max(0, offset / size)) * 10000 + 0.5) | 0) / 10000;
+};
+
+/** The picked element is `el`; the pointer was at (clientX, clientY), or null for a keyboard pick (the centre of `el`). */
+const pickElement = (el: Element, at: { clientX: number; clientY: number } | null): void => {
+  const anchor = anchorElementFor(el) ?? el;
+  const box = getRect(anchor);
+  let px: number;
+  let py: number;
+  if (at !== null) {
+    px = at.clientX;
+    py = at.clientY;
+  } else {
+    const own = getRect(el);
+    px = rectLeft(own) + rectWidth(own) / 2;
+    py = rectTop(own) + rectHeight(own) / 2;
+  }
+  const point: AnchorPointShape = { x: fraction(px - rectLeft(box), rectWidth(box)), y: fraction(py - rectTop(box), rectHeight(box)) };
+  let name = '';
+  try {
+    const words: unknown = describePicked(el);
+    // The app refuses a pick with a longer name; a page that tampered with the strings the naming uses must not break picking.
+    if (typeof words === 'string' && words.length <= MAX_PICK_NAME_LENGTH) name = words;
+  } catch {
+    // The page replaced a DOM method the naming reads: no name (the app falls back to the quote).
+  }
+  const target = { ...describeElement(anchor), point, ...(name ? { name } : {}) };
+  const rect = viewportRect(box);
   stopPicking();
   post({ type: 'picked', target, rect });
 };
@@ -203,7 +264,7 @@ const onPickKey = (key: string): void => {
     return;
   }
   if (key === 'Enter') {
-    if (current !== null) pickElement(current);
+    if (current !== null) pickElement(current, null);
     return;
   }
   if (key === 'ArrowDown') next = stepPick(current, true);
@@ -256,6 +317,6 @@ export const onGuardedInput = (event: Event): void => {
   stopImmediatePropagation(event);
   if (type === 'click' && event.isTrusted && mouseButton(event as MouseEvent) === 0) {
     const el = pickableFrom(target);
-    if (el !== null) pickElement(el);
+    if (el !== null) pickElement(el, { clientX: mouseClientX(event as MouseEvent), clientY: mouseClientY(event as MouseEvent) });
   }
 };

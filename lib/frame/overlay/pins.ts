@@ -43,6 +43,7 @@ import {
   registryDelete,
   registrySet,
   scrollIntoView,
+  scrollXOf,
   scrollYOf,
   setAttributeNS,
   setTextContent,
@@ -299,20 +300,30 @@ export const placePins = (announce: boolean): void => {
     const pin = pins[i];
     const el = pin.state === 'outdated' ? null : locatePin(pin);
     if (el === null) {
-      placed[i] = { id: pin.id, found: false, y: null };
+      placed[i] = { id: pin.id, found: false, x: null, y: null };
       continue;
     }
     targets.set(pin.id, el);
     const r = getRect(el);
     if (rectWidth(r) <= 0 && rectHeight(r) <= 0) {
-      placed[i] = { id: pin.id, found: true, y: null }; // on the page but not rendered
+      placed[i] = { id: pin.id, found: true, x: null, y: null }; // on the page but not rendered
       continue;
     }
-    const stack = perElement.get(el) || 0;
-    perElement.set(el, stack + 1);
-    const x = max(0, min(rectRight(r) - PIN_SIZE / 2 - stack * (PIN_SIZE + PIN_GAP), viewportWidth - pinWidth(pin.label)));
-    const y = max(rectTop(r) - PIN_SIZE / 2, -scrollY); // never above the page
-    placed[i] = { id: pin.id, found: true, y: clampSize(y + scrollY) };
+    let x: number;
+    let y: number;
+    const point = pin.point;
+    if (point !== undefined) {
+      // Centred on the point the reviewer clicked, wherever the element is now drawn.
+      x = max(0, min(rectLeft(r) + point.x * rectWidth(r) - pinWidth(pin.label) / 2, viewportWidth - pinWidth(pin.label)));
+      y = max(rectTop(r) + point.y * rectHeight(r) - PIN_SIZE / 2, -scrollY);
+    } else {
+      // Anchors written before points: the element's top-right corner, several in a row.
+      const stack = perElement.get(el) || 0;
+      perElement.set(el, stack + 1);
+      x = max(0, min(rectRight(r) - PIN_SIZE / 2 - stack * (PIN_SIZE + PIN_GAP), viewportWidth - pinWidth(pin.label)));
+      y = max(rectTop(r) - PIN_SIZE / 2, -scrollY); // never above the page
+    }
+    placed[i] = { id: pin.id, found: true, x: clampSize(x + scrollXOf(win)), y: clampSize(y + scrollY) };
     draws.push({ pin, left: x - rectLeft(origin), top: y - rectTop(origin), order: y + scrollY, x });
     if (pin.quotePattern !== null && highlightRegistry !== null) {
       let index = texts.get(el);
