@@ -6,12 +6,9 @@
  * frame from here. Isomorphic.
  */
 import { z } from 'zod';
-import { ANCHOR_KINDS, REVIEW_LIMITS, type AnchorPoint } from './types';
+import { ANCHOR_KINDS, REVIEW_LIMITS } from './types';
 
-/** Fractions keep 4 decimals: a ten-thousandth of a 4,000 px chart is well under a pixel. */
-export const POINT_DECIMALS = 4;
-
-/** A fraction of an element's box, in [0, 1]. */
+/** A fraction of an element's box, in [0, 1] (the frame sends 4 decimals: under a pixel on a 4,000 px chart). */
 const fraction = z.number().finite().min(0).max(1);
 
 /** `AnchorInput.point`: where in the element the reviewer pointed. */
@@ -41,11 +38,3 @@ export const anchorInputSchema = z.object({
   suffix: z.string().max(REVIEW_LIMITS.contextChars * 2),
   ...anchorPlaceFields,
 });
-
-/** Clamps to [0, 1] and rounds to `POINT_DECIMALS`; null for anything that is not a finite number pair. */
-export function normalizePoint(x: number, y: number): AnchorPoint | null {
-  if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
-  const scale = 10 ** POINT_DECIMALS;
-  const clamp = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * scale) / scale;
-  return { x: clamp(x), y: clamp(y) };
-}

@@ -11,6 +11,7 @@
  * Shared notes are a separate document, `/collab/<id>/notes`, written by
  * reviewers directly (Lexical through @lexical/yjs, root `XmlText('root')`).
  */
+import { MAX_PICK_NAME_LENGTH } from '../sandbox/limits';
 import type { CommentBody } from './body';
 
 export type { CommentBody } from './body';
@@ -212,8 +213,8 @@ export const REVIEW_LIMITS = {
   quoteChars: 500,
   contextChars: 64,
   selectorChars: 1_000,
-  /** An anchor's `name` ("chart in Impact"). */
-  nameChars: 200,
+  /** An anchor's `name` ("chart in Impact"); the frame's bound, shared. */
+  nameChars: MAX_PICK_NAME_LENGTH,
   summaryChars: 4_000,
   commentsPerThread: 500,
   threadsPerArtifact: 2_000,
