@@ -111,7 +111,8 @@ export const readAppMessage = (data: unknown): AppMessage | null => {
     case 'render': {
       const { rev, html } = data;
       if (typeof rev !== 'number' || !Number.isSafeInteger(rev) || rev < 0) return null;
-      if (typeof html !== 'string' || html.length > MAX_RENDER_HTML_LENGTH) return null;
+      // Code points, as zod counts; counted only past the limit in UTF-16 units, so a page pays nothing for it.
+      if (typeof html !== 'string' || (html.length > MAX_RENDER_HTML_LENGTH && !isBoundedString(html, 0, MAX_RENDER_HTML_LENGTH))) return null;
       return { type: 'render', rev, html };
     }
     case 'scrollTo':
