@@ -249,7 +249,10 @@ export function formatThread(thread: ThreadWithStateView, width: number): string
 
 function anchorLine(anchor: AnchorView): string {
   const where = anchor.kind === 'text' ? `text in <${anchor.tag}>` : `<${anchor.tag}>`;
-  return anchor.quote ? `on ${where}: “${anchor.quote}”` : `on ${where} (${anchor.selector})`;
+  // Where in the element the reviewer pointed, in percent of its box (left, top).
+  const at = anchor.point ? ` at ${Math.round(anchor.point.x * 100)}%, ${Math.round(anchor.point.y * 100)}%` : '';
+  const what = anchor.name ? `${anchor.name} (${where}${at})` : `${where}${at}`;
+  return anchor.quote && !anchor.name?.includes(`“${anchor.quote}”`) ? `on ${what}: “${anchor.quote}”` : anchor.quote || anchor.name ? `on ${what}` : `on ${what} (${anchor.selector})`;
 }
 
 function formatComment(comment: CommentView, isReply: boolean, width: number): string[] {

@@ -94,11 +94,14 @@ test('attribute, style and script changes apply; new scripts run once', async ({
     });
   expect(await counters()).toEqual([1, 1]);
 
-  // A changed script is a new script: it runs (once) with its new text.
+  // A changed script is a new program: the page is built afresh and every script runs again, as on a
+  // reload (the changed one with its new text); what the old run made is gone, not doubled.
   await driver.render(
     v2.replace('window.runs = (window.runs || 0) + 1;', 'window.runs = (window.runs || 0) + 10;').replace('</body>', `${extra}</body>`),
   );
-  expect(await counters()).toEqual([11, 1]);
+  expect(await counters()).toEqual([11, 2]);
+  await expect(frame.locator('#runtime')).toHaveCount(1);
+  await expect(frame.locator('#runtime-footer')).toHaveCount(1);
 
   // Removing the attribute from the source removes it from the live node.
   await driver.render(artifact('Text.').replace('</body>', `${extra}</body>`));

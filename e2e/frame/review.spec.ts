@@ -220,6 +220,9 @@ test.describe('pick mode', () => {
       quote: TARGET_TEXT,
       prefix: '',
       suffix: '',
+      // Where in the paragraph the click landed (its middle), and what it is, in words.
+      point: { x: expect.closeTo(0.5, 1), y: expect.closeTo(0.5, 1) },
+      name: `“${TARGET_TEXT}” in Quarterly report`,
     });
     expect(picked.rect.y).toBeCloseTo(target.top, 0);
     expect(picked.rect.height).toBeCloseTo(target.height, 0);
@@ -286,6 +289,9 @@ test.describe('pick mode', () => {
       quote: INTRO_TEXT,
       prefix: '',
       suffix: '',
+      // A keyboard pick points at the middle of the element.
+      point: { x: 0.5, y: 0.5 },
+      name: expect.stringMatching(/^“The full report is online.*” in Quarterly report$/),
     });
     await expect.poll(outlineLabel).toBeNull();
     await probe.close();
@@ -459,7 +465,7 @@ test.describe('pins', () => {
 
     await driver.send(pinsMessage(PINS.map((p) => (p.id === 'on-target' ? { ...p, state: 'outdated' as const } : p))));
     const outdated = await nextOf(driver, 'pins-placed', 2);
-    expect(outdated.placed[0]).toEqual({ id: 'on-target', found: false, y: null });
+    expect(outdated.placed[0]).toEqual({ id: 'on-target', found: false, x: null, y: null });
     expect(await hitAt(driver, corner.x, corner.y)).toBe('p');
   });
 

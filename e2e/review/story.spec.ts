@@ -104,11 +104,22 @@ function topOf(reviewer: Reviewer, selector: string): Promise<number> {
   return reviewer.frame.locator(selector).evaluate((element) => element.getBoundingClientRect().top + window.scrollY);
 }
 
-/** How far a thread's pin is drawn from the top edge of `selector`; Infinity while the frame has not drawn it. */
+/** Where the vertical middle of `selector` is in a reviewer's frame, in the page's own coordinates. */
+function middleOf(reviewer: Reviewer, selector: string): Promise<number> {
+  return reviewer.frame.locator(selector).evaluate((element) => {
+    const r = element.getBoundingClientRect();
+    return r.top + r.height / 2 + window.scrollY;
+  });
+}
+
+/**
+ * How far a thread's pin is drawn from the vertical middle of `selector`, where the admin clicked to pick it
+ * (a pin sits where the reviewer clicked); Infinity while the frame has not drawn it.
+ */
 async function pinDistance(reviewer: Reviewer, threadId: string, selector: string): Promise<number> {
   const pin = await placedPin(reviewer.page, threadId);
   if (!pin?.found || pin.y === null) return Number.POSITIVE_INFINITY;
-  return Math.abs(pin.y + PIN_SIZE_PX / 2 - (await topOf(reviewer, selector)));
+  return Math.abs(pin.y + PIN_SIZE_PX / 2 - (await middleOf(reviewer, selector)));
 }
 
 /** Opens the review panel (unless it is open) on its Notes tab. */
@@ -172,7 +183,7 @@ test('three reviewers and a streaming agent: a pin follows its element, goes out
     const threadId = (await card(admin.page, ask).getAttribute('data-thread-id')) ?? '';
     expect(threadId).not.toBe('');
 
-    // The other two see the card and the pin, live; every pin sits on the paragraph's top edge.
+    // The other two see the card and the pin, live; every pin sits where the admin clicked, mid-paragraph.
     for (const reviewer of everyone) {
       const theirs = card(reviewer.page, ask);
       await expect(theirs).toBeVisible();

@@ -59,7 +59,7 @@ import {
   type MappedText,
   type SourceElement,
 } from './html-source';
-import { ANCHOR_KINDS, REVIEW_LIMITS, type AnchorInput, type AnchorKind, type AnchorState, type AnchorView } from './types';
+import { ANCHOR_KINDS, REVIEW_LIMITS, type AnchorInput, type AnchorKind, type AnchorPoint, type AnchorState, type AnchorView } from './types';
 
 /** How much of the anchored source a thread keeps (`AnchorView.source`). */
 export const ANCHOR_SOURCE_CHARS = 4_000;
@@ -73,6 +73,10 @@ export interface PickedTarget {
   quote: string;
   prefix: string;
   suffix: string;
+  /** Where in the element the reviewer pointed (fractions of its box). */
+  point?: AnchorPoint;
+  /** What was picked, in words ("chart in Impact"). */
+  name?: string;
 }
 
 /** Where an anchor stands on the page now. */
@@ -117,6 +121,8 @@ export function createAnchor(text: Y.Text, pick: PickedTarget): AnchorInput {
     quote: pick.quote,
     prefix: pick.prefix,
     suffix: pick.suffix,
+    ...(pick.point ? { point: pick.point } : {}),
+    ...(pick.name ? { name: pick.name } : {}),
   };
   const html = text.toString();
   const elements = scanElements(html);

@@ -11,6 +11,7 @@
  * Shared notes are a separate document, `/collab/<id>/notes`, written by
  * reviewers directly (Lexical through @lexical/yjs, root `XmlText('root')`).
  */
+import { MAX_PICK_NAME_LENGTH } from '../sandbox/limits';
 import type { CommentBody } from './body';
 
 export type { CommentBody } from './body';
@@ -48,6 +49,25 @@ export interface AnchorInput {
   /** Up to 64 characters of text before and after the quote. */
   prefix: string;
   suffix: string;
+  /**
+   * Where in the element the reviewer pointed, as fractions of its box
+   * (0 = left / top, 1 = right / bottom; 4 decimals). The pin is drawn
+   * there (a keyboard pick sends the centre). Absent on anchors written
+   * before points: the pin sits at the element's top-left corner.
+   */
+  point?: AnchorPoint;
+  /**
+   * What was picked, in words a reviewer reads: "chart in Impact",
+   * "“Latency rose after…” in Timeline", "image: Error rate by region"
+   * (≤ 200 characters; lib/review/describe.ts). Absent on older anchors.
+   */
+  name?: string;
+}
+
+/** A point inside an element's box, as fractions of its width and height, each in [0, 1]. */
+export interface AnchorPoint {
+  x: number;
+  y: number;
 }
 
 export interface AnchorView extends AnchorInput {
@@ -193,6 +213,8 @@ export const REVIEW_LIMITS = {
   quoteChars: 500,
   contextChars: 64,
   selectorChars: 1_000,
+  /** An anchor's `name` ("chart in Impact"); the frame's bound, shared. */
+  nameChars: MAX_PICK_NAME_LENGTH,
   summaryChars: 4_000,
   commentsPerThread: 500,
   threadsPerArtifact: 2_000,

@@ -5,11 +5,11 @@ import type { Principal } from '../../lib/auth/principal';
 import { AppError } from '../../lib/errors';
 import { htmlOf } from '../../lib/artifact/doc-shape';
 import { describeAnchorSource, resolveAnchor } from '../../lib/review/anchor';
+import { anchorInputSchema } from '../../lib/review/anchor-schema';
 import { bodyMentions, bodyText, mentionsAsText, parseCommentBody, type CommentBody } from '../../lib/review/body';
 import { scanElements } from '../../lib/review/html-source';
 import { markdownToBody } from '../../lib/review/markdown';
 import {
-  ANCHOR_KINDS,
   REACTIONS,
   REVIEW_LIMITS,
   type AnchorView,
@@ -31,26 +31,12 @@ import { groupReactions, threadView } from './views';
 
 // ---- input ------------------------------------------------------------
 
-const relativePosition = z.string().max(400).regex(/^[A-Za-z0-9+/=_-]*$/, 'must be base64').nullable();
-
-const AnchorInputSchema = z.object({
-  kind: z.enum(ANCHOR_KINDS),
-  start: relativePosition,
-  end: relativePosition,
-  tag: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a lower-case tag name'),
-  ordinal: z.number().int().min(0).max(10_000_000),
-  selector: z.string().max(REVIEW_LIMITS.selectorChars),
-  quote: z.string().max(REVIEW_LIMITS.quoteChars),
-  prefix: z.string().max(REVIEW_LIMITS.contextChars * 2),
-  suffix: z.string().max(REVIEW_LIMITS.contextChars * 2),
-});
-
 /** A comment is sent as structured `body` (the app's composer) or as markdown `text` (agents, the CLI). */
 const CommentInput = z
   .object({ body: z.unknown().optional(), text: z.string().max(REVIEW_LIMITS.commentChars * 2).optional() })
   .refine((input) => (input.body === undefined) !== (input.text === undefined), 'send exactly one of "body" or "text"');
 
-const NewThreadInput = CommentInput.and(z.object({ anchor: AnchorInputSchema.nullable().optional() }));
+const NewThreadInput = CommentInput.and(z.object({ anchor: anchorInputSchema.nullable().optional() }));
 const StatusInput = z.object({ status: z.enum(['open', 'resolved']) });
 const AddressedInput = z.object({
   version: z.number().int().positive().optional(),
@@ -245,7 +231,7 @@ export async function createThread(services: Services, principal: Principal, id:
   return getThread(services, principal, artifact.id, thread.id);
 }
 
-async function anchorOnPage(services: Services, artifactId: string, input: z.infer<typeof AnchorInputSchema>): Promise<AnchorView> {
+async function anchorOnPage(services: Services, artifactId: string, input: z.infer<typeof anchorInputSchema>): Promise<AnchorView> {
   return services.registry.withRoom(contentRoom(artifactId), async (room) => {
     await room.upToDate();
     const described = describeAnchorSource(htmlOf(room.doc), input);

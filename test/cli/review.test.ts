@@ -143,6 +143,45 @@ describe('the review loop from the CLI', { timeout: 60_000 }, () => {
     expect(items.find((t) => t.id === pinned.id)!.comments[0]).toMatchObject({ author: { kind: 'user', name: 'Alice Reviewer' }, text: 'The alert fired at 09:12, not 09:14.' });
   });
 
+  it('keeps where in the element the reviewer pointed and what they picked, through the API, the CLI and the export', async () => {
+    const id = await loupe.createArtifact(PAGE);
+    const base = await anchorOnParagraph(id, 1, 'We added request coalescing.');
+    // Out of the element's box, or not a pair of numbers: refused, nothing stored.
+    for (const point of [{ x: 1.5, y: 0.2 }, { x: -0.1, y: 0.2 }, { x: 0.5 }, { x: '0.5', y: 0.5 }]) {
+      const res = await asReviewer(`/api/v1/artifacts/${id}/threads`, { method: 'POST', json: { text: 'x', anchor: { ...base, point } } });
+      expect(res.status, JSON.stringify(point)).toBe(400);
+    }
+    const tooLong = await asReviewer(`/api/v1/artifacts/${id}/threads`, { method: 'POST', json: { text: 'x', anchor: { ...base, name: 'n'.repeat(201) } } });
+    expect(tooLong.status).toBe(400);
+
+    const pinned = await openThread(id, 'Which requests?', { ...base, point: { x: 0.4213, y: 0.75 }, name: '“We added request coalescing.” in Incident 42' });
+    expect(pinned.anchor).toMatchObject({ point: { x: 0.4213, y: 0.75 }, name: '“We added request coalescing.” in Incident 42', tag: 'p' });
+    expect((await threadOf(id, pinned.id)).anchor?.point).toEqual({ x: 0.4213, y: 0.75 });
+    // An anchor without a point (as every one written before points) still works.
+    const older = await openThread(id, 'Older kind of pin.', base);
+    expect(older.anchor?.point).toBeUndefined();
+    expect(older.anchorState).toBe('ok');
+
+    const listed = await run(['comments', id]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain('on “We added request coalescing.” in Incident 42 (<p> at 42%, 75%)');
+    expect(listed.stdout).toContain('on <p>: “We added request coalescing.”');
+    const json = await run(['comments', id, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const threads = JSON.parse(json.stdout) as { items?: ThreadWithStateView[] } | ThreadWithStateView[];
+    const items = Array.isArray(threads) ? threads : (threads.items ?? []);
+    expect(items.find((t) => t.id === pinned.id)?.anchor?.point).toEqual({ x: 0.4213, y: 0.75 });
+
+    // The compliance export carries it too.
+    const admin = await loupe.sessionHeaders(await loupe.makeUser({ role: 'admin' }));
+    const exported = await fetch(`${loupe.url}/api/v1/artifacts/${id}/export`, { headers: admin });
+    expect(exported.status).toBe(200);
+    const zip = Buffer.from(await exported.arrayBuffer());
+    const manifest = zip.toString('utf8');
+    expect(manifest).toContain('"x": 0.4213');
+    expect(manifest).toContain('“We added request coalescing.” in Incident 42');
+  });
+
   it('replies by a short id, from arguments or stdin, as the agent', async () => {
     const id = await loupe.createArtifact(PAGE);
     const thread = await openThread(id, 'Which dashboard shows this?');

@@ -15,6 +15,7 @@ import {
   pinsMessage,
   type FramePin,
 } from '../../lib/sandbox/bridge';
+import { readAppMessage } from '../../lib/frame/protocol';
 
 const elementTarget = {
   kind: 'element',
@@ -42,9 +43,9 @@ const placed = {
   loupe: 1,
   type: 'pins-placed',
   placed: [
-    { id: 'thread-1', found: true, y: 310.5 },
-    { id: 'thread-2', found: false, y: null },
-    { id: 'thread-3', found: true, y: null },
+    { id: 'thread-1', found: true, x: 512.25, y: 310.5 },
+    { id: 'thread-2', found: false, x: null, y: null },
+    { id: 'thread-3', found: true, x: null, y: null },
   ],
 };
 
@@ -54,6 +55,8 @@ describe('review messages from the frame: accepted', () => {
     ['a text pick', { ...picked, target: textTarget }],
     ['an element with no text (an image)', { ...picked, target: { ...elementTarget, tag: 'img', quote: '' } }],
     ['a custom element', { ...picked, target: { ...elementTarget, tag: 'my-widget.v2', selector: 'my-widget\\.v2' } }],
+    ['a pick with the point clicked and its name', { ...picked, target: { ...elementTarget, point: { x: 0.75, y: 0.1333 }, name: 'chart in Impact' } }],
+    ['a pick at a corner of its element', { ...picked, target: { ...elementTarget, point: { x: 0, y: 1 } } }],
     ['a selection', selection],
     ['a cleared selection', { loupe: 1, type: 'selection', target: null, rect: null }],
     ['pick-cancelled', { loupe: 1, type: 'pick-cancelled' }],
@@ -75,7 +78,7 @@ describe('review messages from the frame: accepted', () => {
       suffix: 's'.repeat(MAX_CONTEXT_LENGTH),
     };
     expect(parseFrameMessage({ ...selection, target })).not.toBeNull();
-    const many = Array.from({ length: MAX_PINS }, (_, i) => ({ id: `t${i}`, found: true, y: i }));
+    const many = Array.from({ length: MAX_PINS }, (_, i) => ({ id: `t${i}`, found: true, x: i, y: i }));
     expect(parseFrameMessage({ ...placed, placed: many })).not.toBeNull();
     expect(parseFrameMessage({ loupe: 1, type: 'pin-click', id: 'i'.repeat(MAX_PIN_ID_LENGTH) })).not.toBeNull();
   });
@@ -122,6 +125,12 @@ describe('review messages from the frame: forged, oversized or ill-typed', () =>
     ['NaN in rect', { ...picked, rect: { ...rect, x: Number.NaN } }],
     ['Infinity in rect', { ...picked, rect: { ...rect, y: Number.POSITIVE_INFINITY } }],
     ['absurd rect', { ...picked, rect: { ...rect, y: -1e12 } }],
+    ['a point outside the element', { ...picked, target: { ...elementTarget, point: { x: 1.01, y: 0.5 } } }],
+    ['a negative point', { ...picked, target: { ...elementTarget, point: { x: 0.5, y: -0.01 } } }],
+    ['a point that is not a pair of numbers', { ...picked, target: { ...elementTarget, point: { x: '0.5', y: 0.5 } } }],
+    ['a point with extra fields', { ...picked, target: { ...elementTarget, point: { x: 0.5, y: 0.5, z: 1 } } }],
+    ['a NaN point', { ...picked, target: { ...elementTarget, point: { x: Number.NaN, y: 0.5 } } }],
+    ['a name too long', { ...picked, target: { ...elementTarget, name: 'n'.repeat(201) } }],
     ['negative width', { ...picked, rect: { ...rect, width: -1 } }],
     ['text selection with an element target', { ...selection, target: elementTarget }],
     ['text selection with an empty quote', { ...selection, target: { ...textTarget, quote: '' } }],
@@ -136,7 +145,9 @@ describe('review messages from the frame: forged, oversized or ill-typed', () =>
     ['pin-click with numeric id', { loupe: 1, type: 'pin-click', id: 7 }],
     ['pins-placed not an array', { loupe: 1, type: 'pins-placed', placed: { id: 'a', found: true, y: 1 } }],
     ['too many placements', { loupe: 1, type: 'pins-placed', placed: Array.from({ length: MAX_PINS + 1 }, () => placed.placed[0]) }],
-    ['placement with negative y', { ...placed, placed: [{ id: 'a', found: true, y: -5 }] }],
+    ['placement with negative y', { ...placed, placed: [{ id: 'a', found: true, x: 1, y: -5 }] }],
+    ['placement with negative x', { ...placed, placed: [{ id: 'a', found: true, x: -1, y: 5 }] }],
+    ['placement without x', { ...placed, placed: [{ id: 'a', found: true, y: 5 }] }],
     ['placement with found as string', { ...placed, placed: [{ id: 'a', found: 'yes', y: 1 }] }],
     ['placement without id', { ...placed, placed: [{ found: true, y: 1 }] }],
     ['pick-cancelled of another version', { loupe: 2, type: 'pick-cancelled' }],
@@ -194,10 +205,38 @@ describe('review messages to the frame', () => {
     ['id too long', withPin({ id: 'i'.repeat(MAX_PIN_ID_LENGTH + 1) })],
     ['selector too long', withPin({ selector: 's'.repeat(MAX_SELECTOR_LENGTH + 1) })],
     ['quote too long', withPin({ quote: 'q'.repeat(MAX_QUOTE_LENGTH + 1) })],
+    ['point outside the element', withPin({ point: { x: 0.5, y: 1.5 } })],
+    ['point with a missing coordinate', withPin({ point: { x: 0.5 } })],
+    ['point as an array', withPin({ point: [0.5, 0.5] })],
+    ['point with extra fields', withPin({ point: { x: 0.5, y: 0.5, z: 0 } })],
     ['focus-pin with empty id', { loupe: 1, type: 'focus-pin', id: '' }],
     ['focus-pin without id', { loupe: 1, type: 'focus-pin' }],
   ])('rejects %s', (_name, data) => {
     expect(parseAppMessage(data)).toBeNull();
+  });
+});
+
+describe('pin points: the frame reads them as the app schema does', () => {
+  const corpus: Array<[string, unknown]> = [
+    ['no point (an older anchor)', pin],
+    ['a point', { ...pin, point: { x: 0.75, y: 0.1333 } }],
+    ['the corners', { ...pin, point: { x: 0, y: 1 } }],
+    ['out of the box', { ...pin, point: { x: 1.0001, y: 0 } }],
+    ['negative', { ...pin, point: { x: -0.5, y: 0 } }],
+    ['NaN', { ...pin, point: { x: Number.NaN, y: 0 } }],
+    ['strings', { ...pin, point: { x: '1', y: '0' } }],
+    ['extra field', { ...pin, point: { x: 0.1, y: 0.1, z: 0.1 } }],
+    ['null', { ...pin, point: null }],
+    ['an array', { ...pin, point: [0.1, 0.1] }],
+  ];
+  it.each(corpus)('%s', (_name, candidate) => {
+    const message = { loupe: 1, type: 'pins', pins: [candidate] };
+    const app = parseAppMessage(message);
+    const frame = readAppMessage(message);
+    expect(frame === null).toBe(app === null);
+    if (app !== null && app.type === 'pins' && frame !== null && frame.type === 'pins') {
+      expect(frame.pins[0].point).toEqual(app.pins[0].point);
+    }
   });
 });
 

@@ -1,25 +1,17 @@
 'use client';
 
-import { useEffect, useRef, useState, type RefObject } from 'react';
-import { htmlOf } from '../../../../lib/artifact/doc-shape';
+import type { RefObject } from 'react';
 import {
   focusPinMessage,
   parseAppMessage,
   pickMessage,
   pinsMessage,
   postToFrame,
-  readFrameMessage,
-  renderMessage,
-  themeMessage,
   type AppMessage,
   type AppPinsMessage,
   type FrameMessage,
   type FramePin,
 } from '../../../../lib/sandbox/bridge';
-import type { ColorScheme } from '../../../../lib/ui/theme';
-import type { CollabSession } from './use-collab-session';
-import { handleReaderMessage, type FrameMetricsListener } from './frame-messages';
-
 
 /** The frame's place reports: after each render, and while the reader scrolls or the page resizes. */
 export type { FrameMetricsListener } from './frame-messages';
@@ -28,7 +20,7 @@ export type { FrameMetricsListener } from './frame-messages';
 export type FrameMessageListener = (message: FrameMessage) => void;
 
 /**
- * The review side of the artifact frame, returned by `useFrameBridge` for the
+ * The review side of the artifact frame, returned by `useFrameHost` (frame-host.tsx) for the
  * review UI. The object is stable for the life of the component, so it can go
  * into effect dependencies.
  *
@@ -66,7 +58,7 @@ export interface FrameBridge {
   subscribe(listener: FrameMessageListener): () => void;
 }
 
-/** The `FrameBridge` behind `useFrameBridge`; exported for tests. */
+/** The `FrameBridge` behind `useFrameHost`; exported for tests. */
 export class FrameBridgeController implements FrameBridge {
   /** Whether the current frame document has said `ready` (before that, nothing listens). */
   private isReady = false;
@@ -131,108 +123,4 @@ export class FrameBridgeController implements FrameBridge {
     const target = this.iframeRef.current?.contentWindow;
     if (target && this.isReady) postToFrame(target, message);
   }
-}
-
-/**
- * Connects the live document to the sandboxed frame:
- * - the first render goes once the frame says `ready` and the room has synced;
- * - later changes are coalesced to one render per animation frame, newest html only;
- * - `open-link` goes to `onOpenLink`, which only ever asks the reader (`useOpenLinkConfirmation`);
- * - the returned `FrameBridge` drives pick mode and pins, and hands out the frame's messages
- *   (picks, selections, pin clicks, pin placements) to the review UI.
- * - the frame's place reports go to `onMetrics` (presence and following use them).
- * Every message is checked against the frame's window and validated.
- */
-export function useFrameBridge(
-  iframeRef: RefObject<HTMLIFrameElement | null>,
-  session: CollabSession | null,
-  scheme: ColorScheme,
-  onMetrics?: FrameMetricsListener,
-  onOpenLink?: (href: string) => void,
-): FrameBridge {
-  const [bridge] = useState(() => new FrameBridgeController(iframeRef));
-  const isFrameReadyRef = useRef(false);
-  const schemeRef = useRef(scheme);
-  /** Set by the session effect: ask for a render for the current session. */
-  const scheduleRenderRef = useRef<() => void>(() => {});
-  const onMetricsRef = useRef(onMetrics);
-  useEffect(() => {
-    onMetricsRef.current = onMetrics;
-  }, [onMetrics]);
-  const onOpenLinkRef = useRef(onOpenLink);
-  useEffect(() => {
-    onOpenLinkRef.current = onOpenLink;
-  }, [onOpenLink]);
-
-  // The frame's messages, for the life of the page (a `ready` must never be missed).
-  useEffect(() => {
-    const onMessage = (event: MessageEvent) => {
-      const target = iframeRef.current?.contentWindow ?? null;
-      const message = readFrameMessage(event, target);
-      if (!message || !target) return;
-      switch (message.type) {
-        case 'ready':
-          isFrameReadyRef.current = true;
-          postToFrame(target, themeMessage(schemeRef.current));
-          scheduleRenderRef.current();
-          bridge.handleReady();
-          break;
-        default:
-          handleReaderMessage(message, { onMetrics: onMetricsRef.current, onOpenLink: onOpenLinkRef.current });
-      }
-      // Review messages (and the ones above) go to the review UI's subscribers.
-      bridge.deliver(message);
-    };
-    window.addEventListener('message', onMessage);
-    return () => window.removeEventListener('message', onMessage);
-  }, [iframeRef, bridge]);
-
-  // Renders for the current session.
-  useEffect(() => {
-    if (!session) return;
-    const { doc, provider } = session;
-    const text = htmlOf(doc);
-    // Revs only need to increase per frame document; starting from the clock keeps
-    // them increasing across sessions too.
-    let rev = Date.now();
-    let hasSynced = provider.synced;
-    let frameRequest = 0;
-
-    const sendRender = () => {
-      frameRequest = 0;
-      const target = iframeRef.current?.contentWindow;
-      if (!target || !isFrameReadyRef.current || !hasSynced) return;
-      rev += 1;
-      postToFrame(target, renderMessage(rev, text.toString()));
-    };
-    const scheduleRender = () => {
-      if (frameRequest !== 0 || !isFrameReadyRef.current || !hasSynced) return;
-      frameRequest = window.requestAnimationFrame(sendRender);
-    };
-    const onSync = (isSynced: boolean) => {
-      if (!isSynced) return;
-      hasSynced = true;
-      scheduleRender();
-    };
-
-    scheduleRenderRef.current = scheduleRender;
-    provider.on('sync', onSync);
-    text.observe(scheduleRender);
-    scheduleRender();
-    return () => {
-      scheduleRenderRef.current = () => {};
-      provider.off('sync', onSync);
-      text.unobserve(scheduleRender);
-      if (frameRequest !== 0) window.cancelAnimationFrame(frameRequest);
-    };
-  }, [iframeRef, session]);
-
-  // Follow the app's theme; the frame may ignore it.
-  useEffect(() => {
-    schemeRef.current = scheme;
-    const target = iframeRef.current?.contentWindow;
-    if (target && isFrameReadyRef.current) postToFrame(target, themeMessage(scheme));
-  }, [iframeRef, scheme]);
-
-  return bridge;
 }

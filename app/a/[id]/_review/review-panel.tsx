@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { mentionablesQueryOptions } from '../../../../lib/query/review';
 import type { CommentBody } from '../../../../lib/review/body';
+import { anchorName, quoteAddsToName } from '../../../../lib/review/describe';
 import { CountToggle } from '../../../_components/count-toggle';
 import { Composer } from './composer';
 import { ThreadList, FilterChips } from './thread-list';
@@ -266,8 +267,8 @@ function DraftComposer({ draft, mentionables, onSubmit, onCancel }: DraftCompose
       <p className={styles.draftTitle}>{draft.kind === 'page' ? 'New comment on the whole page' : draft.anchor.kind === 'text' ? 'New comment on the selected text' : 'New comment pinned to'}</p>
       {draft.kind === 'pin' ? (
         <blockquote className={styles.quote} data-kind={draft.anchor.kind}>
-          {draft.anchor.kind === 'element' ? <span className={styles.quoteTag}>{draft.anchor.tag}</span> : null}
-          {draft.anchor.quote ? <span className={styles.quoteText}>{draft.anchor.quote}</span> : <span className={styles.quoteEmpty}>An element with no text</span>}
+          {draft.anchor.kind === 'element' ? <span className={styles.quoteName} data-testid="anchor-name">{anchorName(draft.anchor)}</span> : null}
+          {draft.anchor.kind === 'text' || quoteAddsToName(draft.anchor) ? <span className={styles.quoteText}>{draft.anchor.quote}</span> : null}
         </blockquote>
       ) : null}
       <Composer

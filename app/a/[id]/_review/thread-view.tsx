@@ -12,6 +12,7 @@ import {
 import { relativeTime } from '../../../../lib/query/versions';
 import type { CommentBody } from '../../../../lib/review/body';
 import type { AnchorState, CommentView, MentionableView, ReviewActor, ThreadView } from '../../../../lib/review/types';
+import { anchorName, quoteAddsToName } from '../../../../lib/review/describe';
 import { ConfirmDialog } from '../../../_components/confirm-dialog';
 import { CommentBodyView } from './comment-body';
 import { Composer } from './composer';
@@ -194,15 +195,15 @@ export function ThreadCard({ artifactId, thread, number, anchorState, viewerId, 
   );
 }
 
-/** What the thread is about: the quoted element text or selection (kept when outdated), or the page as a whole. */
+/** What the thread is about: what was picked, in words ("chart in Impact"), and its text or the selection (kept when outdated); or the page as a whole. */
 function AnchorQuote({ thread, anchorState }: { thread: ThreadView; anchorState: AnchorState | undefined }) {
   const { anchor } = thread;
   if (!anchor) return <p className={styles.wholePage}>Whole page</p>;
   const quote = anchor.quote.trim();
   return (
     <blockquote className={styles.quote} data-kind={anchor.kind} data-outdated={anchorState === 'outdated' || undefined}>
-      {anchor.kind === 'element' ? <span className={styles.quoteTag}>{anchor.tag}</span> : null}
-      {quote ? <span className={styles.quoteText}>{quote}</span> : <span className={styles.quoteEmpty}>An element with no text</span>}
+      {anchor.kind === 'element' ? <span className={styles.quoteName} data-testid="anchor-name">{anchorName(anchor)}</span> : null}
+      {anchor.kind === 'text' || quoteAddsToName(anchor) ? <span className={styles.quoteText}>{quote}</span> : null}
     </blockquote>
   );
 }

@@ -41,6 +41,7 @@ export function buildPins(
       color: PIN_COLORS[thread.status],
       state: place.state,
       active: thread.id === activeThreadId,
+      ...(anchor.point ? { point: anchor.point } : {}),
     });
   }
   return pins.filter((pin) => pin.label !== '');
@@ -62,6 +63,7 @@ export function draftPin(anchor: AnchorInput): FramePin {
     color: PIN_COLORS.open,
     state: 'ok',
     active: true,
+    ...(anchor.point ? { point: anchor.point } : {}),
   };
 }
 
