@@ -1,4 +1,17 @@
 import { z } from 'zod';
+import {
+  MAX_PATCH_INSERT_LENGTH,
+  MAX_PATCH_OPS,
+  MAX_SOURCE_LENGTH,
+  SOURCE_FORMATS,
+  type DeltaOp,
+  type PatchMessageShape,
+  type RenderMessageShape,
+  type ResyncMessageShape,
+  type SourceFormat,
+} from './limits';
+
+export { MAX_PATCH_INSERT_LENGTH, MAX_PATCH_OPS, SOURCE_FORMATS, type DeltaOp, type SourceFormat };
 
 /**
  * The postMessage protocol between the app and an artifact frame.
@@ -25,7 +38,7 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_HREF_LENGTH = 2048;
 export const MAX_ERROR_MESSAGE_LENGTH = 500;
 /** UTF-16 code units; the store caps a page at 16 MiB, so this is never the binding limit. */
-export const MAX_RENDER_HTML_LENGTH = 16 * 1024 * 1024;
+export const MAX_RENDER_HTML_LENGTH = MAX_SOURCE_LENGTH;
 /** No real page is taller than this (Chromium caps layout at ~33M px). */
 const MAX_PIXELS = 1e9;
 export const LINK_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:', 'mailto:']);
@@ -95,7 +108,13 @@ const metrics = { scrollY: pixels, scrollHeight: pixels, viewportHeight: pixels 
 
 // ---- frame → app ----
 
-const readySchema = z.object({ ...base, type: z.literal('ready') });
+const readySchema = z.object({
+  ...base,
+  type: z.literal('ready'),
+  /** The frame applies `patch` messages (else the app sends every change as a full `render`). */
+  delta: z.boolean().optional(),
+});
+const resyncSchema = z.object({ ...base, type: z.literal('resync'), have: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER) });
 const renderedSchema = z.object({ ...base, type: z.literal('rendered'), rev, ...metrics });
 const scrollSchema = z.object({ ...base, type: z.literal('scroll'), ...metrics });
 const openLinkSchema = z.object({
@@ -175,6 +194,7 @@ export const frameMessageSchema = z.discriminatedUnion('type', [
   scrollSchema,
   openLinkSchema,
   errorSchema,
+  resyncSchema,
   pickedSchema,
   selectionSchema,
   pickCancelledSchema,
@@ -183,6 +203,8 @@ export const frameMessageSchema = z.discriminatedUnion('type', [
 ]);
 
 export type FrameReadyMessage = z.infer<typeof readySchema>;
+/** The frame could not apply a `patch` (a gap, a length mismatch, a source it lost): answer with a full `render`. */
+export type FrameResyncMessage = z.infer<typeof resyncSchema>;
 /** Sent after a render has been applied and the reader's place restored. */
 export type FrameRenderedMessage = z.infer<typeof renderedSchema>;
 /** Throttled (about 10 a second) while the reader scrolls or the page resizes. */
@@ -260,12 +282,36 @@ export function readFrameMessage(
 
 // ---- app → frame ----
 
+const format = z.enum(SOURCE_FORMATS);
 const renderSchema = z.object({
   ...base,
   type: z.literal('render'),
   rev,
+  /** Absent means `html` (frames and tests that predate the delta protocol). */
+  format: format.optional(),
   html: z.string().max(MAX_RENDER_HTML_LENGTH),
 });
+const count = z.number().int().nonnegative().max(MAX_SOURCE_LENGTH);
+const deltaOpSchema = z.union([
+  z.strictObject({ retain: count.min(1) }),
+  z.strictObject({ insert: z.string().min(1).max(MAX_PATCH_INSERT_LENGTH) }),
+  z.strictObject({ delete: count.min(1) }),
+]);
+const patchSchema = z
+  .object({
+    ...base,
+    type: z.literal('patch'),
+    rev,
+    base: rev,
+    format,
+    ops: z.array(deltaOpSchema).min(1).max(MAX_PATCH_OPS),
+    length: count,
+  })
+  .refine((message) => message.rev > message.base, 'rev must be greater than base')
+  .refine(
+    (message) => message.ops.reduce((sum, op) => sum + ('insert' in op ? op.insert.length : 0), 0) <= MAX_PATCH_INSERT_LENGTH,
+    'too much inserted text for one patch',
+  );
 const scrollToSchema = z.object({ ...base, type: z.literal('scrollTo'), y: pixels });
 const themeSchema = z.object({ ...base, type: z.literal('theme'), scheme: z.enum(['light', 'dark']) });
 
@@ -288,8 +334,9 @@ const pickSchema = z.object({ ...base, type: z.literal('pick'), on: z.boolean() 
 const pinsSchema = z.object({ ...base, type: z.literal('pins'), pins: z.array(pinSchema).max(MAX_PINS) });
 const focusPinSchema = z.object({ ...base, type: z.literal('focus-pin'), id: pinId });
 
-export const appMessageSchema = z.discriminatedUnion('type', [
+export const appMessageSchema = z.union([
   renderSchema,
+  patchSchema,
   scrollToSchema,
   themeSchema,
   pickSchema,
@@ -303,6 +350,13 @@ export const appMessageSchema = z.discriminatedUnion('type', [
  * than the last one it saw, and applies only the newest of a burst.
  */
 export type AppRenderMessage = z.infer<typeof renderSchema>;
+/**
+ * The Y.Text delta from revision `base` to `rev` (see limits.ts): the frame
+ * applies it to the source it holds and re-renders only what changed, or
+ * answers `resync`. Bounded: at most MAX_PATCH_OPS operations and
+ * MAX_PATCH_INSERT_LENGTH inserted code units.
+ */
+export type AppPatchMessage = z.infer<typeof patchSchema>;
 /** Scroll the frame to `y` (CSS px from the top), e.g. to follow a reviewer. */
 export type AppScrollToMessage = z.infer<typeof scrollToSchema>;
 /** The app's colour scheme; the frame may ignore it. */
@@ -336,8 +390,18 @@ export function parseAppMessage(data: unknown): AppMessage | null {
   return safely(appMessageSchema, data);
 }
 
-export function renderMessage(revision: number, html: string): AppRenderMessage {
-  return { loupe: PROTOCOL_VERSION, type: 'render', rev: revision, html };
+export function renderMessage(revision: number, html: string, sourceFormat: SourceFormat = 'html'): AppRenderMessage {
+  return { loupe: PROTOCOL_VERSION, type: 'render', rev: revision, format: sourceFormat, html };
+}
+
+export function patchMessage(
+  revision: number,
+  baseRevision: number,
+  ops: DeltaOp[],
+  length: number,
+  sourceFormat: SourceFormat = 'html',
+): AppPatchMessage {
+  return { loupe: PROTOCOL_VERSION, type: 'patch', rev: revision, base: baseRevision, format: sourceFormat, ops, length };
 }
 
 export function scrollToMessage(y: number): AppScrollToMessage {
@@ -368,3 +432,12 @@ export function focusPinMessage(id: string): AppFocusPinMessage {
 export function postToFrame(frameWindow: Window, message: AppMessage): void {
   frameWindow.postMessage(message, '*');
 }
+
+// The shapes in limits.ts (which the frame uses) and these schemas describe the same messages.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const shapesAgree: [
+  Same<AppRenderMessage, RenderMessageShape>,
+  Same<AppPatchMessage, PatchMessageShape>,
+  Same<FrameResyncMessage, ResyncMessageShape>,
+] = [true, true, true];
+void shapesAgree;

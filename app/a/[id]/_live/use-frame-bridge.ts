@@ -9,13 +9,13 @@ import {
   pinsMessage,
   postToFrame,
   readFrameMessage,
-  renderMessage,
   themeMessage,
   type AppMessage,
   type AppPinsMessage,
   type FrameMessage,
   type FramePin,
 } from '../../../../lib/sandbox/bridge';
+import { SourceSender } from '../../../../lib/sandbox/source-sender';
 import type { ColorScheme } from '../../../../lib/ui/theme';
 import type { CollabSession } from './use-collab-session';
 import { handleReaderMessage, type FrameMetricsListener } from './frame-messages';
@@ -136,7 +136,9 @@ export class FrameBridgeController implements FrameBridge {
 /**
  * Connects the live document to the sandboxed frame:
  * - the first render goes once the frame says `ready` and the room has synced;
- * - later changes are coalesced to one render per animation frame, newest html only;
+ * - later changes go as one `patch` per animation frame (what changed, composed) when the
+ *   frame takes patches, else as one full render per animation frame; a `resync` from the
+ *   frame is answered with a full render (lib/sandbox/source-sender.ts);
  * - `open-link` goes to `onOpenLink`, which only ever asks the reader (`useOpenLinkConfirmation`);
  * - the returned `FrameBridge` drives pick mode and pins, and hands out the frame's messages
  *   (picks, selections, pin clicks, pin placements) to the review UI.
@@ -153,8 +155,10 @@ export function useFrameBridge(
   const [bridge] = useState(() => new FrameBridgeController(iframeRef));
   const isFrameReadyRef = useRef(false);
   const schemeRef = useRef(scheme);
-  /** Set by the session effect: ask for a render for the current session. */
-  const scheduleRenderRef = useRef<() => void>(() => {});
+  /** The current session's sender (null between sessions). */
+  const senderRef = useRef<SourceSender | null>(null);
+  /** Whether the current frame document applies `patch` messages (its `ready` says so). */
+  const acceptsPatchesRef = useRef(false);
   const onMetricsRef = useRef(onMetrics);
   useEffect(() => {
     onMetricsRef.current = onMetrics;
@@ -173,9 +177,13 @@ export function useFrameBridge(
       switch (message.type) {
         case 'ready':
           isFrameReadyRef.current = true;
+          acceptsPatchesRef.current = message.delta === true;
           postToFrame(target, themeMessage(schemeRef.current));
-          scheduleRenderRef.current();
+          senderRef.current?.frameReady(acceptsPatchesRef.current);
           bridge.handleReady();
+          break;
+        case 'resync':
+          senderRef.current?.requestRender();
           break;
         default:
           handleReaderMessage(message, { onMetrics: onMetricsRef.current, onOpenLink: onOpenLinkRef.current });
@@ -187,43 +195,39 @@ export function useFrameBridge(
     return () => window.removeEventListener('message', onMessage);
   }, [iframeRef, bridge]);
 
-  // Renders for the current session.
+  // Renders and patches for the current session.
   useEffect(() => {
     if (!session) return;
     const { doc, provider } = session;
-    const text = htmlOf(doc);
-    // Revs only need to increase per frame document; starting from the clock keeps
-    // them increasing across sessions too.
-    let rev = Date.now();
     let hasSynced = provider.synced;
-    let frameRequest = 0;
-
-    const sendRender = () => {
-      frameRequest = 0;
-      const target = iframeRef.current?.contentWindow;
-      if (!target || !isFrameReadyRef.current || !hasSynced) return;
-      rev += 1;
-      postToFrame(target, renderMessage(rev, text.toString()));
-    };
-    const scheduleRender = () => {
-      if (frameRequest !== 0 || !isFrameReadyRef.current || !hasSynced) return;
-      frameRequest = window.requestAnimationFrame(sendRender);
-    };
+    const sender = new SourceSender({
+      source: htmlOf(doc),
+      post: (message) => {
+        const target = iframeRef.current?.contentWindow;
+        if (target) postToFrame(target, message);
+      },
+      canSend: () => iframeRef.current?.contentWindow != null && isFrameReadyRef.current && hasSynced,
+      schedule: (callback) => {
+        const request = window.requestAnimationFrame(callback);
+        return () => window.cancelAnimationFrame(request);
+      },
+      // Revs only need to increase per frame document; starting from the clock keeps
+      // them increasing across sessions too.
+      startRev: Date.now(),
+    });
     const onSync = (isSynced: boolean) => {
       if (!isSynced) return;
       hasSynced = true;
-      scheduleRender();
+      sender.requestRender();
     };
 
-    scheduleRenderRef.current = scheduleRender;
+    senderRef.current = sender;
     provider.on('sync', onSync);
-    text.observe(scheduleRender);
-    scheduleRender();
+    if (isFrameReadyRef.current) sender.frameReady(acceptsPatchesRef.current);
     return () => {
-      scheduleRenderRef.current = () => {};
+      senderRef.current = null;
       provider.off('sync', onSync);
-      text.unobserve(scheduleRender);
-      if (frameRequest !== 0) window.cancelAnimationFrame(frameRequest);
+      sender.dispose();
     };
   }, [iframeRef, session]);
 
