@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, type DefaultTreeAdapterMap } from 'parse5';
 import { HtmlSource, absoluteStart, type SourceNode } from '../../lib/frame/source/html-source';
 import { Rope } from '../../lib/frame/source/rope';
+import { align, openSource } from '../../lib/frame/source/format';
 import type { DeltaOp } from '../../lib/sandbox/limits';
 import { WORDS, page, pick, rng } from '../helpers/pages';
 
@@ -49,6 +50,7 @@ function positions(root: SourceNode): string[] {
 }
 
 function childList(node: P5Node): P5Node[] {
+  if (!('childNodes' in node)) return [];
   if ('tagName' in node && node.tagName === 'template' && 'content' in node) return (node as DefaultTreeAdapterMap['template']).content.childNodes;
   return (node as P5Parent).childNodes;
 }
@@ -264,5 +266,39 @@ describe('HtmlSource: splicing the re-parsed region equals the full parse', () =
     reader.check('after');
     reader.edit([{ at, remove: 0, insert: 'two ' }]);
     reader.check('after text edit');
+  });
+});
+
+describe('a source format for the frame', () => {
+  const kind = (node: P5Node) =>
+    'tagName' in node ? 'element' : node.nodeName === '#text' ? 'text' : node.nodeName === '#comment' ? 'comment' : node.nodeName === '#documentType' ? 'doctype' : 'document';
+  const matches = (position: SourceNode, node: P5Node) => position.kind === kind(node) && position.name === ('tagName' in node ? node.tagName : '');
+
+  it('aligns its positions with another parse of the same page, and finds where two parses disagree', () => {
+    const text = page(rng(3), 4);
+    const html = openSource('html', text);
+    const { source } = HtmlSource.parse(text);
+    expect(align(source.root, parse(text) as P5Node, childList, matches)).toBe(true);
+    expect(align(source.root, parse(text.replace('<h2>Section 1</h2>', '<h3>Section 1</h3>')) as P5Node, childList, matches)).toBe(false);
+    expect(html.length).toBe(text.length);
+    expect(html.apply([{ retain: 3 }, { insert: 'x' }], text.length + 1)).toBe(true);
+    expect(html.text()).toBe(`${text.slice(0, 3)}x${text.slice(3)}`);
+  });
+
+  it('re-parses only the edited paragraph on a half-MiB page, wherever it is', () => {
+    const text = page(rng(11), 1200);
+    expect(text.length).toBeGreaterThan(500_000);
+    const { source } = HtmlSource.parse(text);
+    let length = text.length;
+    for (let i = 0; i < 50; i++) {
+      // Each earlier edit, before this one in the page, moved it by 5.
+      const at = text.indexOf('<p>', Math.floor((text.length * i) / 50)) + 3 + 5 * i;
+      length += 5;
+      expect(source.apply([{ retain: at }, { insert: 'edit ' }], length)).toBe(true);
+      const update = source.update();
+      expect(update).not.toBeNull();
+      if (update === null || update === 'clean') continue;
+      expect(update.text.length).toBeLessThan(2000);
+    }
   });
 });
