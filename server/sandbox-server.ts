@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { buildSandboxHeaders } from '../lib/sandbox/csp';
-import { loadBootstrapSource, renderFrameHtml } from '../lib/sandbox/frame-html';
+import { loadFrameProgram, renderFrameHtml } from '../lib/sandbox/frame-html';
 
 /**
  * The sandbox origin: a different site from the app, serving only the frame
@@ -9,7 +9,7 @@ import { loadBootstrapSource, renderFrameHtml } from '../lib/sandbox/frame-html'
  * no response carries Set-Cookie.
  */
 export function createSandboxServer(appOrigin: () => string): Server {
-  const frameHtml = Buffer.from(renderFrameHtml(loadBootstrapSource()));
+  const frameHtml = Buffer.from(renderFrameHtml(loadFrameProgram()));
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const headers = buildSandboxHeaders(appOrigin());

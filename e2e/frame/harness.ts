@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildAppFrameSrcDirective, buildSandboxHeaders } from '../../lib/sandbox/csp';
-import { loadBootstrapSource, renderFrameHtml } from '../../lib/sandbox/frame-html';
+import { loadFrameProgram, renderFrameHtml } from '../../lib/sandbox/frame-html';
 
 /**
  * Two loopback servers standing in for the real ones: a sandbox origin on
@@ -52,22 +52,26 @@ function appPage(sandboxOrigin: string): string {
 </body></html>`;
 }
 
-/** The line of public/frame/bootstrap.js that switches the realm guard (section 3b) on. */
-const REALM_GUARD_ON = 'const REALM_GUARD = true;';
+/**
+ * The declaration in the frame bundle that switches the realm guard
+ * (lib/frame/guards/realm.ts) on; esbuild prints the module's top-level
+ * `const` as `var`.
+ */
+const REALM_GUARD_ON = /\b(?:var|let|const) REALM_GUARD = true;/g;
 
 /**
- * The bootstrap with its realm guard switched off, for positive controls
+ * The frame program with its realm guard switched off, for positive controls
  * only: a hostile payload that stays quiet in the real frame must reach the
  * tripwire in this one, or the spec proves nothing. Only this harness makes
- * it, by rewriting its own copy of the source; the production sandbox server
- * serves the file as it is.
+ * it, by rewriting its own copy of the bundle; the production sandbox server
+ * serves the bundle as it is built.
  */
 export function unguardedBootstrap(source: string): string {
-  const at = source.indexOf(REALM_GUARD_ON);
-  if (at < 0 || source.indexOf(REALM_GUARD_ON, at + 1) >= 0) {
-    throw new Error(`expected exactly one "${REALM_GUARD_ON}" in the bootstrap`);
+  const found = source.match(REALM_GUARD_ON) ?? [];
+  if (found.length !== 1) {
+    throw new Error(`expected exactly one "REALM_GUARD = true" declaration in the frame bundle, found ${found.length}`);
   }
-  return source.replace(REALM_GUARD_ON, 'const REALM_GUARD = false;');
+  return source.replace(REALM_GUARD_ON, 'var REALM_GUARD = false;');
 }
 
 export interface HarnessOptions {
@@ -84,12 +88,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const sandbox = createServer((req: IncomingMessage, res: ServerResponse) => {
     sandboxRequests.push(`${req.method} ${req.url}`);
     if (req.method === 'GET' && req.url === '/frame') {
-      // Read on every request so a spec run always uses the file on disk.
+      // Built from lib/frame on first use (cached in memory for the run).
       res.writeHead(200, {
         ...buildSandboxHeaders(appOrigin),
         'Content-Type': 'text/html; charset=utf-8',
       });
-      const source = loadBootstrapSource();
+      const source = loadFrameProgram();
       res.end(renderFrameHtml(realmGuard ? source : unguardedBootstrap(source)));
       return;
     }

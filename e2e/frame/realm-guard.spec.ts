@@ -5,7 +5,7 @@ import { REALM_DOORS, realmDoorPage, type RealmDoor } from './realm-doors';
 import { startTripwire, type Tripwire } from '../fixtures/tripwire';
 
 /**
- * The realm guard (public/frame/bootstrap.js, section 3b), door by door: no
+ * The realm guard (lib/frame/guards/realm.ts), door by door: no
  * nested realm lives long enough to run a script, so the child document's
  * WebRTC never sends a datagram. Each door also runs in a frame served
  * without the guard (the positive control), where the same payload must

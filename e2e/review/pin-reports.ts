@@ -12,7 +12,7 @@ export interface PinPlacement {
   y: number | null;
 }
 
-/** The pins' size in the frame (public/frame/bootstrap.js `PIN_SIZE`): a pin's y is its element's top less half of it. */
+/** The pins' size in the frame (lib/frame/overlay/host.ts `PIN_SIZE`): a pin's y is its element's top less half of it. */
 export const PIN_SIZE_PX = 22;
 
 /** In every page of `context`, keeps the frame's latest `pins-placed` report on `window.__loupePins`. Call before opening pages. */

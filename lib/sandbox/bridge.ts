@@ -23,7 +23,7 @@ export { MAX_PATCH_INSERT_LENGTH, MAX_PATCH_OPS, SOURCE_FORMATS, type DeltaOp, t
  * `parseFrameMessage`. A hostile artifact can post anything, as often as it
  * likes; the schema below is the whole of what the app will believe.
  *
- * The frame side (public/frame/bootstrap.js) checks app messages by hand,
+ * The frame side (lib/frame/protocol.ts) checks app messages by hand,
  * because it cannot import zod; `parseAppMessage` mirrors those rules.
  *
  * Review messages (pick mode, text selection, comment pins) follow the same

@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { buildFrameProgram } from './frame-program';
 
-/** Where the frame bootstrap lives, relative to the project root. */
-export const BOOTSTRAP_PATH = 'public/frame/bootstrap.js';
-
-/** Reads the bootstrap source; the server inlines it because the sandbox CSP allows only inline scripts. */
-export function loadBootstrapSource(cwd: string = process.cwd()): string {
-  return readFileSync(resolve(cwd, BOOTSTRAP_PATH), 'utf8');
+/**
+ * The frame program as the server inlines it: the esbuild bundle of
+ * lib/frame/main.ts (the sandbox CSP allows only inline scripts).
+ */
+export function loadFrameProgram(root: string = process.cwd()): string {
+  return buildFrameProgram({ root });
 }
 
 /**
@@ -25,13 +24,13 @@ export function escapeInlineScript(source: string): string {
 
 /**
  * The document served at `<sandboxOrigin>/frame`. It is empty on purpose: the
- * bootstrap builds the artifact into it from `render` messages, so the page
- * never reloads. The doctype fixes standards mode for every artifact.
+ * frame program builds the artifact into it from `render` messages, so the
+ * page never reloads. The doctype fixes standards mode for every artifact.
  */
-export function renderFrameHtml(bootstrapSource: string): string {
+export function renderFrameHtml(programSource: string): string {
   return (
     '<!doctype html><html><head><meta charset="utf-8">' +
-    `<script data-loupe-bootstrap>${escapeInlineScript(bootstrapSource)}</script>` +
+    `<script data-loupe-bootstrap>${escapeInlineScript(programSource)}</script>` +
     '</head><body></body></html>'
   );
 }

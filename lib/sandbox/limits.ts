@@ -1,9 +1,133 @@
 /**
- * Limits and message shapes shared by the app and the frame program.
- * Constants and types only: no zod, no Node or DOM imports, so both sides can
- * import it (the app validates with the zod schemas of bridge.ts, the frame by
- * hand, and a test checks they agree).
+ * Limits and shapes of the app ↔ frame protocol, shared by the app side
+ * (lib/sandbox/bridge.ts, which builds its zod schemas from these) and the
+ * frame program (lib/frame/, which checks app messages by hand because it
+ * cannot carry zod). No zod and no Node imports here: the frame bundle
+ * includes this file.
+ *
+ * String limits count Unicode code points, as zod does.
  */
+
+export const PROTOCOL_VERSION = 1;
+export const MAX_HREF_LENGTH = 2048;
+export const MAX_ERROR_MESSAGE_LENGTH = 500;
+/** UTF-16 code units; the store caps a page at 16 MiB, so this is never the binding limit. */
+export const MAX_RENDER_HTML_LENGTH = 16 * 1024 * 1024;
+/** No real page is taller than this (Chromium caps layout at ~33M px). */
+export const MAX_PIXELS = 1e9;
+/** The schemes a link may have for the app to open it in a new tab. */
+export const LINK_PROTOCOL_LIST: readonly string[] = ['http:', 'https:', 'mailto:'];
+
+// ---- review limits ----
+
+/** Most pins one `pins` message (and so one `pins-placed`) may carry. */
+export const MAX_PINS = 2000;
+export const MAX_PIN_ID_LENGTH = 100;
+/** A pin shows a short label, such as a thread number. */
+export const MAX_PIN_LABEL_LENGTH = 4;
+export const MAX_TAG_LENGTH = 100;
+export const MAX_SELECTOR_LENGTH = 1000;
+export const MAX_QUOTE_LENGTH = 500;
+/** Text kept before and after a quote (`prefix` / `suffix`). */
+export const MAX_CONTEXT_LENGTH = 64;
+/** How much of a pin's quote the frame checks a selector-found element against. */
+export const QUOTE_CHECK_LENGTH = 60;
+/**
+ * Bound on an element's index among its tag. A 16 MiB page holds well under
+ * ten million elements; scripts could make more, but nobody picks those.
+ */
+export const MAX_ORDINAL = 100_000_000;
+
+/**
+ * A lower-case tag name as the HTML tokenizer produces it: an ASCII letter,
+ * then anything but whitespace, `/`, `>` and upper case. (SVG's camelCase
+ * names such as `foreignObject` are never picked: the frame climbs to the
+ * nearest ancestor with a lower-case name.)
+ */
+export const TAG_NAME_PATTERN = /^[a-z][^\s/>A-Z]*$/;
+/** `#rgb`, `#rgba`, `#rrggbb` or `#rrggbbaa`. */
+export const HEX_COLOR_PATTERN = /^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/;
+
+// ---- message shapes (bridge.ts checks that its zod schemas infer these) ----
+
+/** A rectangle in the frame's viewport coordinates (CSS px). */
+export interface FrameRectShape {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+interface TargetShapeBase {
+  /** Lower-case tag name of the element (for text: the element holding the whole selection). */
+  tag: string;
+  /** Index of the element in `document.getElementsByTagName(tag)`. */
+  ordinal: number;
+  /** `#id` when that id is unique, else a `tag:nth-of-type(n)` path from `body`. */
+  selector: string;
+}
+export interface ElementTargetShape extends TargetShapeBase {
+  kind: 'element';
+  quote: string;
+  prefix: '';
+  suffix: '';
+}
+export interface TextTargetShape extends TargetShapeBase {
+  kind: 'text';
+  quote: string;
+  prefix: string;
+  suffix: string;
+}
+export type PickTargetShape = ElementTargetShape | TextTargetShape;
+
+export interface PinPlacementShape {
+  id: string;
+  found: boolean;
+  y: number | null;
+}
+
+/** Everything the frame posts, before it stamps `loupe: 1`. */
+export type FrameOutgoing =
+  | { type: 'ready'; delta?: boolean }
+  | { type: 'resync'; have: number }
+  | { type: 'rendered'; rev: number; scrollY: number; scrollHeight: number; viewportHeight: number }
+  | { type: 'scroll'; scrollY: number; scrollHeight: number; viewportHeight: number }
+  | { type: 'open-link'; href: string }
+  | { type: 'error'; message: string }
+  | { type: 'picked'; target: PickTargetShape; rect: FrameRectShape }
+  | { type: 'selection'; target: TextTargetShape; rect: FrameRectShape }
+  | { type: 'selection'; target: null; rect: null }
+  | { type: 'pick-cancelled' }
+  | { type: 'pin-click'; id: string }
+  | { type: 'pins-placed'; placed: PinPlacementShape[] };
+
+export type ColorScheme = 'light' | 'dark';
+export type PinKind = 'element' | 'text';
+export type PinState = 'ok' | 'changed' | 'outdated';
+
+/** One comment pin as the app sends it (see FramePin in bridge.ts). */
+export interface PinShape {
+  id: string;
+  kind: PinKind;
+  tag: string;
+  ordinal: number | null;
+  selector: string;
+  quote: string;
+  label: string;
+  color: string;
+  state: PinState;
+  active: boolean;
+}
+
+/** Everything the app sends the frame. */
+export type AppMessageShape =
+  | RenderMessageShape
+  | PatchMessageShape
+  | { loupe: 1; type: 'scrollTo'; y: number }
+  | { loupe: 1; type: 'theme'; scheme: ColorScheme }
+  | { loupe: 1; type: 'pick'; on: boolean }
+  | { loupe: 1; type: 'pins'; pins: PinShape[] }
+  | { loupe: 1; type: 'focus-pin'; id: string };
 
 // ---- the delta protocol (live updates at the cost of the change) ----
 
@@ -16,8 +140,8 @@
 export const SOURCE_FORMATS = ['html'] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
-/** UTF-16 code units; the store caps a page at 16 MiB, so this is never the binding limit. */
-export const MAX_SOURCE_LENGTH = 16 * 1024 * 1024;
+/** The longest page source, in UTF-16 code units (the same bound as a full render's html). */
+export const MAX_SOURCE_LENGTH = MAX_RENDER_HTML_LENGTH;
 /**
  * Most operations one `patch` may carry. A burst that composes to more is sent
  * as a full `render` instead: past this, re-parsing the page is no dearer.

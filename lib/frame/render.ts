@@ -1,0 +1,167 @@
+/*
+ * Rendering: state, coalescing, applying.
+ */
+import { describe, metrics, post, reportError } from './channel';
+import { declarativeMode, declareShadowRoot } from './guards/realm';
+import { SEED_ELEMENT, mixIn, mixOut, nameHash, newMix } from './hash';
+import {
+  HTML_NS,
+  bodyOf,
+  cancelRaf,
+  clearTimer,
+  doc,
+  documentElementOf,
+  firstChildOf,
+  headOf,
+  nextSiblingOf,
+  parentOf,
+  raf,
+  removeChild,
+  setTimer,
+} from './intrinsics';
+import { captureAnchor, restoreAnchor } from './keep-place';
+import { afterRender } from './overlay/layout';
+import { parseSource, releaseSources } from './parse';
+import { managed, morphAttrs, newRenderContext, patchChildren, type RenderContext } from './patch';
+import { fireLoadEvents, runScripts } from './scripts';
+import { newVnode, type VAttr, type VNode } from './vnode';
+
+/** The tree the live document was last built from; starts as the empty frame page. */
+let tree: VNode | null = null;
+let lastRev = -1;
+let pending: { rev: number; html: string } | null = null;
+let frameId = 0;
+let fallbackTimer = 0;
+
+const emptyElement = (name: string, live: Node, children: VNode[]): VNode => {
+  const v = newVnode(1, null);
+  v.ns = HTML_NS;
+  v.name = name;
+  v.attrs = [];
+  v.children = children;
+  v.live = live;
+  // Same hash as buildVnode gives the parsed empty element.
+  const mix = newMix(SEED_ELEMENT);
+  mixIn(mix, nameHash(HTML_NS, name));
+  for (let i = 0; i < children.length; i++) mixIn(mix, children[i].hash);
+  v.hash = mixOut(mix);
+  managed.add(live);
+  return v;
+};
+const emptyTree = (): VNode =>
+  emptyElement('html', documentElementOf(doc) as Node, [
+    emptyElement('head', headOf(doc) as Node, []),
+    emptyElement('body', bodyOf(doc) as Node, []),
+  ]);
+
+const applyTree = (next: VNode): RenderContext => {
+  const current = tree as VNode;
+  const ctx = newRenderContext();
+  next.live = current.live;
+  morphAttrs(next.live as Element, current.attrs as VAttr[], next.attrs as VAttr[], next.src);
+  patchChildren(current, next, next.live as Node, ctx);
+  tree = next;
+  return ctx;
+};
+
+/**
+ * What every render does once the DOM is patched: shadow roots, scripts,
+ * load events. `roots` are the vnode subtrees this render built (the whole
+ * tree, or the replacement of patchChildRange): their parsed-node
+ * references are dropped once the scripts have run.
+ */
+export const finishRender = (ctx: RenderContext, roots: readonly VNode[]): void => {
+  // A declarative template stays in the light tree as the source node it
+  // was built from (hidden, as templates are); its root is made, or
+  // refilled when the template changed, through the realm guard.
+  for (let i = 0; i < ctx.shadowTemplates.length; i++) {
+    const t = ctx.shadowTemplates[i].live as HTMLTemplateElement;
+    if (parentOf(t) !== null) declareShadowRoot(t, declarativeMode(t) as ShadowRootMode, true);
+  }
+  // Scripts run after the whole document is in place, as if at the end
+  // of parsing, so they can find every element they expect.
+  runScripts(ctx.scripts);
+  for (let i = 0; i < roots.length; i++) releaseSources(roots[i]);
+  if (ctx.scripts.length > 0) fireLoadEvents();
+};
+
+const applyRender = (html: string): void => {
+  const next = parseSource(html);
+  const anchor = captureAnchor();
+  let ctx: RenderContext;
+  try {
+    ctx = applyTree(next);
+  } catch (err) {
+    // A half-applied patch leaves the tree and the document out of step.
+    // Start again from an empty page (scripts will run again: better than
+    // a page that no longer matches its source).
+    reportError(`Loupe could not patch the page, rebuilding it: ${describe(err)}`);
+    const live = (tree as VNode).live;
+    const head = headOf(doc) as Node;
+    const body = bodyOf(doc) as Node;
+    for (let c = firstChildOf(head); c !== null; ) {
+      const n = nextSiblingOf(c);
+      if (managed.has(c)) removeChild(head, c);
+      c = n;
+    }
+    for (let c = firstChildOf(body); c !== null; ) {
+      const n = nextSiblingOf(c);
+      removeChild(body, c);
+      c = n;
+    }
+    tree = emptyTree();
+    tree.live = live;
+    ctx = applyTree(parseSource(html));
+  }
+  finishRender(ctx, [tree as VNode]);
+  restoreAnchor(anchor);
+};
+
+const flush = (): void => {
+  if (frameId) cancelRaf(frameId);
+  if (fallbackTimer) clearTimer(fallbackTimer);
+  frameId = 0;
+  fallbackTimer = 0;
+  if (tree === null) return; // not started yet; start() flushes
+  const job = pending;
+  pending = null;
+  if (job === null) return;
+  try {
+    applyRender(job.html);
+  } catch (err) {
+    reportError(`Loupe could not render the page: ${describe(err)}`);
+  }
+  const m = metrics();
+  post({ type: 'rendered', rev: job.rev, scrollY: m.scrollY, scrollHeight: m.scrollHeight, viewportHeight: m.viewportHeight });
+  try {
+    afterRender();
+  } catch (err) {
+    reportError(`Loupe could not place review pins: ${describe(err)}`);
+  }
+};
+
+/**
+ * Only the newest rev is applied, at the next animation frame. The timer
+ * is a fallback for frames the browser is not painting (offscreen or in a
+ * background tab), where requestAnimationFrame would wait indefinitely.
+ */
+export const requestRender = (rev: number, html: string): void => {
+  if (rev <= lastRev) return;
+  lastRev = rev;
+  pending = { rev, html };
+  if (!frameId) frameId = raf(flush);
+  if (!fallbackTimer) fallbackTimer = setTimer(flush, 250);
+};
+
+/** Starts rendering: from now on the live document is the tree a render morphs. */
+export const startRendering = (): void => {
+  tree = emptyTree();
+};
+
+/** Applies a render that arrived before start. */
+export const flushPending = (): void => {
+  if (pending !== null) flush();
+};
+
+/** The tree the live document was last built from (null before start). */
+export const currentTree = (): VNode | null => tree;
