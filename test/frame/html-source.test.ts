@@ -107,7 +107,7 @@ class Reader {
   }
 
   checkPositions(label: string): void {
-    expect(positions(this.source.root), label).toEqual(positions(HtmlSource.parse(this.text).source.root));
+    expect(positions(this.source.root!), label).toEqual(positions(HtmlSource.parse(this.text).source.root!));
   }
 }
 
@@ -278,8 +278,8 @@ describe('a source format for the frame', () => {
     const text = page(rng(3), 4);
     const html = openSource('html', text);
     const { source } = HtmlSource.parse(text);
-    expect(align(source.root, parse(text) as P5Node, childList, matches)).toBe(true);
-    expect(align(source.root, parse(text.replace('<h2>Section 1</h2>', '<h3>Section 1</h3>')) as P5Node, childList, matches)).toBe(false);
+    expect(align(source.root!, parse(text) as P5Node, childList, matches)).toBe(true);
+    expect(align(source.root!, parse(text.replace('<h2>Section 1</h2>', '<h3>Section 1</h3>')) as P5Node, childList, matches)).toBe(false);
     expect(html.length).toBe(text.length);
     expect(html.apply([{ retain: 3 }, { insert: 'x' }], text.length + 1)).toBe(true);
     expect(html.text()).toBe(`${text.slice(0, 3)}x${text.slice(3)}`);

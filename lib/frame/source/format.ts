@@ -24,6 +24,8 @@ export interface IncrementalSource {
   text(): string;
   /** Recomputes everything from a full parse of the current source (after a full render). */
   reset(): void;
+  /** The page was rendered whole from the current source; positions may follow later. */
+  markRendered(): void;
 }
 
 class HtmlFormat implements IncrementalSource {
@@ -49,6 +51,10 @@ class HtmlFormat implements IncrementalSource {
 
   reset(): void {
     this.source.reset();
+  }
+
+  markRendered(): void {
+    this.source.markRendered();
   }
 
   /** The position tree, for aligning with the rendered page. */

@@ -96,6 +96,8 @@ export interface RegionUpdate {
   to: number;
   /** The new children (already in `parent.children`, with refs to the parse5 nodes of `fragment`). */
   inserted: SourceNode[];
+  /** The children they replaced (their refs are the consumer's nodes for them). */
+  removed: SourceNode[];
   /** The parsed fragment: its child nodes are the new children, in order. */
   fragment: P5Fragment;
   /** The new source of the run, and where it starts in the page. */
@@ -140,7 +142,8 @@ const parseOptions = (onError: (error: { code: string }) => void): ParserOptions
 
 export class HtmlSource {
   readonly rope: Rope;
-  root!: SourceNode;
+  /** The positions, or null until `computePositions` (then `update` always asks for a full render). */
+  root: SourceNode | null = null;
   /** The first offset at or after which parsing may carry state to what follows (see the file comment). */
   hazard = 0;
   private dirty: Dirty | null = null;
@@ -156,14 +159,35 @@ export class HtmlSource {
     return { source, document };
   }
 
+  /** The text alone, without positions yet (a full render is due; positions can follow later). */
+  static unparsed(text: string): HtmlSource {
+    return new HtmlSource(text);
+  }
+
   /** A full render: positions from a full parse of the current text (or of `text`, which must equal it). */
   reset(text = this.rope.toString()): P5Document {
+    this.markRendered();
+    return this.computePositions(text);
+  }
+
+  /** The page was just rendered whole from the current text: changes count from here. */
+  markRendered(): void {
     this.dirty = null;
-    const document = parse(text, parseOptions(() => {}));
+    this.root = null;
+  }
+
+  /**
+   * Positions from a full parse of `rendered`, the text of the last full
+   * render. It may run later than the render (it is the slow part): changes
+   * since then were recorded against that text, so they still apply.
+   */
+  computePositions(rendered: string): P5Document {
+    const document = parse(rendered, parseOptions(() => {}));
     const scan = { hazard: Infinity };
-    this.root = buildTree(document, scan, 0);
-    this.root.start = 0;
-    this.root.length = text.length;
+    const root = buildTree(document, scan, 0);
+    root.start = 0;
+    root.length = rendered.length;
+    this.root = root;
     this.hazard = document.mode === 'quirks' ? 0 : scan.hazard;
     return document;
   }
@@ -204,17 +228,19 @@ export class HtmlSource {
   update(): RegionUpdate | 'clean' | null {
     const d = this.dirty;
     if (d === null) return 'clean';
-    const plan = this.plan(d);
+    const root = this.root;
+    if (root === null) return null;
+    const plan = this.plan(d, root);
     if (plan === null) return null;
     this.dirty = null;
     return this.commit(plan, d.toNew - d.toOld);
   }
 
-  private plan(d: Dirty): Plan | null {
+  private plan(d: Dirty, root: SourceNode): Plan | null {
     const shift = d.toNew - d.toOld;
     if (d.toOld > this.hazard) return null;
     // The deepest allowlisted element whose content holds the change.
-    let node = this.root;
+    let node = root;
     let nodeStart = 0;
     for (;;) {
       const index = childAt(node, nodeStart, d.from);
@@ -292,7 +318,7 @@ export class HtmlSource {
       child.start += plan.start - eStart;
       child.parent = e;
     }
-    e.children.splice(plan.from, plan.to - plan.from, ...inserted);
+    const removed = e.children.splice(plan.from, plan.to - plan.from, ...inserted);
     for (let i = plan.from + inserted.length; i < e.children.length; i++) e.children[i].start += shift;
     // E and its ancestors grow by `shift`; their later siblings move by it.
     for (let node: SourceNode | null = e; node !== null; node = node.parent) {
@@ -309,6 +335,7 @@ export class HtmlSource {
       from: plan.from,
       to: plan.to,
       inserted,
+      removed,
       fragment: plan.fragment,
       text: plan.text,
       offset: plan.start,
