@@ -115,8 +115,11 @@ export const firstChildOf = getter(NodeP, 'firstChild') as (self: Node) => Node 
 export const nextSiblingOf = getter(NodeP, 'nextSibling') as (self: Node) => Node | null;
 export const lastChildOf = getter(NodeP, 'lastChild');
 export const isConnected = getter(NodeP, 'isConnected');
-export const getTextContent = getter(NodeP, 'textContent');
-export const setTextContent = setter(NodeP, 'textContent');
+// Only ever used on elements. Looked up from Element.prototype: in browsers
+// that finds Node.prototype's accessor all the same; a test DOM (happy-dom)
+// overrides it on Element.
+export const getTextContent = getter(ElementP, 'textContent') as (self: Element) => string;
+export const setTextContent = setter(ElementP, 'textContent') as (self: Element, value: string) => void;
 export const insertBefore = method(NodeP, 'insertBefore') as (self: Node, node: Node, child: Node | null) => Node;
 export const removeChild = method(NodeP, 'removeChild') as (self: Node, child: Node) => Node;
 export const replaceChild = method(NodeP, 'replaceChild') as (self: Node, node: Node, child: Node) => Node;

@@ -132,7 +132,8 @@ export const readAppMessage = (data: unknown): AppMessage | null => {
       const { rev, html, format } = data;
       if (!isRev(rev)) return null;
       if (format !== undefined && format !== 'html') return null;
-      if (typeof html !== 'string' || html.length > MAX_RENDER_HTML_LENGTH) return null;
+      // Code points, as zod counts; counted only past the limit in UTF-16 units, so a page pays nothing for it.
+      if (typeof html !== 'string' || (html.length > MAX_RENDER_HTML_LENGTH && !isBoundedString(html, 0, MAX_RENDER_HTML_LENGTH))) return null;
       return { type: 'render', rev, format: 'html', html };
     }
     case 'patch':

@@ -1,13 +1,29 @@
 import { z } from 'zod';
 import {
+  HEX_COLOR_PATTERN,
+  LINK_PROTOCOL_LIST,
+  MAX_CONTEXT_LENGTH,
+  MAX_ERROR_MESSAGE_LENGTH,
+  MAX_HREF_LENGTH,
+  MAX_ORDINAL,
+  MAX_PIN_ID_LENGTH,
+  MAX_PIN_LABEL_LENGTH,
+  MAX_PINS,
+  MAX_PIXELS,
+  MAX_QUOTE_LENGTH,
+  MAX_RENDER_HTML_LENGTH,
+  MAX_SELECTOR_LENGTH,
+  MAX_TAG_LENGTH,
+  PROTOCOL_VERSION,
+  TAG_NAME_PATTERN,
+  type AppMessageShape,
+  type FrameOutgoing,
+  type PinShape,
   MAX_PATCH_INSERT_LENGTH,
   MAX_PATCH_OPS,
   MAX_SOURCE_LENGTH,
   SOURCE_FORMATS,
   type DeltaOp,
-  type PatchMessageShape,
-  type RenderMessageShape,
-  type ResyncMessageShape,
   type SourceFormat,
 } from './limits';
 
@@ -23,8 +39,11 @@ export { MAX_PATCH_INSERT_LENGTH, MAX_PATCH_OPS, SOURCE_FORMATS, type DeltaOp, t
  * `parseFrameMessage`. A hostile artifact can post anything, as often as it
  * likes; the schema below is the whole of what the app will believe.
  *
- * The frame side (lib/frame/protocol.ts) checks app messages by hand,
- * because it cannot import zod; `parseAppMessage` mirrors those rules.
+ * The limits and the TypeScript shapes of every message live in
+ * ./limits.ts, shared with the frame program (lib/frame), which checks app
+ * messages by hand (lib/frame/protocol.ts) because it cannot carry zod;
+ * `parseAppMessage` applies the same rules, and test/sandbox/frame-protocol.test.ts
+ * checks the two agree on a corpus of good and bad messages.
  *
  * Review messages (pick mode, text selection, comment pins) follow the same
  * rules. Everything they carry about the page (tags, selectors, quotes) comes
@@ -34,14 +53,24 @@ export { MAX_PATCH_INSERT_LENGTH, MAX_PATCH_OPS, SOURCE_FORMATS, type DeltaOp, t
  * String limits count Unicode code points, as zod does.
  */
 
-export const PROTOCOL_VERSION = 1;
-export const MAX_HREF_LENGTH = 2048;
-export const MAX_ERROR_MESSAGE_LENGTH = 500;
-/** UTF-16 code units; the store caps a page at 16 MiB, so this is never the binding limit. */
-export const MAX_RENDER_HTML_LENGTH = MAX_SOURCE_LENGTH;
-/** No real page is taller than this (Chromium caps layout at ~33M px). */
-const MAX_PIXELS = 1e9;
-export const LINK_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:', 'mailto:']);
+export {
+  PROTOCOL_VERSION,
+  MAX_HREF_LENGTH,
+  MAX_ERROR_MESSAGE_LENGTH,
+  MAX_RENDER_HTML_LENGTH,
+  MAX_PINS,
+  MAX_PIN_ID_LENGTH,
+  MAX_PIN_LABEL_LENGTH,
+  MAX_TAG_LENGTH,
+  MAX_SELECTOR_LENGTH,
+  MAX_QUOTE_LENGTH,
+  MAX_CONTEXT_LENGTH,
+  QUOTE_CHECK_LENGTH,
+  MAX_ORDINAL,
+  TAG_NAME_PATTERN,
+  HEX_COLOR_PATTERN,
+} from './limits';
+export const LINK_PROTOCOLS: ReadonlySet<string> = new Set(LINK_PROTOCOL_LIST);
 
 const pixels = z.number().nonnegative().max(MAX_PIXELS);
 /** A viewport coordinate: negative when the box starts above or left of the viewport. */
@@ -62,36 +91,6 @@ export function isSafeLinkHref(href: string): boolean {
   }
   return LINK_PROTOCOLS.has(url.protocol);
 }
-
-// ---- review limits (the bootstrap repeats them) ----
-
-/** Most pins one `pins` message (and so one `pins-placed`) may carry. */
-export const MAX_PINS = 2000;
-export const MAX_PIN_ID_LENGTH = 100;
-/** A pin shows a short label, such as a thread number. */
-export const MAX_PIN_LABEL_LENGTH = 4;
-export const MAX_TAG_LENGTH = 100;
-export const MAX_SELECTOR_LENGTH = 1000;
-export const MAX_QUOTE_LENGTH = 500;
-/** Text kept before and after a quote (`prefix` / `suffix`). */
-export const MAX_CONTEXT_LENGTH = 64;
-/** How much of a pin's quote the frame checks a selector-found element against. */
-export const QUOTE_CHECK_LENGTH = 60;
-/**
- * Bound on an element's index among its tag. A 16 MiB page holds well under
- * ten million elements; scripts could make more, but nobody picks those.
- */
-export const MAX_ORDINAL = 100_000_000;
-
-/**
- * A lower-case tag name as the HTML tokenizer produces it: an ASCII letter,
- * then anything but whitespace, `/`, `>` and upper case. (SVG's camelCase
- * names such as `foreignObject` are never picked: the frame climbs to the
- * nearest ancestor with a lower-case name.)
- */
-export const TAG_NAME_PATTERN = /^[a-z][^\s/>A-Z]*$/;
-/** `#rgb`, `#rgba`, `#rrggbb` or `#rrggbbaa`. */
-export const HEX_COLOR_PATTERN = /^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/;
 
 /**
  * The whitespace normalisation every quote goes through, in the frame and in
@@ -385,7 +384,7 @@ export type AppPinsMessage = z.infer<typeof pinsSchema>;
 export type AppFocusPinMessage = z.infer<typeof focusPinSchema>;
 export type AppMessage = z.infer<typeof appMessageSchema>;
 
-/** The rules the bootstrap applies by hand, for tests and for any non-browser peer. */
+/** The rules the frame applies by hand (lib/frame/protocol.ts), for tests and for any non-browser peer. */
 export function parseAppMessage(data: unknown): AppMessage | null {
   return safely(appMessageSchema, data);
 }
@@ -433,11 +432,15 @@ export function postToFrame(frameWindow: Window, message: AppMessage): void {
   frameWindow.postMessage(message, '*');
 }
 
-// The shapes in limits.ts (which the frame uses) and these schemas describe the same messages.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const shapesAgree: [
-  Same<AppRenderMessage, RenderMessageShape>,
-  Same<AppPatchMessage, PatchMessageShape>,
-  Same<FrameResyncMessage, ResyncMessageShape>,
-] = [true, true, true];
-void shapesAgree;
+// ---- the schemas and the shared shapes agree (compile-time) ----
+
+/** Mutually assignable (zod's inferred types are mapped types, so not identical to the letter). */
+type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+type WithoutLoupe<T> = T extends unknown ? Omit<T, 'loupe'> : never;
+/** Each zod schema infers exactly the shape lib/sandbox/limits.ts declares (a type error here means they drifted). */
+export type SchemasMatchShapes = [
+  Assert<Equal<FramePin, PinShape>>,
+  Assert<Equal<WithoutLoupe<AppMessage>, WithoutLoupe<AppMessageShape>>>,
+  Assert<Equal<WithoutLoupe<FrameMessage>, FrameOutgoing>>,
+];

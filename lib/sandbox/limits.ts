@@ -95,8 +95,8 @@ export type FrameOutgoing =
   | { type: 'open-link'; href: string }
   | { type: 'error'; message: string }
   | { type: 'picked'; target: PickTargetShape; rect: FrameRectShape }
-  | { type: 'selection'; target: TextTargetShape; rect: FrameRectShape }
-  | { type: 'selection'; target: null; rect: null }
+  /** `target` and `rect` are both set or both null. */
+  | { type: 'selection'; target: TextTargetShape | null; rect: FrameRectShape | null }
   | { type: 'pick-cancelled' }
   | { type: 'pin-click'; id: string }
   | { type: 'pins-placed'; placed: PinPlacementShape[] };
