@@ -32,8 +32,11 @@ import { newVnode, type VAttr, type VNode } from './vnode';
 /** The tree the live document was last built from; starts as the empty frame page. */
 let tree: VNode | null = null;
 let lastRev = -1;
-/** The next render to apply: `html` for a full render of the page as sent, null for what patches changed. */
-let pending: { rev: number; html: string | null } | null = null;
+/**
+ * The next render to apply: `whole` for a full render (of `html` as sent, or of the source when patches
+ * followed it), else only what patches changed.
+ */
+let pending: { rev: number; whole: boolean; html: string | null } | null = null;
 /** The page source as the last `render` and the `patch`es since left it (null before the first render). */
 let source: HtmlSource | null = null;
 /** The text of the last full render, until its positions are computed and paired with the tree. */
@@ -153,9 +156,11 @@ const pairPositions = (): void => {
 
 /** The whole page again, from the source the frame holds. */
 const renderWhole = (html: string): void => {
+  // Positions describe the tree being replaced: drop them first, so a failed render leaves none.
+  source?.markRendered();
+  unpaired = null;
   applyRender(html);
   if (source === null) return;
-  source.markRendered();
   unpaired = html;
   if (positionsTimer) clearTimer(positionsTimer);
   positionsTimer = setTimer(pairPositions, 0);
@@ -188,7 +193,7 @@ const flush = (): void => {
   if (job === null) return;
   try {
     let done = false;
-    if (job.html === null) {
+    if (!job.whole) {
       try {
         done = renderChange();
       } catch (err) {
@@ -218,7 +223,7 @@ export const requestRender = (rev: number, html: string): void => {
   lastRev = rev;
   source = HtmlSource.unparsed(html);
   unpaired = null;
-  pending = { rev, html };
+  pending = { rev, whole: true, html };
   schedule();
 };
 
@@ -240,7 +245,7 @@ export const requestPatch = (rev: number, base: number, ops: readonly DeltaOp[],
   }
   lastRev = rev;
   // A full render still pending renders the patched source instead of the text it was sent.
-  pending = { rev, html: pending !== null && pending.html !== null ? source.rope.toString() : null };
+  pending = { rev, whole: pending !== null && pending.whole, html: null };
   schedule();
 };
 
