@@ -40,7 +40,7 @@ export interface OverlaySnapshot {
   /** In DOM order, which is tab order. */
   pins: PinView[];
   /** The pick-mode outline, or null while hidden. */
-  pick: { box: OverlayBox; label: string } | null;
+  pick: { nodeId: number; box: OverlayBox; label: string } | null;
   flashCount: number;
 }
 
@@ -102,12 +102,21 @@ export class OverlayProbe {
           box,
         });
       } else if (classes.includes('pick') && !('hidden' in attributes)) {
-        snapshot.pick = { box, label: textOf(node) };
+        snapshot.pick = { nodeId: node.nodeId, box, label: textOf(node) };
       } else if (classes.includes('flash')) {
         snapshot.flashCount += 1;
       }
     });
     return snapshot;
+  }
+
+  /** Computed style of a node from the last read (as the browser renders it). */
+  async computed(nodeId: number, names: readonly string[]): Promise<Record<string, string>> {
+    await this.session.send('CSS.enable');
+    const { computedStyle } = await this.session.send('CSS.getComputedStyleForNode', { nodeId });
+    const out: Record<string, string> = {};
+    for (const { name, value } of computedStyle) if (names.includes(name)) out[name] = value;
+    return out;
   }
 
   /** Keyboard focus on a node from the last read (as Tab would put it there). */

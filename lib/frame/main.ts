@@ -50,7 +50,7 @@ import {
   stopImmediatePropagation,
   win,
 } from './intrinsics';
-import { createOverlay } from './overlay/host';
+import { applyOverlayTheme, createOverlay } from './overlay/host';
 import { onBodyResized, scheduleOverlayLayout } from './overlay/layout';
 import { onGuardedInput, onPickPointerMove, startPicking, stopPicking } from './overlay/pick';
 import { focusPin, setPins } from './overlay/pins';
@@ -58,7 +58,7 @@ import { onPageScrolled, onSelectionChange } from './overlay/selection';
 import { isLoupeMessage, readAppMessage } from './protocol';
 import { flushPending, requestPatch, requestRender, startRendering } from './render';
 import { installLoadEvents } from './scripts';
-import { setTheme } from './theme';
+import { setScheme } from './theme';
 
 const onMessage = (event: MessageEvent): void => {
   if (msgSource(event) !== parentWin) return;
@@ -79,7 +79,11 @@ const onMessage = (event: MessageEvent): void => {
       scrollTo({ top: message.y, left: 0, behavior: 'instant' });
       break;
     case 'theme':
-      setTheme(message.scheme);
+      // Only Loupe's overlay follows it; the page keeps its own colours.
+      if (setScheme(message.scheme)) {
+        applyOverlayTheme();
+        scheduleOverlayLayout();
+      }
       break;
     case 'pick':
       if (message.on) startPicking();

@@ -3,6 +3,7 @@
  * with no browsing context: nothing in it runs) builds the nodes; this walk
  * keeps what a render may insert and hashes every subtree.
  */
+import { isFrameElement } from './guards/realm';
 import { SEED_ATTR, SEED_COMMENT, SEED_ELEMENT, SEED_SOURCE, SEED_TEXT, hashString, mixIn, mixOut, nameHash, newMix } from './hash';
 import {
   HTML_NS,
@@ -33,18 +34,13 @@ const LINK_HINTS = ['preconnect', 'prefetch', 'prerender', 'dns-prefetch', 'prel
 
 /** Elements that would act on insertion in ways the sandbox must not allow. */
 export const isNeutralised = (el: Element, name: string): boolean => {
+  // Nested browsing contexts: the realm guard's own test (guards/realm.ts).
+  if (isFrameElement(el)) return true;
   switch (name) {
     // <base> would redirect every relative URL; <noscript> was parsed with
-    // scripting off, so its content is markup that must not show; nested
-    // browsing contexts: see the realm guard (guards/realm.ts).
+    // scripting off, so its content is markup that must not show.
     case 'base':
     case 'noscript':
-    case 'iframe':
-    case 'frame':
-    case 'object':
-    case 'embed':
-    case 'fencedframe':
-    case 'portal':
       return namespaceOf(el) === HTML_NS;
     case 'meta': {
       const equiv = getAttribute(el, 'http-equiv');

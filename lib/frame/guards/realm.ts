@@ -73,7 +73,53 @@ import {
 const REALM_GUARD = true;
 
 const FRAME_TAGS = ['iframe', 'frame', 'object', 'embed', 'fencedframe', 'portal'];
-const isFrameElement = (el: Element): boolean => FRAME_TAGS.indexOf(localNameOf(el)) >= 0 && namespaceOf(el) === HTML_NS;
+/** The interfaces of FRAME_TAGS (fencedframe and portal expose no window, so the scan below would not find them). */
+const KNOWN_CONTAINERS = ['HTMLIFrameElement', 'HTMLFrameElement', 'HTMLObjectElement', 'HTMLEmbedElement', 'HTMLFencedFrameElement', 'HTMLPortalElement'];
+/** What an element that hosts a nested document exposes. */
+const BROWSING_CONTEXT_MEMBERS = ['contentWindow', 'contentDocument', 'getSVGDocument'];
+
+/**
+ * Element interfaces that can hold a nested document (they expose its
+ * window or document) and are not among the tags the guard removes by
+ * name: a container a later browser adds. Denied by construction: when
+ * there is any, the guard also removes every element that is an instance
+ * of one, wherever it is inserted (a walk of each inserted subtree, paid
+ * only then). Debian's Chromium 156 has none.
+ */
+export const unknownContainers = (global: object): (abstract new () => Element)[] => {
+  const NodeCtor = (global as { Node?: { prototype: object } }).Node;
+  const found: (abstract new () => Element)[] = [];
+  if (NodeCtor === undefined) return found;
+  const names = Object.getOwnPropertyNames(global);
+  for (let g = 0; g < names.length; g++) {
+    if (KNOWN_CONTAINERS.indexOf(names[g]) >= 0) continue;
+    const desc = Object.getOwnPropertyDescriptor(global, names[g]);
+    const ctor = desc === undefined ? undefined : (desc.value as unknown);
+    if (typeof ctor !== 'function') continue;
+    const proto = (ctor as { prototype?: unknown }).prototype;
+    if (proto === null || typeof proto !== 'object' || !Object.prototype.isPrototypeOf.call(NodeCtor.prototype, proto)) continue;
+    for (let m = 0; m < BROWSING_CONTEXT_MEMBERS.length; m++) {
+      if (BROWSING_CONTEXT_MEMBERS[m] in proto) {
+        found.push(ctor as abstract new () => Element);
+        break;
+      }
+    }
+  }
+  return found;
+};
+const extraContainers = unknownContainers(win);
+const isUnknownContainer = (el: Element): boolean => {
+  for (let i = 0; i < extraContainers.length; i++) if (el instanceof extraContainers[i]) return true;
+  return false;
+};
+
+/**
+ * An element that would host a nested document: the one test both the
+ * observer (for whatever a script inserts) and the parse (for what a render
+ * inserts: parse.ts leaves these out) apply.
+ */
+export const isFrameElement = (el: Element): boolean =>
+  (FRAME_TAGS.indexOf(localNameOf(el)) >= 0 && namespaceOf(el) === HTML_NS) || (extraContainers.length > 0 && isUnknownContainer(el));
 const removeNestedFrame = (el: Element): void => {
   const parent = parentOf(el);
   if (parent !== null) removeChild(parent, el);
@@ -90,6 +136,13 @@ const removeNestedFrames = (node: Node): void => {
   for (let t = 0; t < FRAME_TAGS.length; t++) {
     const live = getElementsByTagName(element, FRAME_TAGS[t]);
     for (let i = 0; i < collectionLength(live); i++) found.push(collectionItem(live, i) as Element);
+  }
+  if (extraContainers.length > 0) {
+    const all = getElementsByTagName(element, '*');
+    for (let i = 0; i < collectionLength(all); i++) {
+      const el = collectionItem(all, i) as Element;
+      if (isUnknownContainer(el)) found.push(el);
+    }
   }
   for (let i = 0; i < found.length; i++) if (isFrameElement(found[i])) removeNestedFrame(found[i]);
 };
@@ -240,5 +293,72 @@ export const installRealmGuard = (): void => {
         // eslint-disable-next-line prefer-rest-params
         return apply(original, this, arguments.length > 1 ? [withoutDeclarative(html), options] : [withoutDeclarative(html)]);
       });
+
+    removeUnknownParsers(win);
   }
+};
+
+/**
+ * Members whose names say they take or give HTML, and that are known not to
+ * build shadow roots the guard cannot see: the fragment parsers without
+ * declarative shadow DOM (innerHTML, outerHTML, insertAdjacentHTML; and
+ * Range's createContextualFragment, which the name test does not catch),
+ * serializers, WebVTT's cue parser, a document with no browsing context
+ * (its nodes meet the guard when they are inserted here), Trusted Types'
+ * wrappers of the page's own policy functions; and the ones replaced above.
+ */
+export const KNOWN_HTML_MEMBERS: ReadonlySet<string> = new Set([
+  'innerHTML',
+  'outerHTML',
+  'insertAdjacentHTML',
+  'getHTML',
+  'getCueAsHTML',
+  'createHTMLDocument',
+  'createHTML',
+  'isHTML',
+  'emptyHTML',
+  // Replaced above by versions that build roots through the guard, or none.
+  'setHTMLUnsafe',
+  'parseHTMLUnsafe',
+  'setHTML',
+  'parseHTML',
+]);
+
+/**
+ * New parser entry points are blocked by construction, not by a list of
+ * the ones we know to be dangerous: every member of every interface (on
+ * its prototype or on the interface object itself) whose name mentions
+ * HTML and is not one of KNOWN_HTML_MEMBERS is deleted before any artifact
+ * code runs. A parser the browser adds later (a streaming variant of
+ * setHTMLUnsafe, say) is therefore absent in the frame, as if the browser
+ * did not have it, until it is reviewed and allowed here; pages that detect
+ * features fall back as they would in an older browser. Returns the names
+ * removed, as `Interface.member` / `Interface.prototype.member`.
+ */
+export const removeUnknownParsers = (global: object): string[] => {
+  const removed: string[] = [];
+  const globals = Object.getOwnPropertyNames(global);
+  for (let g = 0; g < globals.length; g++) {
+    // Descriptors only: reading a global could run a getter.
+    const desc = Object.getOwnPropertyDescriptor(global, globals[g]);
+    const ctor = desc === undefined ? undefined : (desc.value as unknown);
+    if (typeof ctor !== 'function') continue;
+    const proto = (ctor as { prototype?: unknown }).prototype;
+    const owners: [object, string][] = [[ctor, globals[g]]];
+    if (proto !== null && typeof proto === 'object') owners.push([proto, `${globals[g]}.prototype`]);
+    for (let o = 0; o < owners.length; o++) {
+      const [owner, label] = owners[o];
+      const names = Object.getOwnPropertyNames(owner);
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i];
+        if (name.indexOf('HTML') < 0 || KNOWN_HTML_MEMBERS.has(name)) continue;
+        try {
+          if (delete (owner as Record<string, unknown>)[name]) removed.push(`${label}.${name}`);
+        } catch {
+          // Non-configurable: nothing more to do from script.
+        }
+      }
+    }
+  }
+  return removed;
 };

@@ -24,6 +24,7 @@ import {
   doc,
   documentElementOf,
   getAttribute,
+  getTextContent,
   max,
   min,
   parentOf,
@@ -37,6 +38,7 @@ import {
   setAttributeNS,
   setTextContent,
 } from '../intrinsics';
+import { currentPalette, paletteCss } from '../theme';
 
 export const OVERLAY_TAG = 'loupe-overlay';
 // Inline and !important: a style attribute outranks every author rule,
@@ -49,35 +51,35 @@ const HOST_STYLE =
 export const PIN_SIZE = 22;
 export const PIN_GAP = 4;
 export const FLASH_MS = 1400;
-const PICK_COLOR = 'rgb(37, 99, 235)';
+// Colours come from custom properties set on :host by the theme (theme.ts).
 const OVERLAY_CSS = `
   [hidden] { display: none !important; }
   .pin {
     position: absolute; box-sizing: border-box; min-width: ${PIN_SIZE}px; height: ${PIN_SIZE}px;
-    margin: 0; padding: 0 4px; border: 2px solid rgb(255, 255, 255); border-radius: ${PIN_SIZE / 2}px;
+    margin: 0; padding: 0 4px; border: 2px solid var(--loupe-pin-ring); border-radius: ${PIN_SIZE / 2}px;
     background: var(--pin-color); color: var(--pin-ink);
     font: 700 11px/18px system-ui, -apple-system, "Segoe UI", sans-serif; text-align: center;
     white-space: nowrap; cursor: pointer; pointer-events: auto; appearance: none; user-select: none;
-    box-shadow: 0 1px 3px rgba(0, 0, 0, 0.4);
+    box-shadow: 0 1px 3px var(--loupe-shadow);
   }
   .pin[data-state="changed"]::after {
     content: ''; position: absolute; top: -4px; right: -4px; width: 7px; height: 7px;
-    border: 1.5px solid rgb(255, 255, 255); border-radius: 50%; background: rgb(245, 158, 11);
+    border: 1.5px solid var(--loupe-pin-ring); border-radius: 50%; background: var(--loupe-attention);
   }
   .pin.active { outline: 3px solid var(--pin-color); outline-offset: 2px; }
-  .pin:focus-visible { outline: 3px solid ${PICK_COLOR}; outline-offset: 2px; }
+  .pin:focus-visible { outline: 3px solid var(--loupe-pick); outline-offset: 2px; }
   .pick {
-    position: absolute; box-sizing: border-box; border: 2px solid ${PICK_COLOR};
-    background: rgba(37, 99, 235, 0.12); border-radius: 3px; pointer-events: none;
+    position: absolute; box-sizing: border-box; border: 2px solid var(--loupe-pick);
+    background: var(--loupe-pick-fill); border-radius: 3px; pointer-events: none;
   }
   .pick-label {
     position: absolute; left: -2px; bottom: 100%; margin-bottom: 2px; padding: 1px 6px;
-    border-radius: 3px; background: ${PICK_COLOR}; color: rgb(255, 255, 255);
+    border-radius: 3px; background: var(--loupe-pick); color: var(--loupe-pick-ink);
     font: 600 11px/16px ui-monospace, SFMono-Regular, Menlo, monospace; white-space: nowrap;
   }
   .pick.label-inside .pick-label { bottom: auto; top: 0; left: 0; margin: 0; }
   .flash {
-    position: absolute; box-sizing: border-box; border: 3px solid rgb(245, 158, 11);
+    position: absolute; box-sizing: border-box; border: 3px solid var(--loupe-attention);
     border-radius: 4px; pointer-events: none; animation: loupe-flash ${FLASH_MS}ms ease-out forwards;
   }
   @keyframes loupe-flash { 0%, 50% { opacity: 1; } 100% { opacity: 0; } }
@@ -90,6 +92,8 @@ const PICK_CSS = '*,*::before,*::after{cursor:crosshair!important;user-select:no
 export interface OverlayParts {
   host: Element;
   root: ShadowRoot;
+  /** The theme's custom properties (replaced when the app's scheme changes). */
+  themeStyle: Element;
   pinLayer: Element;
   pickBox: Element;
   pickLabel: Element;
@@ -121,13 +125,23 @@ export const setHidden = (el: Element, hidden: boolean): void => {
 export const createOverlay = (): void => {
   const host = createElementNS(doc, HTML_NS, OVERLAY_TAG);
   const root = attachShadowNative(host, { mode: 'closed' });
+  const themeStyle = makeOverlayElement('style', '', root);
+  setTextContent(themeStyle, paletteCss(currentPalette()));
   setTextContent(makeOverlayElement('style', '', root), OVERLAY_CSS);
   const pinLayer = makeOverlayElement('div', '', root);
   const pickBox = makeOverlayElement('div', 'pick', root);
   const pickLabel = makeOverlayElement('span', 'pick-label', pickBox);
   setHidden(pickBox, true);
-  overlay.parts = { host, root, pinLayer, pickBox, pickLabel, sheet: new CSSStyleSheetCtor() };
+  overlay.parts = { host, root, themeStyle, pinLayer, pickBox, pickLabel, sheet: new CSSStyleSheetCtor() };
   ensureOverlay();
+};
+
+/** Recolours the overlay for the app's current scheme (the highlights follow at the next placement). */
+export const applyOverlayTheme = (): void => {
+  const parts = overlay.parts;
+  if (parts === null) return;
+  const css = paletteCss(currentPalette());
+  if (getTextContent(parts.themeStyle) !== css) setTextContent(parts.themeStyle, css);
 };
 
 /** The constructed sheet holds the highlight colours, and the crosshair while picking. */

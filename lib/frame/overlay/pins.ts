@@ -55,6 +55,7 @@ import {
 import { detach } from '../patch';
 import type { Pin } from '../protocol';
 import { collapse } from '../text';
+import { currentPalette } from '../theme';
 import {
   FLASH_MS,
   OVERLAY_TAG,
@@ -258,12 +259,13 @@ const paintHighlights = (groups: Map<string, HighlightGroup>): void => {
   const set = registrySet;
   if (registry === null || Ctor === null || set === null || registryDelete === null) return;
   const names: string[] = [];
+  const alpha = currentPalette().highlightAlpha;
   let css = '';
   groups.forEach((group) => {
     const name = `loupe-pin-${names.length}`;
     set(registry, name, new Ctor(...group.ranges));
     names.push(name);
-    css += `::highlight(${name}){background-color:${rgba(group.color, group.active ? 0.45 : 0.25)}}`;
+    css += `::highlight(${name}){background-color:${rgba(group.color, alpha[group.active ? 1 : 0])}}`;
   });
   for (let i = 0; i < highlightNames.length; i++) {
     if (names.indexOf(highlightNames[i]) < 0) registryDelete(registry, highlightNames[i]);
