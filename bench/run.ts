@@ -6,6 +6,13 @@
 // for a smoke run --readers=10 --edits=200 --conns-seconds=2, --targets=loupe-sqlite,loupe-pg,loupe-cluster,hocuspocus),
 // --out=NAME (bench/results/NAME.json/.md). See bench/README.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
+
+// `npm run bench -- render …`: the render benchmark (Chromium reader, real server), on its own; see bench/render.ts.
+if (process.argv[2] === 'render') {
+  await import('./render');
+  process.exit(0);
+}
+
 import * as Y from 'yjs';
 import WebSocket from 'ws';
 import { encodeUpdateFrame } from '../server/collab/frames';

@@ -56,7 +56,7 @@ import { onGuardedInput, onPickPointerMove, startPicking, stopPicking } from './
 import { focusPin, setPins } from './overlay/pins';
 import { onPageScrolled, onSelectionChange } from './overlay/selection';
 import { isLoupeMessage, readAppMessage } from './protocol';
-import { flushPending, requestRender, startRendering } from './render';
+import { flushPending, requestPatch, requestRender, startRendering } from './render';
 import { installLoadEvents } from './scripts';
 import { setScheme } from './theme';
 
@@ -71,6 +71,9 @@ const onMessage = (event: MessageEvent): void => {
   switch (message.type) {
     case 'render':
       requestRender(message.rev, message.html);
+      break;
+    case 'patch':
+      requestPatch(message.rev, message.base, message.ops, message.length);
       break;
     case 'scrollTo':
       scrollTo({ top: message.y, left: 0, behavior: 'instant' });
@@ -172,7 +175,8 @@ const start = (): void => {
     new ResizeObserverCtor(reportScroll).observe(documentElementOf(doc) as Element);
     new ResizeObserverCtor(onBodyResized).observe(bodyOf(doc) as Element);
   }
-  post({ type: 'ready' });
+  // `delta`: this frame applies `patch` messages (the delta protocol).
+  post({ type: 'ready', delta: true });
   flushPending();
 };
 

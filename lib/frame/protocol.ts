@@ -12,15 +12,20 @@ import {
   MAX_PINS,
   MAX_PIXELS,
   MAX_QUOTE_LENGTH,
+  MAX_PATCH_INSERT_LENGTH,
+  MAX_PATCH_OPS,
   MAX_RENDER_HTML_LENGTH,
   MAX_SELECTOR_LENGTH,
+  MAX_SOURCE_LENGTH,
   MAX_TAG_LENGTH,
   PROTOCOL_VERSION,
   QUOTE_CHECK_LENGTH,
   TAG_NAME_PATTERN,
   type AnchorPointShape,
   type ColorScheme,
+  type DeltaOp,
   type PinShape,
+  type SourceFormat,
 } from '../sandbox/limits';
 import { REGEXP_SPECIAL, clipHead, collapse, isBoundedString } from './text';
 
@@ -36,7 +41,8 @@ export interface Pin extends Omit<PinShape, 'quote'> {
 
 /** An app message after validation (pins read into Pin). */
 export type AppMessage =
-  | { type: 'render'; rev: number; html: string }
+  | { type: 'render'; rev: number; format: SourceFormat; html: string }
+  | { type: 'patch'; rev: number; base: number; format: SourceFormat; ops: DeltaOp[]; length: number }
   | { type: 'scrollTo'; y: number }
   | { type: 'theme'; scheme: ColorScheme }
   | { type: 'pick'; on: boolean }
@@ -107,17 +113,49 @@ export const readPins = (value: unknown): Pin[] | null => {
 export const isLoupeMessage = (data: unknown): data is Record<string, unknown> =>
   data !== null && typeof data === 'object' && (data as { loupe?: unknown }).loupe === PROTOCOL_VERSION;
 
+const isRev = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isCount = (v: unknown, min: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= MAX_SOURCE_LENGTH;
+
+/** Mirrors the patch schema in lib/sandbox/bridge.ts: bounded ops of exactly one kind each. */
+const readPatch = (data: Record<string, unknown>): AppMessage | null => {
+  const { rev, base, format, ops, length } = data;
+  if (!isRev(rev) || !isRev(base) || rev <= base) return null;
+  if (format !== 'html' || !isCount(length, 0)) return null;
+  if (!Array.isArray(ops) || ops.length < 1 || ops.length > MAX_PATCH_OPS) return null;
+  const read: DeltaOp[] = [];
+  let inserted = 0;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as unknown;
+    if (op === null || typeof op !== 'object') return null;
+    const keys = Object.keys(op);
+    if (keys.length !== 1) return null;
+    const value = (op as Record<string, unknown>)[keys[0]];
+    if (keys[0] === 'retain' && isCount(value, 1)) read.push({ retain: value });
+    else if (keys[0] === 'delete' && isCount(value, 1)) read.push({ delete: value });
+    else if (keys[0] === 'insert' && typeof value === 'string' && value.length >= 1) {
+      inserted += value.length;
+      if (inserted > MAX_PATCH_INSERT_LENGTH) return null;
+      read.push({ insert: value });
+    } else return null;
+  }
+  return { type: 'patch', rev, base, format, ops: read, length };
+};
+
 /** The message the app meant, or null when it is not one the frame accepts. */
 export const readAppMessage = (data: unknown): AppMessage | null => {
   if (!isLoupeMessage(data)) return null;
   switch (data.type) {
     case 'render': {
-      const { rev, html } = data;
-      if (typeof rev !== 'number' || !Number.isSafeInteger(rev) || rev < 0) return null;
+      const { rev, html, format } = data;
+      if (!isRev(rev)) return null;
+      if (format !== undefined && format !== 'html') return null;
       // Code points, as zod counts; counted only past the limit in UTF-16 units, so a page pays nothing for it.
       if (typeof html !== 'string' || (html.length > MAX_RENDER_HTML_LENGTH && !isBoundedString(html, 0, MAX_RENDER_HTML_LENGTH))) return null;
-      return { type: 'render', rev, html };
+      return { type: 'render', rev, format: 'html', html };
     }
+    case 'patch':
+      return readPatch(data);
     case 'scrollTo':
       return isPlainNumber(data.y) ? { type: 'scrollTo', y: data.y } : null;
     case 'theme':

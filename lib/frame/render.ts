@@ -26,12 +26,24 @@ import { afterRender } from './overlay/layout';
 import { parseSource, releaseSources } from './parse';
 import { managed, morphAttrs, newRenderContext, patchChildren, type RenderContext } from './patch';
 import { fireLoadEvents, runScripts } from './scripts';
+import { alignWithVnodes, applyRegion } from './incremental';
+import { HtmlSource } from './source/html-source';
+import type { DeltaOp } from '../sandbox/limits';
 import { newVnode, type VAttr, type VNode } from './vnode';
 
 /** The tree the live document was last built from; starts as the empty frame page. */
 let tree: VNode | null = null;
 let lastRev = -1;
-let pending: { rev: number; html: string } | null = null;
+/**
+ * The next render to apply: `whole` for a full render (of `html` as sent, or of the source when patches
+ * followed it), else only what patches changed.
+ */
+let pending: { rev: number; whole: boolean; html: string | null } | null = null;
+/** The page source as the last `render` and the `patch`es since left it (null before the first render). */
+let source: HtmlSource | null = null;
+/** The text of the last full render, until its positions are computed and paired with the tree. */
+let unpaired: string | null = null;
+let positionsTimer = 0;
 let frameId = 0;
 let fallbackTimer = 0;
 /** The last inline script of the page in document order (null: none), to tell appended scripts from a new program. */
@@ -159,6 +171,59 @@ const applyRender = (html: string): void => {
   restoreAnchor(anchor);
 };
 
+/**
+ * Positions for the last full render (a parse5 parse: the slow part, so it
+ * runs after the render is on screen), paired with the vnode tree. When the
+ * two parsers disagree, the positions stay unset and every change is a full
+ * render until the next one.
+ */
+const pairPositions = (): void => {
+  if (positionsTimer) clearTimer(positionsTimer);
+  positionsTimer = 0;
+  const text = unpaired;
+  unpaired = null;
+  if (text === null || source === null || tree === null) return;
+  try {
+    const positions = source.computePositions(text);
+    void positions;
+    const root = source.root;
+    let html = null;
+    if (root !== null) for (let i = 0; i < root.children.length; i++) if (root.children[i].name === 'html') html = root.children[i];
+    if (html === null || !alignWithVnodes(html, tree)) source.markRendered();
+  } catch (err) {
+    source.markRendered();
+    reportError(`Loupe could not index the page for live updates: ${describe(err)}`);
+  }
+};
+
+/** The whole page again, from the source the frame holds. */
+const renderWhole = (html: string): void => {
+  // Positions describe the tree being replaced: drop them first, so a failed render leaves none.
+  source?.markRendered();
+  unpaired = null;
+  applyRender(html);
+  if (source === null) return;
+  unpaired = html;
+  if (positionsTimer) clearTimer(positionsTimer);
+  positionsTimer = setTimer(pairPositions, 0);
+};
+
+/** Only what patches changed; false when that needs a full render. */
+const renderChange = (): boolean => {
+  if (source === null) return false;
+  if (unpaired !== null) pairPositions();
+  const update = source.update();
+  if (update === 'clean') return true;
+  if (update === null) return false;
+  const anchor = captureAnchor();
+  const ctx = newRenderContext();
+  const next = applyRegion(update, ctx);
+  if (next === null) return false;
+  finishRender(ctx, next);
+  restoreAnchor(anchor);
+  return true;
+};
+
 const flush = (): void => {
   if (frameId) cancelRaf(frameId);
   if (fallbackTimer) clearTimer(fallbackTimer);
@@ -169,7 +234,15 @@ const flush = (): void => {
   pending = null;
   if (job === null) return;
   try {
-    applyRender(job.html);
+    let done = false;
+    if (!job.whole) {
+      try {
+        done = renderChange();
+      } catch (err) {
+        reportError(`Loupe could not update part of the page, rendering it whole: ${describe(err)}`);
+      }
+    }
+    if (!done) renderWhole(job.html ?? (source as HtmlSource).rope.toString());
   } catch (err) {
     reportError(`Loupe could not render the page: ${describe(err)}`);
   }
@@ -190,9 +263,32 @@ const flush = (): void => {
 export const requestRender = (rev: number, html: string): void => {
   if (rev <= lastRev) return;
   lastRev = rev;
-  pending = { rev, html };
+  source = HtmlSource.unparsed(html);
+  unpaired = null;
+  pending = { rev, whole: true, html };
+  schedule();
+};
+
+const schedule = (): void => {
   if (!frameId) frameId = raf(flush);
   if (!fallbackTimer) fallbackTimer = setTimer(flush, 250);
+};
+
+/**
+ * A `patch`: applied to the source now, rendered at the next animation frame
+ * (with any others that arrive before it). One the frame cannot apply (not
+ * based on its revision, or not fitting its source) asks the app for the
+ * whole page.
+ */
+export const requestPatch = (rev: number, base: number, ops: readonly DeltaOp[], length: number): void => {
+  if (source === null || base !== lastRev || !source.apply(ops, length)) {
+    post({ type: 'resync', have: source === null ? -1 : lastRev });
+    return;
+  }
+  lastRev = rev;
+  // A full render still pending renders the patched source instead of the text it was sent.
+  pending = { rev, whole: pending !== null && pending.whole, html: null };
+  schedule();
 };
 
 /** Starts rendering: from now on the live document is the tree a render morphs. */

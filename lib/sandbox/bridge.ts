@@ -20,7 +20,15 @@ import {
   type AppMessageShape,
   type FrameOutgoing,
   type PinShape,
+  MAX_PATCH_INSERT_LENGTH,
+  MAX_PATCH_OPS,
+  MAX_SOURCE_LENGTH,
+  SOURCE_FORMATS,
+  type DeltaOp,
+  type SourceFormat,
 } from './limits';
+
+export { MAX_PATCH_INSERT_LENGTH, MAX_PATCH_OPS, SOURCE_FORMATS, type DeltaOp, type SourceFormat };
 
 /**
  * The postMessage protocol between the app and an artifact frame.
@@ -100,7 +108,13 @@ const metrics = { scrollY: pixels, scrollHeight: pixels, viewportHeight: pixels 
 
 // ---- frame → app ----
 
-const readySchema = z.object({ ...base, type: z.literal('ready') });
+const readySchema = z.object({
+  ...base,
+  type: z.literal('ready'),
+  /** The frame applies `patch` messages (else the app sends every change as a full `render`). */
+  delta: z.boolean().optional(),
+});
+const resyncSchema = z.object({ ...base, type: z.literal('resync'), have: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER) });
 const renderedSchema = z.object({ ...base, type: z.literal('rendered'), rev, ...metrics });
 const scrollSchema = z.object({ ...base, type: z.literal('scroll'), ...metrics });
 const openLinkSchema = z.object({
@@ -184,6 +198,7 @@ export const frameMessageSchema = z.discriminatedUnion('type', [
   scrollSchema,
   openLinkSchema,
   errorSchema,
+  resyncSchema,
   pickedSchema,
   selectionSchema,
   pickCancelledSchema,
@@ -192,6 +207,8 @@ export const frameMessageSchema = z.discriminatedUnion('type', [
 ]);
 
 export type FrameReadyMessage = z.infer<typeof readySchema>;
+/** The frame could not apply a `patch` (a gap, a length mismatch, a source it lost): answer with a full `render`. */
+export type FrameResyncMessage = z.infer<typeof resyncSchema>;
 /** Sent after a render has been applied and the reader's place restored. */
 export type FrameRenderedMessage = z.infer<typeof renderedSchema>;
 /** Throttled (about 10 a second) while the reader scrolls or the page resizes. */
@@ -269,12 +286,36 @@ export function readFrameMessage(
 
 // ---- app → frame ----
 
+const format = z.enum(SOURCE_FORMATS);
 const renderSchema = z.object({
   ...base,
   type: z.literal('render'),
   rev,
+  /** Absent means `html` (frames and tests that predate the delta protocol). */
+  format: format.optional(),
   html: z.string().max(MAX_RENDER_HTML_LENGTH),
 });
+const count = z.number().int().nonnegative().max(MAX_SOURCE_LENGTH);
+const deltaOpSchema = z.union([
+  z.strictObject({ retain: count.min(1) }),
+  z.strictObject({ insert: z.string().min(1).max(MAX_PATCH_INSERT_LENGTH) }),
+  z.strictObject({ delete: count.min(1) }),
+]);
+const patchSchema = z
+  .object({
+    ...base,
+    type: z.literal('patch'),
+    rev,
+    base: rev,
+    format,
+    ops: z.array(deltaOpSchema).min(1).max(MAX_PATCH_OPS),
+    length: count,
+  })
+  .refine((message) => message.rev > message.base, 'rev must be greater than base')
+  .refine(
+    (message) => message.ops.reduce((sum, op) => sum + ('insert' in op ? op.insert.length : 0), 0) <= MAX_PATCH_INSERT_LENGTH,
+    'too much inserted text for one patch',
+  );
 const scrollToSchema = z.object({ ...base, type: z.literal('scrollTo'), y: pixels });
 const themeSchema = z.object({ ...base, type: z.literal('theme'), scheme: z.enum(['light', 'dark']) });
 
@@ -299,8 +340,9 @@ const pickSchema = z.object({ ...base, type: z.literal('pick'), on: z.boolean() 
 const pinsSchema = z.object({ ...base, type: z.literal('pins'), pins: z.array(pinSchema).max(MAX_PINS) });
 const focusPinSchema = z.object({ ...base, type: z.literal('focus-pin'), id: pinId });
 
-export const appMessageSchema = z.discriminatedUnion('type', [
+export const appMessageSchema = z.union([
   renderSchema,
+  patchSchema,
   scrollToSchema,
   themeSchema,
   pickSchema,
@@ -314,6 +356,13 @@ export const appMessageSchema = z.discriminatedUnion('type', [
  * than the last one it saw, and applies only the newest of a burst.
  */
 export type AppRenderMessage = z.infer<typeof renderSchema>;
+/**
+ * The Y.Text delta from revision `base` to `rev` (see limits.ts): the frame
+ * applies it to the source it holds and re-renders only what changed, or
+ * answers `resync`. Bounded: at most MAX_PATCH_OPS operations and
+ * MAX_PATCH_INSERT_LENGTH inserted code units.
+ */
+export type AppPatchMessage = z.infer<typeof patchSchema>;
 /** Scroll the frame to `y` (CSS px from the top), e.g. to follow a reviewer. */
 export type AppScrollToMessage = z.infer<typeof scrollToSchema>;
 /** The app's colour scheme; the frame may ignore it. */
@@ -347,8 +396,18 @@ export function parseAppMessage(data: unknown): AppMessage | null {
   return safely(appMessageSchema, data);
 }
 
-export function renderMessage(revision: number, html: string): AppRenderMessage {
-  return { loupe: PROTOCOL_VERSION, type: 'render', rev: revision, html };
+export function renderMessage(revision: number, html: string, sourceFormat: SourceFormat = 'html'): AppRenderMessage {
+  return { loupe: PROTOCOL_VERSION, type: 'render', rev: revision, format: sourceFormat, html };
+}
+
+export function patchMessage(
+  revision: number,
+  baseRevision: number,
+  ops: DeltaOp[],
+  length: number,
+  sourceFormat: SourceFormat = 'html',
+): AppPatchMessage {
+  return { loupe: PROTOCOL_VERSION, type: 'patch', rev: revision, base: baseRevision, format: sourceFormat, ops, length };
 }
 
 export function scrollToMessage(y: number): AppScrollToMessage {

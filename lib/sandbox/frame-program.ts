@@ -5,7 +5,9 @@ import { relative, resolve, sep } from 'node:path';
 export const FRAME_ENTRY = 'lib/frame/main.ts';
 
 /**
- * What the frame bundle may contain: lib/frame/** and the shared limits.
+ * What the frame bundle may contain: lib/frame/** and the shared limits,
+ * and parse5 (with its one dependency, entities), which gives the
+ * incremental render its source positions (lib/frame/source/).
  * Anything else (zod, a Node module, app code) would be a mistake at best
  * and a hole at worst, so the build fails on it. (buildSync takes no
  * plugins, so this reads the build's own list of inputs.)
@@ -13,10 +15,13 @@ export const FRAME_ENTRY = 'lib/frame/main.ts';
 function checkInputs(root: string, inputs: readonly string[]): void {
   const frameDir = resolve(root, 'lib/frame') + sep;
   const limits = resolve(root, 'lib/sandbox/limits.ts');
+  const packages = ['parse5', 'entities'].map((name) => resolve(root, 'node_modules', name) + sep);
   for (const input of inputs) {
     const path = resolve(root, input);
-    if (path.startsWith(frameDir) || path === limits) continue;
-    throw new Error(`the frame program may import only lib/frame/** and lib/sandbox/limits.ts, not ${relative(root, path)}`);
+    if (path.startsWith(frameDir) || path === limits || packages.some((dir) => path.startsWith(dir))) continue;
+    throw new Error(
+      `the frame program may import only lib/frame/**, lib/sandbox/limits.ts and parse5, not ${relative(root, path)}`,
+    );
   }
 }
 

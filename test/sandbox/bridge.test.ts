@@ -117,7 +117,7 @@ describe('readFrameMessage', () => {
 
 describe('app → frame messages', () => {
   it('builders produce messages the frame accepts', () => {
-    expect(parseAppMessage(renderMessage(3, '<p>hi</p>'))).toEqual({ loupe: 1, type: 'render', rev: 3, html: '<p>hi</p>' });
+    expect(parseAppMessage(renderMessage(3, '<p>hi</p>'))).toEqual({ loupe: 1, type: 'render', rev: 3, format: 'html', html: '<p>hi</p>' });
     expect(parseAppMessage(scrollToMessage(250))).toEqual({ loupe: 1, type: 'scrollTo', y: 250 });
     expect(parseAppMessage(themeMessage('dark'))).toEqual({ loupe: 1, type: 'theme', scheme: 'dark' });
   });

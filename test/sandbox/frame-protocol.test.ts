@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAppMessage } from '../../lib/sandbox/bridge';
+import { MAX_PATCH_INSERT_LENGTH, MAX_PATCH_OPS } from '../../lib/sandbox/limits';
 import {
   MAX_ORDINAL,
   MAX_PIN_ID_LENGTH,
@@ -37,6 +38,9 @@ const pin = {
 const good: Record<string, unknown>[] = [
   { loupe: 1, type: 'render', rev: 0, html: '' },
   { loupe: 1, type: 'render', rev: Number.MAX_SAFE_INTEGER, html: '<p>hi</p>' },
+  { loupe: 1, type: 'render', rev: 3, format: 'html', html: '<p>hi</p>' },
+  { loupe: 1, type: 'patch', rev: 8, base: 7, format: 'html', ops: [{ retain: 3 }, { insert: 'x' }, { delete: 2 }], length: 10 },
+  { loupe: 1, type: 'patch', rev: 1, base: 0, format: 'html', ops: [{ insert: EMOJI }], length: 2 },
   { loupe: 1, type: 'scrollTo', y: 0 },
   { loupe: 1, type: 'scrollTo', y: 1e9 },
   { loupe: 1, type: 'scrollTo', y: 12.5 },
@@ -133,6 +137,18 @@ corpus.push(
   { loupe: 1, type: 'pins', pins: new Array(MAX_PINS).fill(pin) },
   { loupe: 1, type: 'pins', pins: new Array(MAX_PINS + 1).fill(pin) },
   { loupe: 1, type: 'pins', pins: [pin, null] },
+  { loupe: 1, type: 'patch', rev: 7, base: 7, format: 'html', ops: [{ insert: 'x' }], length: 1 },
+  { loupe: 1, type: 'patch', rev: 8, base: 7, format: 'html', ops: [], length: 1 },
+  { loupe: 1, type: 'patch', rev: 8, base: 7, format: 'html', ops: [{ retain: 1, insert: 'x' }], length: 1 },
+  { loupe: 1, type: 'patch', rev: 8, base: 7, format: 'html', ops: [{ insert: '' }], length: 1 },
+  { loupe: 1, type: 'patch', rev: 8, base: 7, format: 'html', ops: [{ retain: 0 }], length: 1 },
+  { loupe: 1, type: 'patch', rev: 8, base: 7, format: 'html', ops: [{ delete: 1.5 }], length: 1 },
+  { loupe: 1, type: 'patch', rev: 8, base: 7, format: 'html', ops: [{ replace: 'x' }], length: 1 },
+  { loupe: 1, type: 'patch', rev: 8, base: 7, format: 'html', ops: new Array(MAX_PATCH_OPS).fill({ retain: 1 }), length: 1 },
+  { loupe: 1, type: 'patch', rev: 8, base: 7, format: 'html', ops: new Array(MAX_PATCH_OPS + 1).fill({ retain: 1 }), length: 1 },
+  { loupe: 1, type: 'patch', rev: 8, base: 7, format: 'html', ops: [{ insert: 'x'.repeat(MAX_PATCH_INSERT_LENGTH) }, { insert: 'y' }], length: 1 },
+  { loupe: 1, type: 'patch', rev: 8, base: 7, format: 'markdown', ops: [{ insert: 'x' }], length: 1 },
+  { loupe: 1, type: 'render', rev: 8, format: 'markdown', html: '' },
 );
 
 describe('the frame validates app messages exactly as the app schema does', () => {

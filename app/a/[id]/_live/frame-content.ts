@@ -2,6 +2,7 @@
 
 import { htmlOf } from '../../../../lib/artifact/doc-shape';
 import { renderMessage } from '../../../../lib/sandbox/bridge';
+import { SourceSender } from '../../../../lib/sandbox/source-sender';
 import type { FrameContent } from './frame-host';
 import type { CollabSession } from './use-collab-session';
 
@@ -13,42 +14,41 @@ import type { CollabSession } from './use-collab-session';
 
 /**
  * The live page: the room's Y.Text. The first render goes once the frame is
- * ready and the room has synced; later changes are coalesced to one render
- * per animation frame, newest html only.
+ * ready and the room has synced; after that, what changed goes as `patch`
+ * messages (one per animation frame) to a frame whose `ready` says it takes
+ * them, and a `resync` from the frame is answered with a full render
+ * (lib/sandbox/source-sender.ts). The whole text is read only for a full render.
  */
 export function liveContent(session: CollabSession): FrameContent {
   return (channel) => {
     const { doc, provider } = session;
-    const text = htmlOf(doc);
-    let isReady = false;
     let hasSynced = provider.synced;
-    let frameRequest = 0;
-
-    const sendRender = () => {
-      frameRequest = 0;
-      if (!channel.canSend() || !isReady || !hasSynced) return;
-      channel.post(renderMessage(channel.nextRev(), text.toString()));
-    };
-    const scheduleRender = () => {
-      if (frameRequest !== 0 || !isReady || !hasSynced) return;
-      frameRequest = window.requestAnimationFrame(sendRender);
-    };
+    const sender = new SourceSender({
+      source: htmlOf(doc),
+      post: (message) => channel.post(message),
+      canSend: () => channel.canSend() && hasSynced,
+      schedule: (callback) => {
+        const request = window.requestAnimationFrame(callback);
+        return () => window.cancelAnimationFrame(request);
+      },
+      nextRev: () => channel.nextRev(),
+    });
     const onSync = (isSynced: boolean) => {
       if (!isSynced) return;
       hasSynced = true;
-      scheduleRender();
+      sender.requestRender();
     };
     provider.on('sync', onSync);
-    text.observe(scheduleRender);
     return {
-      frameReady() {
-        isReady = true;
-        scheduleRender();
+      frameReady(ready) {
+        sender.frameReady(ready.delta === true);
+      },
+      handle(message) {
+        if (message.type === 'resync') sender.requestRender();
       },
       dispose() {
         provider.off('sync', onSync);
-        text.unobserve(scheduleRender);
-        if (frameRequest !== 0) window.cancelAnimationFrame(frameRequest);
+        sender.dispose();
       },
     };
   };
