@@ -202,6 +202,11 @@ const renderWhole = (html: string): void => {
   source?.markRendered();
   unpaired = null;
   applyRender(html);
+  schedulePositions(html);
+};
+
+/** Pairs positions for the page just rendered whole, after it is on screen. */
+const schedulePositions = (html: string): void => {
   if (source === null) return;
   unpaired = html;
   if (positionsTimer) clearTimer(positionsTimer);
@@ -219,6 +224,19 @@ const renderChange = (): boolean => {
   const ctx = newRenderContext();
   const next = applyRegion(update, ctx);
   if (next === null) return false;
+  if (isNewProgram(ctx)) {
+    // The same rule as a full render: a patch that removes, changes or puts a
+    // script before the ones that ran is a new program, so the page is rebuilt
+    // from source and every script runs again (the region's scripts do not run
+    // on their own first).
+    const html = (source as HtmlSource).rope.toString();
+    source.markRendered();
+    unpaired = null;
+    finishRender(rebuild(html), [tree as VNode]);
+    restoreAnchor(anchor);
+    schedulePositions(html);
+    return true;
+  }
   finishRender(ctx, next);
   restoreAnchor(anchor);
   return true;

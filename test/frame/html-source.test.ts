@@ -10,7 +10,7 @@ import { HtmlSource, absoluteStart, type SourceNode } from '../../lib/frame/sour
 import { Rope } from '../../lib/frame/source/rope';
 import { align, openSource } from '../../lib/frame/source/format';
 import type { DeltaOp } from '../../lib/sandbox/limits';
-import { WORDS, page, pick, rng } from '../helpers/pages';
+import { page, pick, rng } from '../helpers/pages';
 
 type P5Node = DefaultTreeAdapterMap['node'];
 type P5Parent = DefaultTreeAdapterMap['parentNode'];

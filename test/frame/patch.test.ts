@@ -61,10 +61,10 @@ describe('the morph', () => {
   });
 
   it('edits a paragraph in place and leaves its unchanged siblings untouched', () => {
-    let tree = mount('<p id="a">alpha</p><p>beta gamma delta</p><p id="c">gamma</p>');
+    const tree = mount('<p id="a">alpha</p><p>beta gamma delta</p><p id="c">gamma</p>');
     const [a, b, c] = Array.from(container.children);
     const bText = b.firstChild;
-    tree = update(tree, '<p id="a">alpha</p><p>beta gamma delta, edited</p><p id="c">gamma</p>');
+    update(tree, '<p id="a">alpha</p><p>beta gamma delta, edited</p><p id="c">gamma</p>');
     const after = Array.from(container.children);
     expect(after[0]).toBe(a);
     expect(after[1]).toBe(b);
@@ -87,9 +87,9 @@ describe('the morph', () => {
   });
 
   it('keeps every node when the same items come back after an insertion', () => {
-    let tree = mount(Array.from({ length: 50 }, (_, i) => `<p>item ${i}</p>`).join(''));
+    const tree = mount(Array.from({ length: 50 }, (_, i) => `<p>item ${i}</p>`).join(''));
     const before = Array.from(container.children);
-    tree = update(tree, `<p>new</p>${Array.from({ length: 50 }, (_, i) => `<p>item ${i}</p>`).join('')}`);
+    update(tree, `<p>new</p>${Array.from({ length: 50 }, (_, i) => `<p>item ${i}</p>`).join('')}`);
     const after = Array.from(container.children);
     expect(after).toHaveLength(51);
     expect(after.slice(1)).toEqual(before);
@@ -97,9 +97,9 @@ describe('the morph', () => {
   });
 
   it('pairs an edited paragraph with its old self, not with a new one inserted before it', () => {
-    let tree = mount('<p>The quarterly numbers are in and they look fine</p>');
+    const tree = mount('<p>The quarterly numbers are in and they look fine</p>');
     const old = $('p');
-    tree = update(tree, '<p>A new opening paragraph</p><p>The quarterly numbers are in and they look great</p>');
+    update(tree, '<p>A new opening paragraph</p><p>The quarterly numbers are in and they look great</p>');
     const ps = container.querySelectorAll('p');
     expect(ps[1]).toBe(old);
     expect(ps[1].textContent).toBe('The quarterly numbers are in and they look great');
@@ -116,16 +116,16 @@ describe('the morph', () => {
     expect(el.hasAttribute('data-gone')).toBe(false); // removed from the source
     expect(el.getAttribute('data-script')).toBe('mine'); // never in the source
     expect(el.getAttribute('title')).toBe('script title'); // the source did not change it
-    tree = update(tree, '<div id="x" class="b" title="new">x</div>');
+    update(tree, '<div id="x" class="b" title="new">x</div>');
     expect(el.getAttribute('title')).toBe('new'); // now it did
     expect($('#x')).toBe(el);
   });
 
   it('leaves nodes the page’s scripts inserted alone', () => {
-    let tree = mount('<div id="app"><p>server text</p></div>');
+    const tree = mount('<div id="app"><p>server text</p></div>');
     const widget = document.createElement('canvas');
     $('#app').appendChild(widget);
-    tree = update(tree, '<div id="app"><p>server text, edited</p></div>');
+    update(tree, '<div id="app"><p>server text, edited</p></div>');
     expect(widget.parentNode).toBe($('#app'));
     expect($('#app p').textContent).toBe('server text, edited');
   });
@@ -151,9 +151,9 @@ describe('the morph', () => {
   });
 
   it('replaces a changed script or template whole instead of morphing it', () => {
-    let tree = mount('<template id="t"><b>1</b></template>');
+    const tree = mount('<template id="t"><b>1</b></template>');
     const t = $('#t');
-    tree = update(tree, '<template id="t"><b>2</b></template>');
+    update(tree, '<template id="t"><b>2</b></template>');
     expect($('#t')).not.toBe(t);
     expect(($('#t') as HTMLTemplateElement).content.textContent).toBe('2');
   });

@@ -283,14 +283,12 @@ export const installRealmGuard = (): void => {
     const withoutDeclarative = (html: unknown): string => String(html).replace(DECLARATIVE, 'data-shadowrootmode');
     const sanitizing = (original: (...args: unknown[]) => unknown) =>
       function setHTML(this: unknown, html: unknown, options?: unknown) {
-        // eslint-disable-next-line prefer-rest-params
         return apply(original, this, arguments.length > 1 ? [withoutDeclarative(html), options] : [withoutDeclarative(html)]);
       };
     replaceMethod(ElementP, 'setHTML', sanitizing);
     replaceMethod(ShadowRootP, 'setHTML', sanitizing);
     replaceMethod(DocumentCtor, 'parseHTML', (original) =>
       function parseHTML(this: unknown, html: unknown, options?: unknown) {
-        // eslint-disable-next-line prefer-rest-params
         return apply(original, this, arguments.length > 1 ? [withoutDeclarative(html), options] : [withoutDeclarative(html)]);
       });
 

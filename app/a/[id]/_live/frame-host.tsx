@@ -68,7 +68,10 @@ export function useFrameHost(iframeRef: RefObject<HTMLIFrameElement | null>, con
   const readyRef = useRef<FrameReadyMessage | null>(null);
   const senderRef = useRef<ContentSender | null>(null);
   const schemeRef = useRef(scheme);
-  const revRef = useRef(Date.now());
+  // Revisions start at the mount time (read once, not on every render), so they
+  // keep increasing for a frame document that outlives a remount of the host.
+  const [firstRev] = useState(() => Date.now());
+  const revRef = useRef(firstRev);
   const onMetricsRef = useRef(onMetrics);
   useEffect(() => {
     onMetricsRef.current = onMetrics;
