@@ -109,7 +109,8 @@ test('a patch is guarded like a full render: no nested frame, its new script run
   const hostile =
     '<p id="added">added</p><iframe id="nested" src="https://example.com/"></iframe><base href="https://example.com/">' +
     '<script>window.addedRuns = (window.addedRuns || 0) + 1; window.parentReachable = (() => { try { return window.parent.document !== null; } catch { return false; } })();</script>';
-  const first = patchOf(PAGE, '<p id="keep">', `${hostile}<p id="keep">`, 2, 1);
+  // After the page's own script, so this is the page going on (a new program is the next test's).
+  const first = patchOf(PAGE, '</script>\n</section>', `</script>\n${hostile}</section>`, 2, 1);
   await driver.send(first.message);
   await driver.waitForRendered(2);
   await expect(frame.locator('#added')).toHaveText('added');
@@ -123,6 +124,20 @@ test('a patch is guarded like a full render: no nested frame, its new script run
   await expect(frame.locator('#edit')).toHaveText('Edited of the paragraph.');
   expect(await driver.frame().evaluate(() => (window as unknown as { addedRuns: number }).addedRuns)).toBe(1);
   expect(await driver.frame().evaluate(() => (window as unknown as { runs: number }).runs)).toBe(1);
+});
+
+test('a patch that puts a script before the page\'s own is a new program: rebuilt from source, every script runs once more, nothing doubled', async ({ page }) => {
+  const driver = await openRendered(page);
+  const frame = page.frameLocator('#artifact');
+  const early = '<script>window.earlyRuns = (window.earlyRuns || 0) + 1;</script>';
+  const first = patchOf(PAGE, '<p id="keep">', `${early}<p id="keep">`, 2, 1);
+  await driver.send(first.message);
+  await driver.waitForRendered(2);
+  expect(await driver.frame().evaluate(() => (window as unknown as { earlyRuns: number }).earlyRuns)).toBe(1);
+  // As on a reload: the page's script ran again, on a fresh tree, so what it built is there once.
+  expect(await driver.frame().evaluate(() => (window as unknown as { runs: number }).runs)).toBe(2);
+  await expect(frame.locator('#runtime')).toHaveCount(1);
+  await expect(frame.locator('#edit')).toHaveText('First version of the paragraph.');
 });
 
 test('a patch that breaks the markup renders the page whole, as a full parse has it', async ({ page }) => {

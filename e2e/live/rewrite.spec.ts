@@ -149,4 +149,29 @@ test.describe('a rewrite leaves a consistent page', () => {
     await frame.locator('#tab-b').click();
     expect(await tabState(frame)).toEqual({ selected: ['tab-b'], visible: ['panel-b'] });
   });
+  test('a push that replaces most of the page under the same script leaves tabs that work, as a reload would', async ({ page, api, signIn }) => {
+    const id = await createArtifact(api, { title: 'Tabs (most replaced)', html: PAGE });
+    await signIn(page);
+    const frame = await openAndChooseDetails(page, id);
+
+    // New markup for nearly everything (the tabs in a list, the panels as articles); the script is the same.
+    const top = HEAD.slice(0, HEAD.indexOf('<div role="tablist">'));
+    const next =
+      top +
+      `<nav role="tablist"><ul>
+<li><button role="tab" id="tab-a" aria-controls="panel-a" aria-selected="true">Overview</button></li>
+<li><button role="tab" id="tab-b" aria-controls="panel-b" aria-selected="false">Breakdown</button></li>
+</ul></nav>
+<article role="tabpanel" id="panel-a"><h2>Overview</h2><p id="text-a">Revenue grew 6%.</p></article>
+<article role="tabpanel" id="panel-b" hidden><h2>Breakdown</h2><p id="text-b">By region and team.</p></article>
+` +
+      SCRIPT;
+    await putContent(api, id, next);
+    await expect(frame.locator('#text-a')).toHaveText('Revenue grew 6%.');
+    await expect(frame.locator('#text-a')).toBeVisible();
+    expect(await tabState(frame)).toEqual({ selected: ['tab-a'], visible: ['panel-a'] });
+    // The new buttons work: the page's script ran on them.
+    await frame.locator('#tab-b').click();
+    expect(await tabState(frame)).toEqual({ selected: ['tab-b'], visible: ['panel-b'] });
+  });
 });

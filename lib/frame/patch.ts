@@ -33,8 +33,21 @@ export interface RenderContext {
   shadowTemplates: VNode[];
   /** An inline script of the old page was removed (or changed: a changed script is removed and built anew). */
   scriptsRemoved: boolean;
+  /** Elements built from source by this render, and elements of the old page it removed (with their subtrees). */
+  builtElements: number;
+  removedElements: number;
 }
-export const newRenderContext = (): RenderContext => ({ scripts: [], shadowTemplates: [], scriptsRemoved: false });
+export const newRenderContext = (): RenderContext => ({ scripts: [], shadowTemplates: [], scriptsRemoved: false, builtElements: 0, removedElements: 0 });
+
+/** Elements in a vnode subtree (walks only what is being removed). */
+const countElements = (v: VNode): number => {
+  if (v.kind !== 1) return 0;
+  let n = 1;
+  if (v.atomic || v.children === null) return n;
+  const kids = v.children;
+  for (let i = 0; i < kids.length; i++) n += countElements(kids[i]);
+  return n;
+};
 
 /** An inline script: one the frame runs (external ones stay inert). */
 const isInlineScript = (v: VNode): boolean => {
@@ -94,6 +107,7 @@ const adoptCopy = (v: VNode, live: Node, ctx: RenderContext): void => {
   v.live = live;
   managed.add(live);
   if (v.kind !== 1) return;
+  ctx.builtElements += 1;
   if (v.name === 'script') {
     // The copy of a parsed <script> is marked "already started", so it
     // stays inert. Inline ones are run later, in order, by a fresh element;
@@ -153,6 +167,7 @@ const patchList = (a: VNode[], b: VNode[], live: Node, after: Node | null, end: 
   for (let i = 0; i < a.length; i++) {
     if (used[i]) continue;
     if (!ctx.scriptsRemoved && holdsScript(a[i])) ctx.scriptsRemoved = true;
+    ctx.removedElements += countElements(a[i]);
     detach(a[i].live);
   }
 

@@ -48,6 +48,8 @@ let frameId = 0;
 let fallbackTimer = 0;
 /** The last inline script of the page in document order (null: none), to tell appended scripts from a new program. */
 let lastScript: VNode | null = null;
+/** Elements built from source that the page holds now (what renders built, less what they removed). */
+let pageElements = 0;
 /** Node.DOCUMENT_POSITION_FOLLOWING. */
 const DOCUMENT_POSITION_FOLLOWING = 4;
 
@@ -89,6 +91,8 @@ const applyTree = (next: VNode): RenderContext => {
  * references are dropped once the scripts have run.
  */
 export const finishRender = (ctx: RenderContext, roots: readonly VNode[]): void => {
+  pageElements += ctx.builtElements - ctx.removedElements;
+  if (pageElements < 0) pageElements = 0;
   // A declarative template stays in the light tree as the source node it
   // was built from (hidden, as templates are); its root is made, or
   // refilled when the template changed, through the realm guard.
@@ -119,6 +123,10 @@ export const finishRender = (ctx: RenderContext, roots: readonly VNode[]): void 
  */
 export const isNewProgram = (ctx: RenderContext): boolean => {
   if (ctx.scriptsRemoved) return true;
+  // Most of the page replaced under the same scripts: what they set up at load
+  // (listeners on elements, state kept on them) was on nodes that are gone, so
+  // the page is rebuilt and its scripts run on the new one, as on a reload.
+  if (lastScript !== null && pageElements > 0 && 2 * ctx.removedElements > pageElements) return true;
   if (ctx.scripts.length === 0 || lastScript === null || lastScript.live === null || !isConnected(lastScript.live)) return false;
   // New scripts are collected in document order: the first must follow the last old one.
   const first = ctx.scripts[0].live as Node;
@@ -148,6 +156,7 @@ const rebuild = (html: string): RenderContext => {
   tree = emptyTree();
   tree.live = live;
   lastScript = null;
+  pageElements = 0;
   return applyTree(parseSource(html));
 };
 
