@@ -28,7 +28,8 @@ export async function versionStorage(server: BenchServer, count: number): Promis
       headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ message }),
     });
-    if (res.status !== 201) throw new Error(`checkpoint ${res.status}`);
+    // 200: an automatic version (the stream went quiet) already holds this page, which is as good.
+    if (res.status !== 201 && res.status !== 200) throw new Error(`checkpoint ${res.status}`);
   };
   await put();
   await checkpoint('base');
