@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { FrameDriver } from './driver';
+import { FrameDriver, markNodes, marks } from './driver';
 import { startHarness, type Harness } from './harness';
 
 let harness: Harness;
@@ -25,24 +25,6 @@ const PAGE = `<!DOCTYPE html><html><head><title>t</title></head><body>
 </section>
 </main>
 </body></html>`;
-
-interface Marked {
-  __loupeMark?: string;
-}
-
-/** Tags live nodes with a JS property, which survives only if the node is never replaced. */
-async function markNodes(driver: FrameDriver, ids: string[]): Promise<void> {
-  await driver.frame().evaluate((list) => {
-    for (const id of list) (document.getElementById(id) as unknown as Marked).__loupeMark = id;
-  }, ids);
-}
-
-async function marks(driver: FrameDriver, ids: string[]): Promise<(string | null)[]> {
-  return driver.frame().evaluate(
-    (list) => list.map((id) => (document.getElementById(id) as unknown as Marked | null)?.__loupeMark ?? null),
-    ids,
-  );
-}
 
 /** A patch replacing `find` (first occurrence) in `text` with `replace`; returns the message and the new text. */
 function patchOf(text: string, find: string, replace: string, rev: number, base: number) {

@@ -83,3 +83,22 @@ export class FrameDriver {
     return (await this.messages()).flatMap((m) => (m.type === 'error' ? [m.message] : []));
   }
 }
+
+interface Marked {
+  __loupeMark?: string;
+}
+
+/** Tags live nodes with a JS property, which survives only if the node is never replaced. */
+export async function markNodes(driver: FrameDriver, ids: string[]): Promise<void> {
+  await driver.frame().evaluate((list) => {
+    for (const id of list) (document.getElementById(id) as unknown as Marked).__loupeMark = id;
+  }, ids);
+}
+
+/** The marks `markNodes` left on the nodes with these ids (null where the node was replaced or is gone). */
+export async function marks(driver: FrameDriver, ids: string[]): Promise<(string | null)[]> {
+  return driver.frame().evaluate(
+    (list) => list.map((id) => (document.getElementById(id) as unknown as Marked | null)?.__loupeMark ?? null),
+    ids,
+  );
+}
