@@ -182,7 +182,7 @@ const applyRender = (html: string): void => {
 
 /**
  * Positions for the last full render (a parse5 parse: the slow part, so it
- * runs after the render is on screen), paired with the vnode tree. When the
+ * runs only when a patch first needs them), paired with the vnode tree. When the
  * two parsers disagree, the positions stay unset and every change is a full
  * render until the next one.
  */
@@ -214,12 +214,18 @@ const renderWhole = (html: string): void => {
   schedulePositions(html);
 };
 
-/** Pairs positions for the page just rendered whole, after it is on screen. */
+/**
+ * Keeps the text of the page just rendered whole for the positions pass,
+ * which runs when the first patch needs it (`renderChange`), not now: the
+ * pass is a full parse5 parse (about a second per MiB) that holds the main
+ * thread, and a page nobody edits while it is read (most views) never pays
+ * it. Changes that arrive meanwhile are recorded against this text.
+ */
 const schedulePositions = (html: string): void => {
   if (source === null) return;
-  unpaired = html;
   if (positionsTimer) clearTimer(positionsTimer);
-  positionsTimer = setTimer(pairPositions, 0);
+  positionsTimer = 0;
+  unpaired = html;
 };
 
 /** Only what patches changed; false when that needs a full render. */
